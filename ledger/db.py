@@ -1,0 +1,147 @@
+"""A thin SQL seam over the connections eventsourcing's datastores already hold.
+
+The event store, notification log and tracking belong to eventsourcing. Lokikirja's own tables
+(meta, data keys, read models, the Merkle seal) are written through :class:`Database`, which lends
+a connection from the same pool, so a read model's rows and its tracking position share one
+transaction. SQL is written once with ``%s`` placeholders; the SQLite flavour rewrites them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Literal
+
+from psycopg import sql as pgsql
+from psycopg.rows import tuple_row
+
+PREFIX = "lokikirja_"
+
+
+class Cursor:
+    """A cursor yielding tuples, with ``%s`` placeholders on both backends."""
+
+    def __init__(self, raw: Any, kind: str) -> None:
+        self.raw = raw
+        self.kind = kind
+
+    def _q(self, statement: str) -> str:
+        return statement.replace("%s", "?") if self.kind == "sqlite" else statement
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Cursor:
+        self.raw.execute(self._q(statement), params)
+        return self
+
+    def executemany(self, statement: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if rows:
+            self.raw.executemany(self._q(statement), rows)
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return list(self.raw.fetchall())
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        row = self.raw.fetchone()
+        return None if row is None else tuple(row)
+
+    def scalar(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        row = self.execute(statement, params).fetchone()
+        return None if row is None else row[0]
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self.raw)
+
+
+class Database(ABC):
+    """Lokikirja's own tables on the backend the event store uses."""
+
+    kind: Literal["sqlite", "postgres"]
+    BLOB: str
+    BIGINT: str
+
+    def __init__(self, datastore: Any) -> None:
+        self.datastore = datastore
+
+    @abstractmethod
+    def table(self, name: str) -> str:
+        """The qualified name of Lokikirja's table ``name`` (prefix ``lokikirja_``)."""
+
+    @abstractmethod
+    @contextmanager
+    def write(self) -> Iterator[Cursor]:
+        """One write transaction: commits on success, rolls back on any exception."""
+
+    @abstractmethod
+    @contextmanager
+    def read(self) -> Iterator[Cursor]:
+        """A read-only snapshot."""
+
+    def in_list(self, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """SQL and parameters for ``x IN (…)`` over ``values`` (non-empty)."""
+        return "(" + ",".join(["%s"] * len(values)) + ")", list(values)
+
+
+class SQLiteDatabase(Database):
+    kind = "sqlite"
+    BLOB = "BLOB"
+    BIGINT = "INTEGER"
+
+    def table(self, name: str) -> str:
+        return PREFIX + name
+
+    @contextmanager
+    def _cursor(self, *, commit: bool) -> Iterator[sqlite3.Cursor]:
+        with self.datastore.get_connection(commit=commit) as conn, conn.cursor() as raw:
+            raw.row_factory = None
+            yield raw
+
+    @contextmanager
+    def write(self) -> Iterator[Cursor]:
+        with self._cursor(commit=True) as raw:
+            raw.execute("BEGIN IMMEDIATE")
+            try:
+                yield Cursor(raw, self.kind)
+            except BaseException:
+                raw.connection.rollback()
+                raise
+            raw.connection.commit()
+
+    @contextmanager
+    def read(self) -> Iterator[Cursor]:
+        with self._cursor(commit=False) as raw:
+            raw.execute("BEGIN")
+            try:
+                yield Cursor(raw, self.kind)
+            finally:
+                raw.connection.rollback()
+
+
+class PostgresDatabase(Database):
+    kind = "postgres"
+    BLOB = "bytea"
+    BIGINT = "bigint"
+
+    def table(self, name: str) -> str:
+        return pgsql.Identifier(self.datastore.schema, PREFIX + name).as_string(None)
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        with self.datastore.get_connection() as conn:
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Cursor]:
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor(
+            row_factory=tuple_row
+        ) as raw:
+            yield Cursor(raw, self.kind)
+
+    @contextmanager
+    def read(self) -> Iterator[Cursor]:
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor(
+            row_factory=tuple_row
+        ) as raw:
+            raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield Cursor(raw, self.kind)

@@ -1,0 +1,65 @@
+"""The one error tree of Lokikirja. ``service/`` maps these to exit codes and HTTP statuses.
+
+    LedgerError
+    ├── UsageError            a command was given wrong or missing arguments (exit 2)
+    ├── InvalidInput          input lines failed validation; carries every problem (exit 2)
+    │   └── ConflictingEvent  an id already stored (or earlier in the file) with other content
+    ├── NotInitialised        the store or its keys do not exist yet (exit 2)
+    ├── KeyMismatch           the keys given are not the keys this ledger was created with (exit 2)
+    ├── UnknownSubject        a customer, user or event the ledger does not know (exit 2)
+    └── IntegrityFailure      verification found tampering (exit 1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class LedgerError(Exception):
+    """Base of every error Lokikirja reports to a person. ``str(e)`` is one plain sentence."""
+
+    exit_code = 2
+
+
+class UsageError(LedgerError):
+    pass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad input line: where it is and what is wrong, without repeating personal data."""
+
+    source: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: {self.field}: {self.message}"
+
+
+class InvalidInput(LedgerError):
+    def __init__(self, problems: list[Problem], total: int | None = None) -> None:
+        self.problems = problems
+        self.total = total if total is not None else len(problems)
+        super().__init__(f"{self.total} invalid line(s); nothing from the input was stored")
+
+
+class ConflictingEvent(InvalidInput):
+    pass
+
+
+class NotInitialised(LedgerError):
+    pass
+
+
+class KeyMismatch(LedgerError):
+    pass
+
+
+class UnknownSubject(LedgerError):
+    pass
+
+
+class IntegrityFailure(LedgerError):
+    exit_code = 1

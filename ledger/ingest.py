@@ -1,0 +1,190 @@
+"""Ingest: JSON Lines in, validated and encrypted facts appended — all of a source or none of it.
+
+A source (a file, or stdin) is read as a stream, one chunk of lines in memory at a time, inside
+one append transaction (``Ledger.appending``). Every line is validated against the contract; a
+line whose id is already stored (or came earlier in the same source) with the same content is a
+duplicate and is skipped; with different content it is a conflict. When any line is bad the
+transaction is rolled back, so nothing from that source is stored, and every problem (the first
+100 in full) is reported as ``FILE:LINE: field: message``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import IO, Any
+from uuid import UUID
+
+from pydantic import ValidationError
+
+from ledger.errors import ConflictingEvent, InvalidInput, Problem
+from ledger.events import DATA_MODELS, PERSONAL_FIELDS, event_json, parse_event
+from ledger.privacy import blind_index, encrypt_field, fingerprint
+from ledger.records import StoredFact, canonical_json
+from ledger.store import AppendTransaction, Ledger
+
+CHUNK = 5000
+MAX_REPORTED = 100
+
+
+@dataclass
+class IngestReport:
+    ingested: int = 0
+    duplicates: int = 0
+    positions: list[int] = field(default_factory=list, repr=False)
+
+    def add(self, other: IngestReport) -> None:
+        self.ingested += other.ingested
+        self.duplicates += other.duplicates
+        self.positions += other.positions
+
+
+class _Problems:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.kept: list[Problem] = []
+        self.total = 0
+        self.conflicts = 0
+
+    def add(self, line: int, field_: str, message: str, *, conflict: bool = False) -> None:
+        self.total += 1
+        self.conflicts += conflict
+        if len(self.kept) < MAX_REPORTED:
+            self.kept.append(Problem(self.source, line, field_, message))
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            cls = ConflictingEvent if self.conflicts == self.total else InvalidInput
+            raise cls(self.kept, self.total)
+
+
+_MESSAGES = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field of this event type",
+    "union_tag_not_found": "is required (the event type)",
+    "json_invalid": "is not valid JSON",
+}
+
+
+def _problems_of(error: ValidationError) -> Iterator[tuple[str, str]]:
+    for e in error.errors(include_url=False, include_input=False):
+        loc = list(e["loc"])
+        if loc and loc[0] in DATA_MODELS:
+            loc = loc[1:]
+        kind = e["type"]
+        if kind.startswith("union_tag"):
+            name = "type"
+        elif not loc:
+            name = "json" if kind == "json_invalid" or "type" in kind else "event"
+        else:
+            name = ".".join(str(p) for p in loc)
+        message = _MESSAGES.get(kind) or e["msg"].removeprefix("Value error, ")
+        if kind == "union_tag_invalid":
+            message = "is not an event type that can be ingested"
+        if kind == "model_attributes_type" or kind == "model_type":
+            message = "must be a JSON object"
+        yield name, message
+
+
+def read_lines(stream: IO[bytes], on_bytes: Callable[[int], None] | None = None) -> Iterator[tuple[int, bytes]]:
+    """``(line number, line)`` pairs of a binary stream, blank lines skipped."""
+    for number, raw in enumerate(stream, start=1):
+        if on_bytes is not None:
+            on_bytes(len(raw))
+        if raw.strip():
+            yield number, raw
+
+
+def _chunks(lines: Iterable[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
+    chunk: list[tuple[int, bytes]] = []
+    for item in lines:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def contract_content(event: Any) -> dict[str, Any]:
+    """The content that makes two facts "the same": the contract JSON with ``at`` in UTC."""
+    content = event_json(event)
+    content["at"] = event.at.astimezone(UTC).isoformat()
+    return content
+
+
+def _personal_subject(type_name: str, data: dict[str, Any]) -> str | None:
+    if type_name not in PERSONAL_FIELDS:
+        return None
+    subject: str = data.get("customer") or data["user"]
+    return subject
+
+
+def build_fact(event: Any, fp: str, keys: dict[str, bytes], index_key_of: Callable[[str], str],
+               recorded_at: datetime) -> StoredFact:
+    """The stored form of a validated event: personal fields encrypted, HETU blind-indexed."""
+    doc = event_json(event)
+    data: dict[str, Any] = doc["data"]
+    hetu_index = None
+    subject = _personal_subject(event.type, data)
+    if subject is not None:
+        if "hetu" in data:
+            hetu_index = index_key_of(data["hetu"])
+        for name in PERSONAL_FIELDS[event.type]:
+            if name in data:
+                data[name] = encrypt_field(keys[subject], doc["id"], name, data[name])
+    return StoredFact(id=event.id, type=event.type, at=event.at, actor=event.actor,
+                      recorded_at=recorded_at, data=data, fp=fp, hetu_index=hetu_index)
+
+
+def _ingest_chunk(tx: AppendTransaction, ledger: Ledger, chunk: list[tuple[int, bytes]],
+                  problems: _Problems, report: IngestReport) -> None:
+    parsed: list[tuple[int, Any, str]] = []
+    for number, raw in chunk:
+        try:
+            raw.decode("utf-8")
+            event = parse_event(raw)
+        except UnicodeDecodeError:
+            problems.add(number, "json", "is not valid UTF-8")
+            continue
+        except ValidationError as error:
+            for name, message in _problems_of(error):
+                problems.add(number, name, message)
+            continue
+        parsed.append((number, event, fingerprint(ledger.keys, canonical_json(contract_content(event)))))
+    stored = tx.stored_fingerprints([e.id for _, e, _ in parsed])
+    fresh: list[tuple[int, Any, str]] = []
+    in_chunk: dict[UUID, tuple[str, int]] = {}
+    for number, event, fp in parsed:
+        earlier = stored.get(event.id)
+        if earlier is None and event.id in in_chunk:
+            earlier = in_chunk[event.id][0]
+        if earlier is None:
+            in_chunk[event.id] = (fp, number)
+            fresh.append((number, event, fp))
+        elif earlier == fp:
+            report.duplicates += 1
+        else:
+            problems.add(number, "id", "is already used by an event with different content "
+                         "(stored earlier, or earlier in this input)", conflict=True)
+    if problems.total or not fresh:
+        return
+    subjects = [s for _, e, _ in fresh if (s := _personal_subject(e.type, vars(e.data)))]
+    keys = tx.data_keys(subjects)
+    now = datetime.now(UTC)
+    facts = [build_fact(e, fp, keys, lambda h: blind_index(ledger.keys, h), now) for _, e, fp in fresh]
+    report.positions += tx.insert(facts)
+    report.ingested += len(facts)
+
+
+def ingest_stream(ledger: Ledger, source: str, stream: IO[bytes], *,
+                  on_bytes: Callable[[int], None] | None = None, chunk_size: int = CHUNK) -> IngestReport:
+    """Ingest one source atomically. Raises ``InvalidInput`` (nothing stored) on any bad line."""
+    report = IngestReport()
+    problems = _Problems(source)
+    with ledger.appending() as tx:
+        for chunk in _chunks(read_lines(stream, on_bytes), chunk_size):
+            _ingest_chunk(tx, ledger, chunk, problems, report)
+        problems.raise_if_any()
+    return report

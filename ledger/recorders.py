@@ -1,0 +1,151 @@
+"""Lokikirja's subclasses of eventsourcing's application recorders.
+
+They add what the ledger needs and the stock recorders do not offer, at the library's seams:
+
+- :meth:`append_transaction`: one transaction spanning many inserts, holding the write lock
+  from the start, so that "is this id already stored?" and the insert cannot race, and a file
+  is stored entirely or not at all;
+- :meth:`fingerprints` and :meth:`facts_by_id`: look-ups by contract id (the originator id);
+- PostgreSQL: bulk insert with ``COPY … FROM STDIN (FORMAT BINARY)`` instead of ``unnest``,
+  and triggers that make the event table append-only.
+
+The library's own recorder test cases run against both subclasses (tests/integration).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from psycopg.rows import dict_row, tuple_row
+from psycopg.sql import SQL, Identifier
+
+from ledger.records import StoredFact
+
+
+class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+    """SQLite: the write lock is taken with ``BEGIN IMMEDIATE`` for the whole append."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        t = self.events_table_name
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TRIGGER IF NOT EXISTS {t}_no_update BEFORE UPDATE ON {t} "
+            "BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END",
+            f"CREATE TRIGGER IF NOT EXISTS {t}_no_delete BEFORE DELETE ON {t} "
+            "BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END",
+        ]
+
+    @contextmanager
+    def append_transaction(self) -> Iterator[tuple[Any, Any]]:
+        with self.datastore.get_connection(commit=True) as conn, conn.cursor() as raw:
+            raw.row_factory = None
+            raw.execute("BEGIN IMMEDIATE")
+
+            def insert(stored_events: Sequence[StoredEvent]) -> Sequence[int]:
+                ids = self._insert_events(raw, stored_events)  # type: ignore[arg-type]
+                assert ids is not None
+                return ids
+
+            try:
+                yield raw, insert
+            except BaseException:
+                raw.connection.rollback()
+                raise
+            raw.connection.commit()
+
+    def fingerprints(self, raw: Any, ids: Sequence[UUID]) -> dict[UUID, str]:
+        out: dict[UUID, str] = {}
+        for i in range(0, len(ids), 900):
+            part = ids[i : i + 900]
+            marks = ",".join("?" * len(part))
+            raw.execute(
+                f"SELECT originator_id, json_extract(CAST(state AS TEXT), '$.fp') "
+                f"FROM {self.events_table_name} WHERE originator_id IN ({marks})",
+                [u.hex for u in part],
+            )
+            out.update((UUID(hex=oid), fp) for oid, fp in raw.fetchall())
+        return out
+
+    def facts_by_id(self, ids: Sequence[UUID]) -> list[StoredFact]:
+        marks = ",".join("?" * len(ids))
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid, state FROM {self.events_table_name} WHERE originator_id IN ({marks})",
+                [u.hex for u in ids],
+            )
+            return [StoredFact.from_state(r[1], r[0]) for r in c.fetchall()]
+
+
+class LedgerPostgresRecorder(PostgresApplicationRecorder):
+    """PostgreSQL: binary COPY for bulk appends; UPDATE, DELETE and TRUNCATE refused."""
+
+    @contextmanager
+    def append_transaction(self) -> Iterator[tuple[Any, Any]]:
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor(
+            row_factory=tuple_row
+        ) as cur:
+            self._lock_table(cur)
+            self._notify_channel(cur)
+
+            def insert(stored_events: Sequence[StoredEvent]) -> Sequence[int]:
+                return self._copy_stored_events(cur, stored_events)
+
+            yield cur, insert
+
+    def _insert_stored_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        # Same contract as the library's (lock, notify, insert, RETURNING ids) for its save path.
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+
+    def _copy_stored_events(self, cur: Any, stored_events: Sequence[StoredEvent]) -> list[int]:
+        """Insert with COPY under the table lock already held; ids are then contiguous."""
+        schema, table = Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        copy = SQL("COPY {}.{} (originator_id, originator_version, topic, state) FROM STDIN "
+                   "(FORMAT BINARY)").format(schema, table)
+        with cur.copy(copy) as cp:
+            cp.set_types(["uuid", "int8", "text", "bytea"])
+            for e in stored_events:
+                cp.write_row((e.originator_id, e.originator_version, e.topic, e.state))
+        # Under the EXCLUSIVE table lock no other transaction draws from the sequence, and the
+        # binary COPY inserts rows in order, so our ids are the last len(stored_events) values.
+        qualified = Identifier(self.datastore.schema, self.events_table_name).as_string(cur)
+        cur.execute("SELECT currval(pg_get_serial_sequence(%s, 'notification_id'))", (qualified,))
+        last = cur.fetchone()[0]
+        return list(range(last - len(stored_events) + 1, last + 1))
+
+    def fingerprints(self, raw: Any, ids: Sequence[UUID]) -> dict[UUID, str]:
+        statement = SQL(
+            "SELECT originator_id, convert_from(state, 'UTF8')::jsonb->>'fp' AS fp "
+            "FROM {}.{} WHERE originator_id = ANY(%s)"
+        ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        with raw.connection.cursor(row_factory=dict_row) as cur:
+            cur.execute(statement, (list(ids),))
+            return {r["originator_id"]: r["fp"] for r in cur.fetchall()}
+
+    def facts_by_id(self, ids: Sequence[UUID]) -> list[StoredFact]:
+        statement = SQL(
+            "SELECT notification_id, state FROM {}.{} WHERE originator_id = ANY(%s)"
+        ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as cur:
+            cur.execute(statement, (list(ids),))
+            return [StoredFact.from_state(bytes(r["state"]), r["notification_id"]) for r in cur.fetchall()]
+
+    def append_only_statements(self) -> list[Any]:
+        schema, table = Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        fn = Identifier(self.datastore.schema, "lokikirja_refuse_change")
+        return [
+            SQL(
+                "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "RAISE EXCEPTION 'lokikirja: % on % is refused: the log is append-only', "
+                "TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $$"
+            ).format(fn),
+            SQL("CREATE OR REPLACE TRIGGER lokikirja_append_only BEFORE UPDATE OR DELETE ON {}.{} "
+                "FOR EACH ROW EXECUTE FUNCTION {}()").format(schema, table, fn),
+            SQL("CREATE OR REPLACE TRIGGER lokikirja_no_truncate BEFORE TRUNCATE ON {}.{} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION {}()").format(schema, table, fn),
+        ]

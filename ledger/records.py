@@ -1,0 +1,111 @@
+"""The stored form of a fact, and the eventsourcing mapper that reads and writes it.
+
+One contract event is one eventsourcing stored event (ADR 0001): ``originator_id`` is the contract
+``id``, ``originator_version`` is 1, ``topic`` is the contract ``type`` and ``state`` is the canonical
+JSON below. The notification id is the event's position in the log.
+
+``state`` (UTF-8, keys sorted, no spaces)::
+
+    {"actor": …, "at": "<RFC 3339 as given>", "data": {…personal fields as ciphertext…},
+     "fp": "<HMAC fingerprint of the contract content>", "hetu_index": "<blind index>"?,
+     "id": "<uuid>", "recorded_at": "<UTC, µs>", "type": "<contract type>", "v": 1}
+
+Merkle leaves (``ledger/merkle``) cover these bytes exactly as stored.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Mapper, Notification, StoredEvent
+
+STATE_VERSION = 1
+
+
+def canonical_json(obj: Any) -> bytes:
+    """The one canonical JSON encoding of Lokikirja: sorted keys, compact, UTF-8."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFact:
+    """A fact as the ledger holds it. ``position`` is set when read from the log."""
+
+    id: UUID
+    type: str
+    at: datetime
+    actor: str
+    recorded_at: datetime
+    data: dict[str, Any]
+    fp: str
+    hetu_index: str | None = None
+    position: int | None = field(default=None, compare=False)
+
+    # The attributes eventsourcing's domain-event protocol reads.
+    @property
+    def originator_id(self) -> UUID:
+        return self.id
+
+    @property
+    def originator_version(self) -> int:
+        return 1
+
+    @property
+    def timestamp(self) -> datetime:
+        return self.recorded_at
+
+    def state(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "actor": self.actor,
+            "at": self.at.isoformat(),
+            "data": self.data,
+            "fp": self.fp,
+            "id": str(self.id),
+            "recorded_at": self.recorded_at.isoformat(timespec="microseconds"),
+            "type": self.type,
+            "v": STATE_VERSION,
+        }
+        if self.hetu_index is not None:
+            out["hetu_index"] = self.hetu_index
+        return out
+
+    def to_stored_event(self) -> StoredEvent:
+        return StoredEvent(
+            originator_id=self.id,
+            originator_version=1,
+            topic=self.type,
+            state=canonical_json(self.state()),
+        )
+
+    @classmethod
+    def from_state(cls, state: bytes, position: int | None = None) -> StoredFact:
+        obj = json.loads(state)
+        return cls(
+            id=UUID(obj["id"]),
+            type=obj["type"],
+            at=datetime.fromisoformat(obj["at"]),
+            actor=obj["actor"],
+            recorded_at=datetime.fromisoformat(obj["recorded_at"]),
+            data=obj["data"],
+            fp=obj["fp"],
+            hetu_index=obj.get("hetu_index"),
+            position=position,
+        )
+
+
+class FactMapper(Mapper[UUID]):
+    """Maps :class:`StoredFact` to and from eventsourcing's ``StoredEvent`` (no cipher here:
+    personal fields are encrypted per subject before a fact is built, see ``ledger/privacy``)."""
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        if not isinstance(domain_event, StoredFact):
+            raise TypeError(f"Lokikirja stores StoredFact, not {type(domain_event).__name__}")
+        return domain_event.to_stored_event()
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        position = stored_event.id if isinstance(stored_event, Notification) else None
+        return StoredFact.from_state(stored_event.state, position)

@@ -1,0 +1,324 @@
+"""The event store: an eventsourcing ``Application`` on SQLite (embedded default) or PostgreSQL.
+
+``--db TARGET`` / ``LOKIKIRJA_DB`` is a file path (SQLite) or a ``postgresql://`` URL. The store
+keeps every fact as one stored event (ADR 0001); its notification id is the fact's position.
+:class:`Ledger` is what the rest of Lokikirja opens: the application, the SQL seam to Lokikirja's
+own tables, the keys, and the append transaction that makes ingest atomic and idempotent.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+from uuid import UUID
+
+import psycopg
+from eventsourcing.application import Application
+from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
+
+from ledger.db import Cursor, Database, PostgresDatabase, SQLiteDatabase
+from ledger.errors import KeyMismatch, NotInitialised, UsageError
+from ledger.keys import KeyRing, create_keys, load_keys, resolve_keys_dir
+from ledger.privacy import DataKeys
+from ledger.records import FactMapper, StoredFact
+from ledger.recorders import LedgerPostgresRecorder, LedgerSQLiteRecorder
+
+DEFAULT_DB = "lokikirja.db"
+
+
+class Lokikirja(Application[UUID]):
+    """The ledger's eventsourcing application: one stored event per fact."""
+
+    name = "Lokikirja"
+    env = {"MAPPER_TOPIC": get_topic(FactMapper)}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a ledger lives: ``kind`` is ``sqlite`` or ``postgres``."""
+
+    kind: str
+    display: str
+    env: dict[str, str] = field(repr=False)
+    path: Path | None = None
+    pg: dict[str, str] | None = field(default=None, repr=False)
+
+    def exists(self) -> bool:
+        if self.kind == "sqlite":
+            assert self.path is not None
+            return self.path.exists()
+        return _pg_database_exists(self)
+
+
+def resolve_target(db: str | None) -> Target:
+    """The store named by ``--db``, else ``LOKIKIRJA_DB``, else ``./lokikirja.db``."""
+    spec = db or os.environ.get("LOKIKIRJA_DB") or DEFAULT_DB
+    if spec.startswith(("postgresql://", "postgres://")):
+        return _postgres_target(spec)
+    if "://" in spec:
+        raise UsageError(f"--db must be a file path or a postgresql:// URL, not {spec.split('://')[0]}://")
+    path = Path(spec).expanduser().resolve()
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(path),
+        "SQLITE_LOCK_TIMEOUT": "60",
+        "APPLICATION_RECORDER_TOPIC": get_topic(LedgerSQLiteRecorder),
+    }
+    return Target("sqlite", str(path), env, path=path)
+
+
+def _postgres_target(url: str) -> Target:
+    parts = urlsplit(url)
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    dbname = unquote(parts.path.lstrip("/")) or "lokikirja"
+    pg = {
+        "dbname": dbname,
+        "host": query.get("host") or parts.hostname or "localhost",
+        "port": str(parts.port or query.get("port") or 5432),
+        "user": unquote(parts.username) if parts.username else query.get("user", getpass.getuser()),
+        "password": unquote(parts.password) if parts.password else query.get("password", ""),
+        "schema": query.get("schema", "public"),
+    }
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": pg["dbname"],
+        "POSTGRES_HOST": pg["host"],
+        "POSTGRES_PORT": pg["port"],
+        "POSTGRES_USER": pg["user"],
+        "POSTGRES_PASSWORD": pg["password"],
+        "POSTGRES_SCHEMA": pg["schema"],
+        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_MAX_OVERFLOW": "8",
+        "POSTGRES_CONNECT_TIMEOUT": "10",
+        "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "300",
+        "APPLICATION_RECORDER_TOPIC": get_topic(LedgerPostgresRecorder),
+    }
+    safe = f"postgresql://{pg['user']}@{pg['host']}:{pg['port']}/{dbname}"
+    return Target("postgres", safe, env, pg=pg)
+
+
+def _pg_connect(target: Target, dbname: str | None = None) -> psycopg.Connection[Any]:
+    assert target.pg is not None
+    p = target.pg
+    try:
+        return psycopg.connect(
+            dbname=dbname or p["dbname"], host=p["host"], port=p["port"], user=p["user"],
+            password=p["password"] or None, connect_timeout=10, autocommit=True,
+        )
+    except psycopg.OperationalError as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise NotInitialised(f"cannot reach PostgreSQL at {target.display}: {first}") from None
+
+
+def _pg_database_exists(target: Target) -> bool:
+    assert target.pg is not None
+    with _pg_connect(target, "postgres") as conn:
+        return conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (target.pg["dbname"],)
+        ).fetchone() is not None
+
+
+def _pg_create_database(target: Target) -> None:
+    assert target.pg is not None
+    with _pg_connect(target, "postgres") as conn:
+        conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(target.pg["dbname"])))
+
+
+class Ledger:
+    """An open ledger. Use :meth:`open` or :meth:`init`; close it (or use ``with``)."""
+
+    def __init__(self, target: Target, keys: KeyRing | None, app: Lokikirja) -> None:
+        self.target = target
+        self.app = app
+        datastore = app.recorder.datastore  # type: ignore[attr-defined]
+        self.db: Database = (
+            SQLiteDatabase(datastore) if target.kind == "sqlite" else PostgresDatabase(datastore)
+        )
+        self._keys = keys
+        self.meta_table = self.db.table("meta")
+
+    # ------------------------------------------------------------------ lifecycle
+    @classmethod
+    def init(cls, db: str | None = None, keys_dir: str | os.PathLike[str] | None = None) -> tuple[Ledger, bool]:
+        """Create the store and the keys if missing. Returns the ledger and whether it was new."""
+        target = resolve_target(db)
+        folder = resolve_keys_dir(keys_dir).resolve()
+        if target.kind == "sqlite":
+            assert target.path is not None
+            if not target.path.parent.exists():
+                raise UsageError(f"the folder {target.path.parent} does not exist")
+        elif not target.exists():
+            _pg_create_database(target)
+        app = _open_app(target)
+        ledger = cls(target, None, app)
+        existing = ledger._meta_or_none()
+        if existing is not None and "index_key_id" in existing:
+            ledger._keys = ledger._load_keys(keys_dir, existing)
+            return ledger, False
+        ring = create_keys(folder)
+        ledger._keys = ring
+        ledger._create_tables()
+        now = datetime.now(UTC).isoformat()
+        ledger.set_meta({
+            "created_at": now, "keys_dir": str(folder), "schema_version": "1",
+            "index_key_id": ring.index_key_id, "master_key_id": ring.master_key_id,
+            "signing_key_id": ring.signing_key_id,
+            "signing_public_key": __import__("base64").b64encode(ring.public_key_bytes).decode(),
+        })
+        return ledger, True
+
+    @classmethod
+    def open(cls, db: str | None = None, keys_dir: str | os.PathLike[str] | None = None,
+             *, need_keys: bool = True, create: bool = False) -> Ledger:
+        """Open an initialised ledger (``create=True``: initialise it first when missing)."""
+        target = resolve_target(db)
+        if not target.exists():
+            if create:
+                return cls.init(db, keys_dir)[0]
+            raise NotInitialised(f"no ledger at {target.display}; run `lokikirja init` first")
+        app = _open_app(target)
+        ledger = cls(target, None, app)
+        meta = ledger._meta_or_none()
+        if meta is None or "index_key_id" not in meta:
+            ledger.close()
+            if create:
+                return cls.init(db, keys_dir)[0]
+            raise NotInitialised(f"no ledger at {target.display}; run `lokikirja init` first")
+        if need_keys:
+            ledger._keys = ledger._load_keys(keys_dir, meta)
+        return ledger
+
+    def _load_keys(self, keys_dir: str | os.PathLike[str] | None, meta: dict[str, str]) -> KeyRing:
+        folder = resolve_keys_dir(keys_dir)
+        explicit = keys_dir or os.environ.get("LOKIKIRJA_KEYS")
+        if not explicit and not folder.exists() and meta.get("keys_dir"):
+            folder = Path(meta["keys_dir"])  # the folder `init` recorded
+        ring = load_keys(folder)
+        if ring.index_key_id != meta["index_key_id"] or ring.signing_key_id != meta["signing_key_id"]:
+            raise KeyMismatch(f"the keys in {folder} are not the keys of the ledger at {self.target.display}")
+        if ring.master_key_id != meta["master_key_id"]:
+            raise KeyMismatch(f"the master key in {folder} is not the one this ledger's data keys are wrapped with")
+        return ring
+
+    def close(self) -> None:
+        self.app.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def keys(self) -> KeyRing:
+        if self._keys is None:
+            raise NotInitialised("this command needs the ledger's keys")
+        return self._keys
+
+    @property
+    def data_keys(self) -> DataKeys:
+        return DataKeys(self.db, self.keys)
+
+    # ------------------------------------------------------------------ meta
+    def _create_tables(self) -> None:
+        statements = [f"CREATE TABLE IF NOT EXISTS {self.meta_table} (name TEXT PRIMARY KEY, value TEXT NOT NULL)"]
+        statements += DataKeys(self.db, self.keys).create_statements()
+        with self.db.write() as cur:
+            for s in statements:
+                cur.execute(s)
+            if self.db.kind == "postgres":
+                for s in self.app.recorder.append_only_statements():  # type: ignore[attr-defined]
+                    cur.execute(s)
+
+    def _meta_or_none(self) -> dict[str, str] | None:
+        try:
+            with self.db.read() as cur:
+                return dict(cur.execute(f"SELECT name, value FROM {self.meta_table}").fetchall())
+        except Exception:  # the table does not exist yet
+            return None
+
+    def meta(self) -> dict[str, str]:
+        meta = self._meta_or_none()
+        if meta is None:
+            raise NotInitialised(f"no ledger at {self.target.display}; run `lokikirja init` first")
+        return meta
+
+    def set_meta(self, values: dict[str, str], cur: Cursor | None = None) -> None:
+        rows = list(values.items())
+        sql = (f"INSERT INTO {self.meta_table} (name, value) VALUES (%s, %s) "
+               "ON CONFLICT (name) DO UPDATE SET value = excluded.value")
+        if cur is not None:
+            cur.executemany(sql, rows)
+            return
+        with self.db.write() as c:
+            c.executemany(sql, rows)
+
+    # ------------------------------------------------------------------ the log
+    @contextmanager
+    def appending(self) -> Iterator[AppendTransaction]:
+        """One atomic append: everything inserted through it commits together or not at all."""
+        recorder = self.app.recorder
+        with recorder.append_transaction() as (cur, insert):  # type: ignore[attr-defined]
+            yield AppendTransaction(self, Cursor(cur, self.db.kind), insert)
+
+    def max_position(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    def read_log(self, start: int = 0, stop: int | None = None, page: int = 5000,
+                 topics: Sequence[str] = ()) -> Iterator[StoredFact]:
+        """Every fact with ``start < position ≤ stop`` in log order, one page in memory at a time."""
+        recorder = self.app.recorder
+        position = start
+        while True:
+            batch: Sequence[Notification] = recorder.select_notifications(
+                start=position, limit=page, stop=stop, topics=topics, inclusive_of_start=False
+            )
+            if not batch:
+                return
+            for n in batch:
+                yield StoredFact.from_state(n.state, n.id)
+            position = batch[-1].id
+
+    def facts_by_id(self, ids: Sequence[UUID]) -> dict[UUID, StoredFact]:
+        out: dict[UUID, StoredFact] = {}
+        for i in range(0, len(ids), 1000):
+            for fact in self.app.recorder.facts_by_id(ids[i : i + 1000]):  # type: ignore[attr-defined]
+                out[fact.id] = fact
+        return out
+
+
+@dataclass
+class AppendTransaction:
+    """The open append: look up what is stored, get data keys, insert facts."""
+
+    ledger: Ledger
+    cur: Cursor
+    _insert: Any
+
+    def stored_fingerprints(self, ids: Sequence[UUID]) -> dict[UUID, str]:
+        """``{id: fp}`` of the given ids that the log already holds (this transaction included)."""
+        return self.ledger.app.recorder.fingerprints(self.cur.raw, ids)  # type: ignore[attr-defined]
+
+    def data_keys(self, subjects: Sequence[str]) -> dict[str, bytes]:
+        return self.ledger.data_keys.for_writing(self.cur, subjects)
+
+    def insert(self, facts: Sequence[StoredFact]) -> list[int]:
+        """Append ``facts`` in order; returns their positions."""
+        if not facts:
+            return []
+        return list(self._insert([f.to_stored_event() for f in facts]))
+
+
+def _open_app(target: Target) -> Lokikirja:
+    try:
+        return Lokikirja(env=target.env)
+    except Exception as e:
+        raise NotInitialised(f"cannot open the ledger at {target.display}: {e}") from None

@@ -1,0 +1,110 @@
+"""The ``lokikirja`` command group, its shared options and the mapping of errors to exit codes.
+
+Commands live in ``service/commands/<concern>.py`` and attach themselves to :data:`main`;
+``service/cli.py`` imports them all. Entry points are thin: parse → one call → render.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from ledger.errors import InvalidInput, LedgerError
+from service.output import FORMATS, stderr
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class LokikirjaGroup(click.Group):
+    """Maps every ``LedgerError`` to its exit code and one plain sentence on stderr."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InvalidInput as e:
+            for problem in e.problems:
+                click.echo(str(problem), err=True)
+            if e.total > len(e.problems):
+                click.echo(f"… and {e.total - len(e.problems)} more problem(s) not listed", err=True)
+            click.echo(f"error: {e}", err=True)
+            sys.exit(e.exit_code)
+        except LedgerError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(e.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing half-written was kept", err=True)
+            sys.exit(130)
+        except Exception as e:  # an internal fault: one sentence, the traceback only on request
+            if os.environ.get("LOKIKIRJA_DEBUG"):
+                traceback.print_exc()
+            first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+            click.echo(f"internal error ({type(e).__name__}): {first} "
+                       "(set LOKIKIRJA_DEBUG=1 for details)", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=LokikirjaGroup, context_settings={"help_option_names": ["-h", "--help"],
+                                                   "max_content_width": 100})
+@click.version_option(package_name="lokikirja")
+def main() -> None:
+    """Lokikirja: the audit and access ledger of the municipal employment experiment.
+
+    Every record view, decision and customer transfer is an immutable fact; the Act's rules judge
+    each one as of the moment it happened; a Merkle log with signed checkpoints proves nothing
+    was altered since.
+    """
+
+
+def db_option(f: F) -> F:
+    return click.option(
+        "--db", "db", metavar="TARGET", default=None,
+        help="SQLite file path or postgresql:// URL (default: $LOKIKIRJA_DB, else ./lokikirja.db).",
+    )(f)
+
+
+def keys_option(f: F) -> F:
+    return click.option(
+        "--keys", "keys", metavar="DIR", default=None, type=click.Path(file_okay=False),
+        help="Key folder (default: $LOKIKIRJA_KEYS, else ./lokikirja-keys/, else the folder init recorded).",
+    )(f)
+
+
+def format_option(*choices: str, default: str = "table") -> Callable[[F], F]:
+    def deco(f: F) -> F:
+        return click.option("--format", "fmt", type=click.Choice(choices or FORMATS),
+                            default=default, show_default=True, help="Output format.")(f)
+    return deco
+
+
+def who_options(f: F) -> F:
+    """``--as`` and ``--purpose``: required by every command that shows personal data."""
+    f = click.option("--purpose", "purpose", metavar="TEXT", default=None,
+                     help="Why you query personal data (recorded in the ledger). Required.")(f)
+    f = click.option("--as", "as_user", metavar="u:USER", default=None,
+                     help="Who is asking (recorded in the ledger). Required.")(f)
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ledger.errors import UsageError
+        if not kwargs.get("as_user") or not kwargs.get("purpose"):
+            raise UsageError("this command shows personal data: give --as u:USER and --purpose TEXT; "
+                             "the query is recorded in the ledger")
+        from ledger.identifiers import USER_RE
+        if not USER_RE.fullmatch(kwargs["as_user"]):
+            raise UsageError("--as must be a user id of the form u:<token>")
+        return f(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def note(message: str) -> None:
+    """A human note on stderr (never on stdout, which carries the data)."""
+    stderr.print(message, highlight=False)

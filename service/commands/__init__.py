@@ -1,0 +1,1 @@
+"""One module per concern; each attaches its commands to ``service.app.main``."""

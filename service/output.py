@@ -1,0 +1,96 @@
+"""Rendering command results: ``table`` (rich), ``json`` (one document on stdout), ``csv``."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+FORMATS = ("table", "json", "csv")
+
+stdout = Console(soft_wrap=False)
+stderr = Console(stderr=True)
+
+
+def emit_json(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=None, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_cell(v)}" for k, v in value.items())
+    return str(value)
+
+
+def emit_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, *,
+              title: str | None = None, doc: Any = None) -> None:
+    """Print ``rows``: json prints ``doc`` (default: the rows), csv and table the ``columns``."""
+    if fmt == "json":
+        emit_json(rows if doc is None else doc)
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+    else:
+        table = Table(title=title, show_lines=False)
+        for c in columns:
+            table.add_column(c)
+        for row in rows:
+            table.add_row(*(_cell(row.get(c)) for c in columns))
+        stdout.print(table)
+
+
+class RateColumn(ProgressColumn):
+    """Items per second, e.g. ``12,345 events/s``."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f} {self.unit}/s")
+
+
+def interactive() -> bool:
+    """Progress bars only on a terminal (stderr), never when piped."""
+    return stderr.is_terminal
+
+
+@contextmanager
+def progress_bar(description: str, total: float | None, *, unit: str = "events",
+                 bytes_mode: bool = False) -> Iterator[Callable[[float], None]]:
+    """A rich progress bar with rate and ETA on stderr; a no-op when not on a terminal."""
+    if not interactive():
+        yield lambda _n: None
+        return
+    columns: list[Any] = [TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn()]
+    columns += [TransferSpeedColumn()] if bytes_mode else [MofNCompleteColumn(), RateColumn(unit)]
+    columns.append(TimeRemainingColumn())
+    with Progress(*columns, console=stderr, transient=False) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda n: progress.advance(task, n)
