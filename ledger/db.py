@@ -30,8 +30,11 @@ class Cursor:
     def _q(self, statement: str) -> str:
         return statement.replace("%s", "?") if self.kind == "sqlite" else statement
 
-    def execute(self, statement: str, params: Sequence[Any] = ()) -> Cursor:
-        self.raw.execute(self._q(statement), params)
+    def execute(self, statement: Any, params: Sequence[Any] = ()) -> Cursor:
+        if params:
+            self.raw.execute(self._q(statement), params)
+        else:
+            self.raw.execute(statement)
         return self
 
     def executemany(self, statement: str, rows: Iterable[Sequence[Any]]) -> None:

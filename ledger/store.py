@@ -102,6 +102,8 @@ def _postgres_target(url: str) -> Target:
         "APPLICATION_RECORDER_TOPIC": get_topic(LedgerPostgresRecorder),
     }
     safe = f"postgresql://{pg['user']}@{pg['host']}:{pg['port']}/{dbname}"
+    if pg["schema"] != "public":
+        safe += f"?schema={pg['schema']}"
     return Target("postgres", safe, env, pg=pg)
 
 
@@ -132,6 +134,13 @@ def _pg_create_database(target: Target) -> None:
         conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(target.pg["dbname"])))
 
 
+def _pg_create_schema(target: Target) -> None:
+    assert target.pg is not None
+    with _pg_connect(target) as conn:
+        conn.execute(psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+            psycopg.sql.Identifier(target.pg["schema"])))
+
+
 class Ledger:
     """An open ledger. Use :meth:`open` or :meth:`init`; close it (or use ``with``)."""
 
@@ -155,8 +164,10 @@ class Ledger:
             assert target.path is not None
             if not target.path.parent.exists():
                 raise UsageError(f"the folder {target.path.parent} does not exist")
-        elif not target.exists():
-            _pg_create_database(target)
+        else:
+            if not target.exists():
+                _pg_create_database(target)
+            _pg_create_schema(target)
         app = _open_app(target)
         ledger = cls(target, None, app)
         existing = ledger._meta_or_none()
