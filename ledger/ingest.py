@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from ledger.errors import ConflictingEvent, InvalidInput, Problem
 from ledger.events import DATA_MODELS, PERSONAL_FIELDS, event_json, parse_event
-from ledger.privacy import blind_index, encrypt_field, fingerprint
+from ledger.privacy import blind_index, encrypt_field, fingerprint, personal_subject
 from ledger.records import StoredFact, canonical_json
 from ledger.store import AppendTransaction, Ledger
 
@@ -114,20 +114,13 @@ def contract_content(event: Any) -> dict[str, Any]:
     return content
 
 
-def _personal_subject(type_name: str, data: dict[str, Any]) -> str | None:
-    if type_name not in PERSONAL_FIELDS:
-        return None
-    subject: str = data.get("customer") or data["user"]
-    return subject
-
-
 def build_fact(event: Any, fp: str, keys: dict[str, bytes], index_key_of: Callable[[str], str],
                recorded_at: datetime) -> StoredFact:
     """The stored form of a validated event: personal fields encrypted, HETU blind-indexed."""
     doc = event_json(event)
     data: dict[str, Any] = doc["data"]
     hetu_index = None
-    subject = _personal_subject(event.type, data)
+    subject = personal_subject(event.type, data)
     if subject is not None:
         if "hetu" in data:
             hetu_index = index_key_of(data["hetu"])
@@ -170,7 +163,7 @@ def _ingest_chunk(tx: AppendTransaction, ledger: Ledger, chunk: list[tuple[int, 
                          "(stored earlier, or earlier in this input)", conflict=True)
     if problems.total or not fresh:
         return
-    subjects = [s for _, e, _ in fresh if (s := _personal_subject(e.type, vars(e.data)))]
+    subjects = [s for _, e, _ in fresh if (s := personal_subject(e.type, vars(e.data)))]
     keys = tx.data_keys(subjects)
     now = datetime.now(UTC)
     facts = [build_fact(e, fp, keys, lambda h: blind_index(ledger.keys, h), now) for _, e, fp in fresh]

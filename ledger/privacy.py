@@ -138,3 +138,29 @@ class DataKeys:
             f"UPDATE {self.table} SET wrapped = %s, master_key_id = %s WHERE subject = %s", updated
         )
         return len(updated)
+
+
+def personal_subject(type_name: str, data: dict[str, object]) -> str | None:
+    """Whose data key protects the personal fields of a fact of this type (None: no personal data)."""
+    from ledger.events import PERSONAL_FIELDS
+
+    if type_name not in PERSONAL_FIELDS:
+        return None
+    subject = data.get("customer") or data.get("user")
+    return subject if isinstance(subject, str) else None
+
+
+def reveal(type_name: str, event_id: str, data: dict[str, object], keys: dict[str, bytes | None]) -> dict[str, object]:
+    """The contract data of a stored fact with personal fields decrypted (``[erased]`` when shredded).
+    ``keys`` maps subjects to data keys as returned by :meth:`DataKeys.for_reading`."""
+    from ledger.events import PERSONAL_FIELDS
+
+    subject = personal_subject(type_name, data)
+    if subject is None:
+        return dict(data)
+    out = dict(data)
+    for name in PERSONAL_FIELDS[type_name]:
+        value = out.get(name)
+        if isinstance(value, str):
+            out[name] = decrypt_field(keys.get(subject), event_id, name, value)
+    return out

@@ -14,18 +14,42 @@ The library's own recorder test cases run against both subclasses (tests/integra
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing import persistence as es
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import retry
 from psycopg.rows import dict_row, tuple_row
 from psycopg.sql import SQL, Identifier
 
 from ledger.records import StoredFact
+
+_SQLITE_ERRORS: list[tuple[type[Exception], type[Exception]]] = [
+    (sqlite3.IntegrityError, es.IntegrityError),
+    (sqlite3.OperationalError, es.OperationalError),
+    (sqlite3.InterfaceError, es.InterfaceError),
+    (sqlite3.ProgrammingError, es.ProgrammingError),
+    (sqlite3.DataError, es.DataError),
+    (sqlite3.DatabaseError, es.DatabaseError),
+]
+
+
+@contextmanager
+def _library_errors() -> Iterator[None]:
+    """Translate sqlite3 errors into eventsourcing's persistence errors, as the library does."""
+    try:
+        yield
+    except sqlite3.Error as e:
+        for raw, mapped in _SQLITE_ERRORS:
+            if isinstance(e, raw):
+                raise mapped(e) from e
+        raise es.PersistenceError(e) from e
 
 
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
@@ -41,9 +65,14 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             "BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END",
         ]
 
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """The library's save path, through the same locked transaction as ingest."""
+        with self.append_transaction() as (_, insert):
+            return insert(stored_events)
+
     @contextmanager
     def append_transaction(self) -> Iterator[tuple[Any, Any]]:
-        with self.datastore.get_connection(commit=True) as conn, conn.cursor() as raw:
+        with _library_errors(), self.datastore.get_connection(commit=True) as conn, conn.cursor() as raw:
             raw.row_factory = None
             raw.execute("BEGIN IMMEDIATE")
 
@@ -85,6 +114,14 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
     """PostgreSQL: binary COPY for bulk appends; UPDATE, DELETE and TRUNCATE refused."""
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """The library's save path, through the same COPY path as ingest."""
+        if not stored_events:
+            return []
+        with self.append_transaction() as (_, insert):
+            return insert(stored_events)
+
     @contextmanager
     def append_transaction(self) -> Iterator[tuple[Any, Any]]:
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor(
@@ -97,10 +134,6 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 return self._copy_stored_events(cur, stored_events)
 
             yield cur, insert
-
-    def _insert_stored_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        # Same contract as the library's (lock, notify, insert, RETURNING ids) for its save path.
-        super()._insert_stored_events(curs, stored_events, **kwargs)
 
     def _copy_stored_events(self, cur: Any, stored_events: Sequence[StoredEvent]) -> list[int]:
         """Insert with COPY under the table lock already held; ids are then contiguous."""

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
@@ -28,8 +28,8 @@ from ledger.db import Cursor, Database, PostgresDatabase, SQLiteDatabase
 from ledger.errors import KeyMismatch, NotInitialised, UsageError
 from ledger.keys import KeyRing, create_keys, load_keys, resolve_keys_dir
 from ledger.privacy import DataKeys
-from ledger.records import FactMapper, StoredFact
 from ledger.recorders import LedgerPostgresRecorder, LedgerSQLiteRecorder
+from ledger.records import FactMapper, StoredFact
 
 DEFAULT_DB = "lokikirja.db"
 
@@ -38,7 +38,7 @@ class Lokikirja(Application[UUID]):
     """The ledger's eventsourcing application: one stored event per fact."""
 
     name = "Lokikirja"
-    env = {"MAPPER_TOPIC": get_topic(FactMapper)}
+    env: ClassVar[dict[str, str]] = {"MAPPER_TOPIC": get_topic(FactMapper)}
 
 
 @dataclass(frozen=True)
@@ -120,12 +120,16 @@ def _pg_connect(target: Target, dbname: str | None = None) -> psycopg.Connection
         raise NotInitialised(f"cannot reach PostgreSQL at {target.display}: {first}") from None
 
 
-def _pg_database_exists(target: Target) -> bool:
+def _pg_database_exists(target: Target, *, with_schema: bool = True) -> bool:
     assert target.pg is not None
     with _pg_connect(target, "postgres") as conn:
-        return conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (target.pg["dbname"],)
-        ).fetchone() is not None
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (target.pg["dbname"],)).fetchone() is None:
+            return False
+    if not with_schema:
+        return True
+    with _pg_connect(target) as conn:
+        return conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s",
+                            (target.pg["schema"],)).fetchone() is not None
 
 
 def _pg_create_database(target: Target) -> None:
@@ -165,7 +169,7 @@ class Ledger:
             if not target.path.parent.exists():
                 raise UsageError(f"the folder {target.path.parent} does not exist")
         else:
-            if not target.exists():
+            if not _pg_database_exists(target, with_schema=False):
                 _pg_create_database(target)
             _pg_create_schema(target)
         app = _open_app(target)
@@ -190,18 +194,16 @@ class Ledger:
     def open(cls, db: str | None = None, keys_dir: str | os.PathLike[str] | None = None,
              *, need_keys: bool = True, create: bool = False) -> Ledger:
         """Open an initialised ledger (``create=True``: initialise it first when missing)."""
+        if create:
+            return cls.init(db, keys_dir)[0]
         target = resolve_target(db)
         if not target.exists():
-            if create:
-                return cls.init(db, keys_dir)[0]
             raise NotInitialised(f"no ledger at {target.display}; run `lokikirja init` first")
         app = _open_app(target)
         ledger = cls(target, None, app)
         meta = ledger._meta_or_none()
         if meta is None or "index_key_id" not in meta:
             ledger.close()
-            if create:
-                return cls.init(db, keys_dir)[0]
             raise NotInitialised(f"no ledger at {target.display}; run `lokikirja init` first")
         if need_keys:
             ledger._keys = ledger._load_keys(keys_dir, meta)
@@ -333,3 +335,14 @@ def _open_app(target: Target) -> Lokikirja:
         return Lokikirja(env=target.env)
     except Exception as e:
         raise NotInitialised(f"cannot open the ledger at {target.display}: {e}") from None
+
+
+def contract_json(ledger: Ledger, facts: Sequence[StoredFact]) -> list[dict[str, Any]]:
+    """The contract JSON of stored facts, personal fields decrypted where the keys still exist."""
+    from ledger.privacy import personal_subject, reveal
+
+    subjects = {s for f in facts if (s := personal_subject(f.type, f.data))}
+    with ledger.db.read() as cur:
+        keys = ledger.data_keys.for_reading(cur, subjects) if subjects else {}
+    return [{"id": str(f.id), "type": f.type, "at": f.at.isoformat(), "actor": f.actor,
+             "data": reveal(f.type, str(f.id), f.data, keys)} for f in facts]

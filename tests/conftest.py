@@ -88,7 +88,7 @@ class Cli:
     def __init__(self, db: str, keys: Path, cwd: Path) -> None:
         self.db, self.keys, self.cwd = db, keys, cwd
 
-    def __call__(self, *args: str, input: str | bytes | None = None,  # noqa: A002
+    def __call__(self, *args: str, input: str | bytes | None = None,
                  check: int | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         full_env = {**os.environ, "LOKIKIRJA_DB": self.db, "LOKIKIRJA_KEYS": str(self.keys),
                     "COLUMNS": "200", **(env or {})}

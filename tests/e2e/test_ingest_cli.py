@@ -1,0 +1,115 @@
+"""The contract's ingest behaviour (CONTRACT §6), through the real CLI, on both backends."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from tests.factories import ev, hetu, write_jsonl
+
+
+def _views(n: int, start: int = 0) -> list[dict]:
+    return [ev("record.viewed", "2022-03-14T09:12:00+02:00", "u:hki-1", subject=f"c:{i}",
+               purpose="service_guidance", categories=["identity"]) for i in range(start, start + n)]
+
+
+def _ingest_json(cli, *args: str, check: int = 0) -> dict:
+    result = cli("ingest", *args, "--format", "json", check=check)
+    return json.loads(result.stdout)
+
+
+def test_a_file_with_one_bad_line_stores_nothing_and_names_file_line_and_field(cli, tmp_path: Path):
+    good = _views(4)
+    bad = dict(good[2], data={**good[2]["data"], "purpose": "curiosity"})
+    path = write_jsonl(tmp_path / "mixed.jsonl", [good[0], good[1], bad, good[3]])
+    cli("init", check=0)
+    result = cli("ingest", str(path), check=2)
+    assert f"{path}:3: data.purpose:" in result.stderr
+    assert "nothing" in result.stderr
+    # nothing was stored: the good lines are all new afterwards
+    clean = write_jsonl(tmp_path / "clean.jsonl", [good[0], good[1], good[3]])
+    assert _ingest_json(cli, str(clean)) == {"ingested": 3, "duplicates": 0}
+
+
+def test_every_bad_line_is_reported_and_only_the_first_100_in_full(cli, tmp_path: Path):
+    lines = [json.dumps(e) for e in _views(3)] + ['{"id": "x"}'] * 150 + ["not json"]
+    path = tmp_path / "many.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = cli("ingest", str(path), check=2)
+    listed = [line for line in result.stderr.splitlines() if line.startswith(f"{path}:")]
+    assert len(listed) == 100
+    assert listed[0].startswith(f"{path}:4: ")
+    assert "51 more" in result.stderr
+
+
+def test_reingesting_the_same_file_stores_nothing_new(cli, tmp_path: Path):
+    path = write_jsonl(tmp_path / "a.jsonl", _views(50))
+    assert _ingest_json(cli, str(path)) == {"ingested": 50, "duplicates": 0}
+    assert _ingest_json(cli, str(path)) == {"ingested": 0, "duplicates": 50}
+
+
+def test_the_same_id_with_other_content_is_a_conflict_and_stores_nothing(cli, tmp_path: Path):
+    first = _views(2)
+    assert _ingest_json(cli, str(write_jsonl(tmp_path / "a.jsonl", first))) == {"ingested": 2, "duplicates": 0}
+    changed = dict(first[1], data={**first[1]["data"], "categories": ["identity", "contact"]})
+    newcomer = _views(1, start=10)[0]
+    path = write_jsonl(tmp_path / "b.jsonl", [newcomer, changed])
+    result = cli("ingest", str(path), check=2)
+    assert f"{path}:2: id:" in result.stderr
+    assert _ingest_json(cli, str(write_jsonl(tmp_path / "c.jsonl", [newcomer]))) == {"ingested": 1, "duplicates": 0}
+
+
+def test_a_conflict_inside_one_file_is_found_too(cli, tmp_path: Path):
+    a = _views(1)[0]
+    b = dict(a, actor="u:someone-else")
+    result = cli("ingest", str(write_jsonl(tmp_path / "a.jsonl", [a, b])), check=2)
+    assert ":2: id:" in result.stderr
+
+
+def test_the_same_instant_written_with_another_offset_is_a_duplicate(cli, tmp_path: Path):
+    a = _views(1)[0]
+    b = dict(a, at="2022-03-14T07:12:00Z")
+    assert _ingest_json(cli, str(write_jsonl(tmp_path / "a.jsonl", [a]))) == {"ingested": 1, "duplicates": 0}
+    assert _ingest_json(cli, str(write_jsonl(tmp_path / "b.jsonl", [b]))) == {"ingested": 0, "duplicates": 1}
+
+
+def test_stdin_is_read_with_a_dash(cli, tmp_path: Path):
+    data = "".join(json.dumps(e) + "\n" for e in _views(5))
+    result = cli("ingest", "-", "--format", "json", input=data, check=0)
+    assert json.loads(result.stdout) == {"ingested": 5, "duplicates": 0}
+    bad = cli("ingest", "-", input='{"type": "record.viewed"}\n', check=2)
+    assert "-:1: " in bad.stderr
+
+
+def test_a_good_file_is_kept_when_another_file_of_the_same_command_is_bad(cli, tmp_path: Path):
+    good = write_jsonl(tmp_path / "good.jsonl", _views(3))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{}\n")
+    result = cli("ingest", str(good), str(bad), "--format", "json", check=2)
+    assert json.loads(result.stdout) == {"ingested": 3, "duplicates": 0}
+    assert f"{bad}:1:" in result.stderr
+
+
+def test_missing_file_and_missing_arguments_are_usage_errors(cli, tmp_path: Path):
+    assert "no such file" in cli("ingest", str(tmp_path / "nope.jsonl"), check=2).stderr
+    cli("ingest", check=2)
+
+
+def test_personal_data_never_appears_in_an_error_message(cli, tmp_path: Path):
+    person = ev("customer.registered", "2021-03-01T08:00:00+02:00", customer="c:p1",
+                hetu=hetu(date(1990, 5, 17)), name="Maija Meikäläinen", org="te:uusimaa",
+                home_municipality="091", birth_date="1990-05-17", earnings_related_eligible=True,
+                immigrant_or_foreign_language=False, language="fi")
+    wrong_check = "1" if person["data"]["hetu"][-1] != "1" else "2"
+    broken = dict(person, data={**person["data"], "hetu": person["data"]["hetu"][:-1] + wrong_check})
+    result = cli("ingest", str(write_jsonl(tmp_path / "p.jsonl", [broken])), check=2)
+    assert "data.hetu" in result.stderr
+    assert broken["data"]["hetu"] not in result.stderr
+    assert "Maija" not in result.stderr
+
+
+def test_ingest_without_init_creates_the_ledger(cli, tmp_path: Path):
+    path = write_jsonl(tmp_path / "a.jsonl", _views(2))
+    assert _ingest_json(cli, str(path)) == {"ingested": 2, "duplicates": 0}
+    assert (cli.keys / "signing.key").stat().st_mode & 0o777 == 0o600
