@@ -14,7 +14,6 @@ import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeAlias, TypeVar, Union
-from uuid import UUID
 
 from pydantic import (
     AfterValidator,
@@ -23,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StringConstraints,
     TypeAdapter,
     model_validator,
 )
@@ -184,25 +184,32 @@ class Severity(StrEnum):
 
 # --------------------------------------------------------------------------- field types
 
-_RFC3339 = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
-)
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_FAST_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([+-]\d{2}:\d{2}|Z)")
+
+# Descriptions of the identifier patterns, for error messages ("data.subject: is not …").
+PATTERN_DESCRIPTIONS: dict[str, str] = {}
 
 
 def _rfc3339(value: Any) -> datetime:
+    """An RFC 3339 time with an offset, checked exactly (seconds required), offset kept."""
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("time needs an offset (RFC 3339, e.g. 2022-03-14T09:12:00+02:00)")
         return value
-    if not isinstance(value, str) or _RFC3339.fullmatch(value) is None:
+    if not isinstance(value, str):
         raise ValueError("is not an RFC 3339 time with an offset, e.g. 2022-03-14T09:12:00+02:00")
-    text = value.replace("t", "T").replace(" ", "T").replace("z", "Z")
-    if "." in text:  # Python parses at most 6 fractional digits
-        head, _, rest = text.partition(".")
-        digits = re.match(r"\d+", rest)
-        assert digits is not None
-        text = f"{head}.{digits[0][:6].ljust(6, '0')}{rest[digits.end():]}"
+    text = value
+    if _FAST_RFC3339.fullmatch(value) is None:
+        if _RFC3339.fullmatch(value) is None:
+            raise ValueError("is not an RFC 3339 time with an offset, e.g. 2022-03-14T09:12:00+02:00")
+        text = value.replace("t", "T").replace(" ", "T").replace("z", "Z")
+        if "." in text:  # Python parses at most 6 fractional digits
+            head, _, rest = text.partition(".")
+            digits = re.match(r"\d+", rest)
+            assert digits is not None
+            text = f"{head}.{digits[0][:6].ljust(6, '0')}{rest[digits.end():]}"
     try:
         return datetime.fromisoformat(text)
     except ValueError:
@@ -220,46 +227,17 @@ def _iso_date(value: Any) -> date:
         raise ValueError("names a date that does not exist") from None
 
 
-def _pattern(regex: re.Pattern[str], what: str) -> Any:
-    def check(value: str) -> str:
-        if regex.fullmatch(value) is None:
-            raise ValueError(f"is not {what}")
-        return value
-
-    return AfterValidator(check)
+def _matching(pattern: str, what: str) -> Any:
+    """A string constraint checked natively by pydantic-core; ``what`` names it in errors."""
+    anchored = f"^(?:{pattern})$"
+    PATTERN_DESCRIPTIONS[anchored] = f"is not {what}"
+    return StringConstraints(pattern=anchored)
 
 
-def _employer(value: str) -> str:
-    if not value.startswith("e:"):
-        raise ValueError("is not an employer id of the form e:NNNNNNN-C")
-    ids.validate_business_id(value[2:])
-    return value
-
-
-def _subject(value: str) -> str:
-    if value.startswith("c:"):
-        if ids.CUSTOMER_RE.fullmatch(value) is None:
-            raise ValueError("is not a customer id of the form c:<token>")
-        return value
+def _employer_check(value: str) -> str:
     if value.startswith("e:"):
-        return _employer(value)
-    raise ValueError("is not a customer id (c:…) or an employer id (e:…)")
-
-
-def _actor(value: str) -> str:
-    if ids.USER_RE.fullmatch(value) or ids.SYSTEM_ACTOR_RE.fullmatch(value):
-        return value
-    raise ValueError("is not a user id u:<token> or a source system system:<name>")
-
-
-def _uuid(value: Any) -> UUID:
-    if isinstance(value, UUID):
-        return value
-    if not isinstance(value, str) or re.fullmatch(
-        r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", value
-    ) is None:
-        raise ValueError("is not a UUID of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
-    return UUID(value)
+        ids.validate_business_id(value[2:])
+    return value
 
 
 def _not_null(value: Any) -> Any:
@@ -268,28 +246,31 @@ def _not_null(value: Any) -> Any:
     return value
 
 
-def _non_empty(value: str) -> str:
-    if not value.strip():
-        raise ValueError("may not be empty")
-    return value
-
+_UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_EMPLOYER = r"e:\d{7}-\d"
 
 Instant = Annotated[datetime, BeforeValidator(_rfc3339)]
 Day = Annotated[date, BeforeValidator(_iso_date)]
-EventId = Annotated[UUID, BeforeValidator(_uuid)]
-OrgId = Annotated[str, _pattern(ids.ORG_RE, "an organisation id (area:…, te:…, keha, avi, tem)")]
-AreaId = Annotated[str, _pattern(re.compile(rf"area:{ids.SLUG}"), "an experiment area id area:…")]
-UserId = Annotated[str, _pattern(ids.USER_RE, "a user id of the form u:<token>")]
-CustomerId = Annotated[str, _pattern(ids.CUSTOMER_RE, "a customer id of the form c:<token>")]
-EmployerId = Annotated[str, AfterValidator(_employer)]
-SubjectId = Annotated[str, AfterValidator(_subject)]
-DecisionId = Annotated[str, _pattern(ids.DECISION_RE, "a decision id of the form d:<token>")]
-VacancyId = Annotated[str, _pattern(ids.VACANCY_RE, "a vacancy id of the form v:<token>")]
-ComplaintId = Annotated[str, _pattern(ids.COMPLAINT_RE, "a complaint id of the form k:<token>")]
-ActorId = Annotated[str, AfterValidator(_actor)]
-Municipality = Annotated[str, _pattern(ids.MUNICIPALITY_RE, "a 3-digit municipality code")]
+EventId = Annotated[str, _matching(_UUID, "a UUID of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")]
+OrgId = Annotated[str, _matching(ids.ORG_RE.pattern, "an organisation id (area:…, te:…, keha, avi, tem)")]
+AreaId = Annotated[str, _matching(rf"area:{ids.SLUG}", "an experiment area id area:<slug>")]
+TeOfficeId = Annotated[str, _matching(rf"te:{ids.SLUG}", "a TE office id te:<slug>")]
+UserId = Annotated[str, _matching(ids.USER_RE.pattern, "a user id of the form u:<token>")]
+CustomerId = Annotated[str, _matching(ids.CUSTOMER_RE.pattern, "a customer id of the form c:<token>")]
+EmployerId = Annotated[str, _matching(_EMPLOYER, "an employer id of the form e:NNNNNNN-C"),
+                      AfterValidator(_employer_check)]
+SubjectId = Annotated[str, _matching(f"{ids.CUSTOMER_RE.pattern}|{_EMPLOYER}",
+                                     "a customer id c:<token> or an employer id e:NNNNNNN-C"),
+                      AfterValidator(_employer_check)]
+DecisionId = Annotated[str, _matching(ids.DECISION_RE.pattern, "a decision id of the form d:<token>")]
+VacancyId = Annotated[str, _matching(ids.VACANCY_RE.pattern, "a vacancy id of the form v:<token>")]
+ComplaintId = Annotated[str, _matching(ids.COMPLAINT_RE.pattern, "a complaint id of the form k:<token>")]
+ActorId = Annotated[str, _matching(f"{ids.USER_RE.pattern}|{ids.SYSTEM_ACTOR_RE.pattern}",
+                                   "a user id u:<token> or a source system system:<name>")]
+Municipality = Annotated[str, _matching(ids.MUNICIPALITY_RE.pattern, "a 3-digit municipality code")]
 Hetu = Annotated[str, AfterValidator(ids.validate_hetu)]
-Text = Annotated[str, AfterValidator(_non_empty)]
+Text = Annotated[str, StringConstraints(pattern=r"\S")]
+PATTERN_DESCRIPTIONS[r"\S"] = "may not be empty"
 
 _T = TypeVar("_T")
 Absent: TypeAlias = Annotated[_T | None, BeforeValidator(_not_null)]
@@ -307,7 +288,7 @@ class OrganisationRegistered(_Model):
     kind: OrgKind
     name: Text
     languages: Annotated[list[OfficialLanguage], Field(min_length=1)]
-    te_office: Absent[Annotated[str, _pattern(re.compile(rf"te:{ids.SLUG}"), "a TE office id te:…")]] = None
+    te_office: Absent[TeOfficeId] = None
     municipalities: Absent[list[Municipality]] = None
 
     @model_validator(mode="after")
@@ -455,7 +436,7 @@ class LedgerQueried(_Model):
 
 
 class FindingReviewed(_Model):
-    finding: Annotated[str, _pattern(re.compile(r"f:[0-9a-f]{16,64}"), "a finding id f:…")]
+    finding: Annotated[str, _matching(r"f:[0-9a-f]{16,64}", "a finding id f:<hex>")]
     verdict: ReviewVerdict
     note: Text
 

@@ -10,22 +10,33 @@ transaction is rolled back, so nothing from that source is stored, and every pro
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
 from uuid import UUID
 
+import orjson
 from pydantic import ValidationError
 
 from ledger.errors import ConflictingEvent, InvalidInput, Problem
-from ledger.events import DATA_MODELS, PERSONAL_FIELDS, event_json, parse_event
+from ledger.events import DATA_MODELS, PATTERN_DESCRIPTIONS, PERSONAL_FIELDS, parse_event
 from ledger.privacy import blind_index, encrypt_field, fingerprint, personal_subject
 from ledger.records import StoredFact, canonical_json
 from ledger.store import AppendTransaction, Ledger
 
 CHUNK = 5000
 MAX_REPORTED = 100
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    line: int
+    event: Any
+    uid: UUID
+    doc: dict[str, Any]
+    fp: str
 
 
 @dataclass
@@ -80,6 +91,8 @@ def _problems_of(error: ValidationError) -> Iterator[tuple[str, str]]:
         else:
             name = ".".join(str(p) for p in loc)
         message = _MESSAGES.get(kind) or e["msg"].removeprefix("Value error, ")
+        if kind == "string_pattern_mismatch":
+            message = PATTERN_DESCRIPTIONS.get(e.get("ctx", {}).get("pattern", ""), message)
         if kind == "union_tag_invalid":
             message = "is not an event type that can be ingested"
         if kind == "model_attributes_type" or kind == "model_type":
@@ -107,33 +120,33 @@ def _chunks(lines: Iterable[tuple[int, bytes]], size: int) -> Iterator[list[tupl
         yield chunk
 
 
-def contract_content(event: Any) -> dict[str, Any]:
-    """The content that makes two facts "the same": the contract JSON with ``at`` in UTC."""
-    content = event_json(event)
-    content["at"] = event.at.astimezone(UTC).isoformat()
-    return content
+def _content_fingerprint(ledger: Ledger, event: Any, uid: str, doc: dict[str, Any]) -> str:
+    """The fingerprint of what makes two facts "the same": the contract JSON with ``at`` in UTC."""
+    content = {"actor": doc["actor"], "at": event.at.astimezone(UTC).isoformat(), "data": doc["data"],
+               "id": uid, "type": doc["type"]}
+    return fingerprint(ledger.keys, canonical_json(content))
 
 
-def build_fact(event: Any, fp: str, keys: dict[str, bytes], index_key_of: Callable[[str], str],
-               recorded_at: datetime) -> StoredFact:
-    """The stored form of a validated event: personal fields encrypted, HETU blind-indexed."""
-    doc = event_json(event)
+def build_fact(event: Any, uid: UUID, doc: dict[str, Any], fp: str, keys: dict[str, bytes],
+               index_key_of: Callable[[str], str], recorded_at: datetime) -> StoredFact:
+    """The stored form of a validated event (``doc`` is its JSON as given): personal fields
+    encrypted under the subject's data key, the HETU blind-indexed."""
     data: dict[str, Any] = doc["data"]
     hetu_index = None
     subject = personal_subject(event.type, data)
     if subject is not None:
+        data = dict(data)
         if "hetu" in data:
             hetu_index = index_key_of(data["hetu"])
         for name in PERSONAL_FIELDS[event.type]:
             if name in data:
-                data[name] = encrypt_field(keys[subject], doc["id"], name, data[name])
-    return StoredFact(id=event.id, type=event.type, at=event.at, actor=event.actor,
+                data[name] = encrypt_field(keys[subject], str(uid), name, data[name])
+    return StoredFact(id=uid, type=event.type, at=event.at, actor=event.actor,
                       recorded_at=recorded_at, data=data, fp=fp, hetu_index=hetu_index)
 
 
-def _ingest_chunk(tx: AppendTransaction, ledger: Ledger, chunk: list[tuple[int, bytes]],
-                  problems: _Problems, report: IngestReport) -> None:
-    parsed: list[tuple[int, Any, str]] = []
+def _validated(chunk: list[tuple[int, bytes]], ledger: Ledger, problems: _Problems) -> list[_Parsed]:
+    parsed: list[_Parsed] = []
     for number, raw in chunk:
         try:
             raw.decode("utf-8")
@@ -145,28 +158,34 @@ def _ingest_chunk(tx: AppendTransaction, ledger: Ledger, chunk: list[tuple[int, 
             for name, message in _problems_of(error):
                 problems.add(number, name, message)
             continue
-        parsed.append((number, event, fingerprint(ledger.keys, canonical_json(contract_content(event)))))
-    stored = tx.stored_fingerprints([e.id for _, e, _ in parsed])
-    fresh: list[tuple[int, Any, str]] = []
-    in_chunk: dict[UUID, tuple[str, int]] = {}
-    for number, event, fp in parsed:
-        earlier = stored.get(event.id)
-        if earlier is None and event.id in in_chunk:
-            earlier = in_chunk[event.id][0]
+        doc = orjson.loads(raw)
+        uid = UUID(event.id)
+        parsed.append(_Parsed(number, event, uid, doc, _content_fingerprint(ledger, event, str(uid), doc)))
+    return parsed
+
+
+def _ingest_chunk(tx: AppendTransaction, ledger: Ledger, chunk: list[tuple[int, bytes]],
+                  problems: _Problems, report: IngestReport) -> None:
+    parsed = _validated(chunk, ledger, problems)
+    stored = tx.stored_fingerprints([p.uid for p in parsed])
+    fresh: list[_Parsed] = []
+    in_chunk: dict[UUID, str] = {}
+    for p in parsed:
+        earlier = stored.get(p.uid) or in_chunk.get(p.uid)
         if earlier is None:
-            in_chunk[event.id] = (fp, number)
-            fresh.append((number, event, fp))
-        elif earlier == fp:
+            in_chunk[p.uid] = p.fp
+            fresh.append(p)
+        elif earlier == p.fp:
             report.duplicates += 1
         else:
-            problems.add(number, "id", "is already used by an event with different content "
+            problems.add(p.line, "id", "is already used by an event with different content "
                          "(stored earlier, or earlier in this input)", conflict=True)
     if problems.total or not fresh:
         return
-    subjects = [s for _, e, _ in fresh if (s := personal_subject(e.type, vars(e.data)))]
-    keys = tx.data_keys(subjects)
+    keys = tx.data_keys([s for p in fresh if (s := personal_subject(p.event.type, p.doc["data"]))])
     now = datetime.now(UTC)
-    facts = [build_fact(e, fp, keys, lambda h: blind_index(ledger.keys, h), now) for _, e, fp in fresh]
+    index = functools.partial(blind_index, ledger.keys)
+    facts = [build_fact(p.event, p.uid, p.doc, p.fp, keys, index, now) for p in fresh]
     report.positions += tx.insert(facts)
     report.ingested += len(facts)
 

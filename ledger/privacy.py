@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
@@ -23,6 +22,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ledger.db import Cursor, Database
+from ledger.events import PERSONAL_FIELDS
 from ledger.identifiers import normalise_hetu
 from ledger.keys import KeyRing
 
@@ -32,12 +32,12 @@ ERASED = "[erased]"
 
 def blind_index(ring: KeyRing, hetu: str) -> str:
     """The HMAC-SHA-256 blind index of a HETU (hex); equal HETUs give equal indexes."""
-    return hmac.new(ring.index, b"hetu\x00" + normalise_hetu(hetu).encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(ring.index, b"hetu\x00" + normalise_hetu(hetu).encode(), "sha256").hex()
 
 
 def fingerprint(ring: KeyRing, canonical: bytes) -> str:
     """A keyed digest of a fact's contract content: same content, same fingerprint."""
-    return hmac.new(ring.index, b"fact\x00" + canonical, hashlib.sha256).hexdigest()
+    return hmac.digest(ring.index, b"fact\x00" + canonical, "sha256").hex()
 
 
 def _wrap(master: bytes, subject: str, data_key: bytes) -> bytes:
@@ -142,8 +142,6 @@ class DataKeys:
 
 def personal_subject(type_name: str, data: dict[str, object]) -> str | None:
     """Whose data key protects the personal fields of a fact of this type (None: no personal data)."""
-    from ledger.events import PERSONAL_FIELDS
-
     if type_name not in PERSONAL_FIELDS:
         return None
     subject = data.get("customer") or data.get("user")
@@ -153,8 +151,6 @@ def personal_subject(type_name: str, data: dict[str, object]) -> str | None:
 def reveal(type_name: str, event_id: str, data: dict[str, object], keys: dict[str, bytes | None]) -> dict[str, object]:
     """The contract data of a stored fact with personal fields decrypted (``[erased]`` when shredded).
     ``keys`` maps subjects to data keys as returned by :meth:`DataKeys.for_reading`."""
-    from ledger.events import PERSONAL_FIELDS
-
     subject = personal_subject(type_name, data)
     if subject is None:
         return dict(data)

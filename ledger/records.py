@@ -15,20 +15,20 @@ Merkle leaves (``ledger/merkle``) cover these bytes exactly as stored.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
 from eventsourcing.persistence import Mapper, Notification, StoredEvent
 
 STATE_VERSION = 1
 
 
 def canonical_json(obj: Any) -> bytes:
-    """The one canonical JSON encoding of Lokikirja: sorted keys, compact, UTF-8."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """The one canonical JSON encoding of Lokikirja: sorted keys, compact, UTF-8, no floats."""
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,10 @@ class StoredFact:
     hetu_index: str | None = None
     position: int | None = field(default=None, compare=False)
 
+    @property
+    def id_text(self) -> str:
+        return str(self.id)
+
     # The attributes eventsourcing's domain-event protocol reads.
     @property
     def originator_id(self) -> UUID:
@@ -58,14 +62,14 @@ class StoredFact:
     def timestamp(self) -> datetime:
         return self.recorded_at
 
-    def state(self) -> dict[str, Any]:
+    def state(self, *, at_text: str | None = None, recorded_text: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {
             "actor": self.actor,
-            "at": self.at.isoformat(),
+            "at": at_text or self.at.isoformat(),
             "data": self.data,
             "fp": self.fp,
-            "id": str(self.id),
-            "recorded_at": self.recorded_at.isoformat(timespec="microseconds"),
+            "id": self.id_text,
+            "recorded_at": recorded_text or self.recorded_at.isoformat(timespec="microseconds"),
             "type": self.type,
             "v": STATE_VERSION,
         }
@@ -73,17 +77,17 @@ class StoredFact:
             out["hetu_index"] = self.hetu_index
         return out
 
-    def to_stored_event(self) -> StoredEvent:
+    def to_stored_event(self, *, at_text: str | None = None, recorded_text: str | None = None) -> StoredEvent:
         return StoredEvent(
             originator_id=self.id,
             originator_version=1,
             topic=self.type,
-            state=canonical_json(self.state()),
+            state=canonical_json(self.state(at_text=at_text, recorded_text=recorded_text)),
         )
 
     @classmethod
     def from_state(cls, state: bytes, position: int | None = None) -> StoredFact:
-        obj = json.loads(state)
+        obj = orjson.loads(state)
         return cls(
             id=UUID(obj["id"]),
             type=obj["type"],

@@ -327,7 +327,11 @@ class AppendTransaction:
         """Append ``facts`` in order; returns their positions."""
         if not facts:
             return []
-        return list(self._insert([f.to_stored_event() for f in facts]))
+        recorded: dict[datetime, str] = {}
+        for f in facts:
+            if f.recorded_at not in recorded:
+                recorded[f.recorded_at] = f.recorded_at.isoformat(timespec="microseconds")
+        return list(self._insert([f.to_stored_event(recorded_text=recorded[f.recorded_at]) for f in facts]))
 
 
 def _open_app(target: Target) -> Lokikirja:
