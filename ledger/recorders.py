@@ -109,6 +109,12 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             out.update((UUID(hex=oid), fp) for oid, fp in raw.fetchall())
         return out
 
+    def facts_at(self, positions: Sequence[int]) -> list[StoredFact]:
+        marks = ",".join("?" * len(positions))
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT rowid, state FROM {self.events_table_name} WHERE rowid IN ({marks})", list(positions))
+            return [StoredFact.from_state(r[1], r[0]) for r in c.fetchall()]
+
     def facts_by_id(self, ids: Sequence[UUID]) -> list[StoredFact]:
         marks = ",".join("?" * len(ids))
         with self.datastore.transaction(commit=False) as c:
@@ -167,6 +173,14 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         with raw.connection.cursor(row_factory=dict_row) as cur:
             cur.execute(statement, (list(ids),))
             return {r["originator_id"]: r["fp"] for r in cur.fetchall()}
+
+    def facts_at(self, positions: Sequence[int]) -> list[StoredFact]:
+        statement = SQL(
+            "SELECT notification_id, state FROM {}.{} WHERE notification_id = ANY(%s)"
+        ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as cur:
+            cur.execute(statement, (list(positions),))
+            return [StoredFact.from_state(bytes(r["state"]), r["notification_id"]) for r in cur.fetchall()]
 
     def facts_by_id(self, ids: Sequence[UUID]) -> list[StoredFact]:
         statement = SQL(

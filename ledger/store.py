@@ -286,19 +286,31 @@ class Ledger:
         return self.app.recorder.max_notification_id() or 0
 
     def read_log(self, start: int = 0, stop: int | None = None, page: int = 5000,
-                 topics: Sequence[str] = ()) -> Iterator[StoredFact]:
-        """Every fact with ``start < position ≤ stop`` in log order, one page in memory at a time."""
+                 topics: Sequence[str] = (), limit: int | None = None) -> Iterator[StoredFact]:
+        """Facts with ``start < position ≤ stop`` in log order (at most ``limit``), one page in
+        memory at a time."""
         recorder = self.app.recorder
-        position = start
-        while True:
+        position, left = start, limit
+        while left is None or left > 0:
+            size = page if left is None else min(page, left)
             batch: Sequence[Notification] = recorder.select_notifications(
-                start=position, limit=page, stop=stop, topics=topics, inclusive_of_start=False
+                start=position, limit=size, stop=stop, topics=topics, inclusive_of_start=False
             )
             if not batch:
                 return
             for n in batch:
                 yield StoredFact.from_state(n.state, n.id)
             position = batch[-1].id
+            if left is not None:
+                left -= len(batch)
+
+    def facts_at(self, positions: Sequence[int]) -> list[StoredFact]:
+        """The facts at the given log positions, in log order."""
+        out: list[StoredFact] = []
+        ordered = sorted(set(positions))
+        for i in range(0, len(ordered), 1000):
+            out += self.app.recorder.facts_at(ordered[i : i + 1000])  # type: ignore[attr-defined]
+        return sorted(out, key=lambda f: f.position or 0)
 
     def facts_by_id(self, ids: Sequence[UUID]) -> dict[UUID, StoredFact]:
         out: dict[UUID, StoredFact] = {}
