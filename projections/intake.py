@@ -80,14 +80,14 @@ class Intake:
             if touched.horizon is None or at > touched.horizon[0]:
                 touched.horizon = (at, f.at.isoformat())
         if f.type in ORG_TYPES:
-            rows["org_facts"].append((f.position, ev, at, d["org"], f.type, _payload(f)))
+            rows["org_facts"].append((f.position, ev, at, f.at.isoformat(), d["org"], f.type, _payload(f).decode()))
             touched.orgs_since = at if touched.orgs_since is None else min(at, touched.orgs_since)
             named = d.get("municipalities") or ([d["municipality"]] if "municipality" in d else [])
             touched.municipalities.update(named)
             if f.type == "organisation.registered":
                 touched.registered.add(d["org"])
         elif f.type in USER_TYPES:
-            rows["user_facts"].append((f.position, ev, at, d["user"], f.type, f.actor, _payload(f)))
+            rows["user_facts"].append((f.position, ev, at, d["user"], f.type, f.actor, _payload(f).decode()))
             # a registration can be the fallback for times before it, so it affects all time
             touched.touch(touched.users, d["user"], ALL_TIME if f.type == "user.registered" else at)
             if f.type == "user.registered":

@@ -28,8 +28,8 @@ def from_micros(us: int) -> datetime:
 
 TABLES: dict[str, str] = {
     # facts that change state, by entity (the temporal state the rules read)
-    "org_facts": "position {B} PRIMARY KEY, event TEXT NOT NULL, at {B} NOT NULL, org TEXT NOT NULL, "
-                 "type TEXT NOT NULL, payload TEXT NOT NULL",
+    "org_facts": "position {B} PRIMARY KEY, event TEXT NOT NULL, at {B} NOT NULL, at_text TEXT NOT NULL, "
+                 "org TEXT NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL",
     "user_facts": "position {B} PRIMARY KEY, event TEXT NOT NULL, at {B} NOT NULL, usr TEXT NOT NULL, "
                   "type TEXT NOT NULL, actor TEXT NOT NULL, payload TEXT NOT NULL",
     "customer_facts": "position {B} PRIMARY KEY, event TEXT NOT NULL, at {B} NOT NULL, at_text TEXT NOT NULL, "

@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 from ledger.store import Ledger
+from projections.readmodel import followers
+from service.output import progress_bar
+
+
+def catch_up_projections(ledger: Ledger) -> int:
+    """Bring every read-side follower to the end of the log; returns the facts applied."""
+    applied = 0
+    for follower in followers(ledger):
+        lag = follower.lag()
+        with progress_bar(f"project {follower.name}", lag) as advance:
+            applied += follower.catch_up(advance)
+    return applied
 
 
 def after_append(ledger: Ledger, appended: int) -> None:
     """Bring every follower up to the end of the log (projections, Merkle seal) and sign a
-    checkpoint. Filled in as the followers land (projections, ledger.seal)."""
-    del ledger, appended
+    checkpoint, so that a command run after ingest sees everything."""
+    del appended
+    # projections catch up here (before sealing)
+    catch_up_projections(ledger)

@@ -36,11 +36,11 @@ def business_id(n: int) -> str:
         n += 1
 
 
-def ev(type_: str, at: str, actor: str = "system:ura", *, name: str | None = None, **data: Any) -> dict[str, Any]:
-    """One contract event; ``from_`` is written as ``from``."""
+def ev(type_: str, at: str, actor: str = "system:ura", *, key: str | None = None, **data: Any) -> dict[str, Any]:
+    """One contract event; ``from_`` is written as ``from``; ``key`` names it for a stable id."""
     if "from_" in data:
         data["from"] = data.pop("from_")
-    return {"id": event_id(name) if name else str(uuid.uuid4()), "type": type_, "at": at,
+    return {"id": event_id(key) if key else str(uuid.uuid4()), "type": type_, "at": at,
             "actor": actor, "data": data}
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints JSON with the raw baselines measured in the same run."""

@@ -1,0 +1,114 @@
+"""Read queries over the read model: findings, access history, who queried the ledger.
+
+Each returns plain dicts in the contract's JSON shape (CONTRACT §5–6), sorted as it says.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ledger.db import Cursor, Database
+
+FINDING_FIELDS = ("finding", "rule", "severity", "event", "at", "org", "user", "subject", "explanation")
+
+
+@dataclass(frozen=True)
+class Window:
+    """A valid-time window in microseconds since the epoch, both ends inclusive."""
+
+    since: int | None = None
+    until: int | None = None
+
+    def sql(self, column: str = "at") -> tuple[str, list[Any]]:
+        parts, params = [], []
+        if self.since is not None:
+            parts.append(f"{column} >= %s")
+            params.append(self.since)
+        if self.until is not None:
+            parts.append(f"{column} <= %s")
+            params.append(self.until)
+        return (" AND ".join(parts), params)
+
+
+def _where(conditions: list[tuple[str, list[Any]]]) -> tuple[str, list[Any]]:
+    parts = [c for c, _ in conditions if c]
+    params = [p for _, ps in conditions for p in ps]
+    return (" WHERE " + " AND ".join(parts) if parts else "", params)
+
+
+def findings(db: Database, cur: Cursor, *, rule: str | None = None, org: str | None = None,
+             user: str | None = None, subject: str | None = None, severity: str | None = None,
+             window: Window = Window()) -> list[dict[str, Any]]:
+    """Findings matching every filter given, sorted by (at, event, rule) (CONTRACT §6)."""
+    conditions = [(f"{col} = %s", [value]) for col, value in
+                  (("rule", rule), ("org", org), ("usr", user), ("subject", subject), ("severity", severity))
+                  if value is not None]
+    conditions.append(window.sql())
+    where, params = _where(conditions)
+    rows = cur.execute(
+        f"SELECT finding, rule, severity, event, at_text, org, usr, subject, explanation, at "
+        f"FROM {db.table('v_findings')}{where} ORDER BY at, event, rule", params).fetchall()
+    return [dict(zip(FINDING_FIELDS, r[:9], strict=True)) for r in rows]
+
+
+def findings_by_event(db: Database, cur: Cursor, events: list[str]) -> dict[str, list[str]]:
+    """``{event: [rule, …]}`` (sorted rule ids) for the given events."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for i in range(0, len(events), 500):
+        marks, params = db.in_list(events[i : i + 500])
+        for event, rule in cur.execute(
+                f"SELECT event, rule FROM {db.table('v_findings')} WHERE event IN {marks} ORDER BY rule", params):
+            out[event].append(rule)
+    return out
+
+
+def customers_with_hetu_index(db: Database, cur: Cursor, hetu_index: str) -> list[str]:
+    return [r[0] for r in cur.execute(
+        f"SELECT customer FROM {db.table('v_hetu_index')} WHERE hetu_index = %s ORDER BY customer", (hetu_index,))]
+
+
+def access_log(db: Database, cur: Cursor, *, subjects: list[str] | None = None, user: str | None = None,
+               window: Window = Window()) -> list[dict[str, Any]]:
+    """Every view of the given subjects or by the given user, sorted by (at, event)."""
+    conditions: list[tuple[str, list[Any]]] = [window.sql()]
+    if subjects is not None:
+        if not subjects:
+            return []
+        marks, params = db.in_list(subjects)
+        conditions.append((f"subject IN {marks}", params))
+    if user is not None:
+        conditions.append(("usr = %s", [user]))
+    where, params = _where(conditions)
+    rows = cur.execute(
+        f"SELECT event, at_text, usr, org, subject, purpose, categories FROM {db.table('v_views')}{where} "
+        "ORDER BY at, event", params).fetchall()
+    flagged = findings_by_event(db, cur, [r[0] for r in rows])
+    return [{"event": r[0], "at": r[1], "user": r[2], "org": r[3], "subject": r[4], "purpose": r[5],
+             "categories": orjson.loads(r[6]), "findings": flagged.get(r[0], [])} for r in rows]
+
+
+def ledger_queries_about(db: Database, cur: Cursor, *, subjects: list[str], hetu_index: str | None = None,
+                         user: str | None = None) -> list[dict[str, Any]]:
+    """Who queried the ledger about these customers (or this user): logging the loggers."""
+    conditions, params = [], []
+    if subjects:
+        marks, ps = db.in_list(subjects)
+        conditions.append(f"subject IN {marks}")
+        params += ps
+    if hetu_index:
+        conditions.append("hetu_index = %s")
+        params.append(hetu_index)
+    if user:
+        conditions.append("usr = %s")
+        params.append(user)
+    if not conditions:
+        return []
+    rows = cur.execute(
+        f"SELECT event, at_text, asker, purpose, command, refused FROM {db.table('v_queries')} "
+        f"WHERE {' OR '.join(conditions)} ORDER BY at, event", params).fetchall()
+    return [{"event": r[0], "at": r[1], "asker": r[2], "purpose": r[3], "command": r[4], "refused": bool(r[5])}
+            for r in rows]

@@ -1,0 +1,41 @@
+"""The read model: temporal state, access history and findings, following the log.
+
+One follower (``Lokikirja/views``) so that every table of the read model moves together: a page
+is taken in (``intake``), then what it touched is re-judged (``findings_engine``), all in the
+page's transaction with the tracking position.
+"""
+
+from __future__ import annotations
+
+from ledger.db import Cursor
+from ledger.records import StoredFact
+from projections import schema
+from projections.follower import Follower
+from projections.intake import Intake
+
+
+class ReadModel(Follower):
+    name = "views"
+
+    def create_statements(self) -> list[str]:
+        return schema.create_statements(self.db)
+
+    def table_names(self) -> list[str]:
+        return schema.table_names(self.db)
+
+    def apply(self, cur: Cursor, facts: list[StoredFact]) -> None:
+        touched = Intake(self.db).write(cur, facts)
+        judge = getattr(self, "_engine", None)
+        if judge is None:
+            from projections.findings_engine import FindingsEngine
+
+            judge = self._engine = FindingsEngine(self.ledger)
+        judge.rejudge(cur, touched)
+
+
+def followers(ledger: object) -> list[Follower]:
+    """Every read-side follower, in the order they catch up."""
+    from ledger.store import Ledger
+
+    assert isinstance(ledger, Ledger)
+    return [ReadModel(ledger)]

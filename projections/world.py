@@ -1,0 +1,144 @@
+"""The rules' view of the world, loaded from the read model's temporal tables in batches.
+
+``policies`` judges an act from the histories of the entities it names (``policies.history``).
+:class:`DbWorld` loads exactly those histories for a batch of acts with a few indexed queries,
+so judging a page never reads the whole log.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from ledger.db import Cursor, Database
+from ledger.records import StoredFact
+from policies import history as h
+from policies.judge import Fact
+from projections.schema import from_micros
+
+
+def as_fact(f: StoredFact) -> Fact:
+    """The rules' light view of a stored fact (personal fields never needed: blind index only)."""
+    return Fact(id=str(f.id), type=f.type, at=f.at, actor=f.actor, data=f.data, hetu_index=f.hetu_index)
+
+
+def _named(fact: StoredFact) -> tuple[set[str], set[str], set[str]]:
+    users, customers, employers = set(), set(), set()
+    ids = [fact.actor, *(v for v in fact.data.values() if isinstance(v, str))]
+    for value in ids:
+        if value.startswith("u:"):
+            users.add(value)
+        elif value.startswith("c:"):
+            customers.add(value)
+        elif value.startswith("e:"):
+            employers.add(value)
+    return users, customers, employers
+
+
+class DbWorld(h.World):
+    """A ``policies`` world backed by the read model, for the entities of one batch."""
+
+    def __init__(self, db: Database, cur: Cursor, orgs: h.OrgHistory) -> None:
+        self.db, self.cur, self.orgs = db, cur, orgs
+        self._users: dict[str, h.UserHistory | None] = {}
+        self._customers: dict[str, h.CustomerHistory | None] = {}
+        self._employers: dict[str, h.EmployerHistory | None] = {}
+        self._registered: set[str] = set()
+        self._checked: set[str] = set()
+
+    # ------------------------------------------------------------------ World protocol
+    def user(self, user: str) -> h.UserHistory | None:
+        if user not in self._users:
+            self.load_users([user])
+        return self._users[user]
+
+    def customer(self, customer: str) -> h.CustomerHistory | None:
+        if customer not in self._customers:
+            self.load_customers([customer])
+        return self._customers[customer]
+
+    def employer(self, employer: str) -> h.EmployerHistory | None:
+        if employer not in self._employers:
+            self.load_employers([employer])
+        return self._employers[employer]
+
+    def registered(self, entity: str) -> bool:
+        if entity not in self._checked:
+            self.load_registered([entity])
+        return entity in self._registered
+
+    # ------------------------------------------------------------------ batch loading
+    def preload(self, facts: Iterable[StoredFact]) -> None:
+        users: set[str] = set()
+        customers: set[str] = set()
+        employers: set[str] = set()
+        for fact in facts:
+            u, c, e = _named(fact)
+            users |= u
+            customers |= c
+            employers |= e
+        self.load_users(users - self._users.keys())
+        self.load_customers(customers - self._customers.keys())
+        self.load_employers(employers - self._employers.keys())
+        self.load_registered((users | customers | employers) - self._checked)
+
+    def _rows(self, table: str, column: str, keys: list[str], columns: str) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+        for i in range(0, len(keys), 500):
+            marks, params = self.db.in_list(keys[i : i + 500])
+            out += self.cur.execute(
+                f"SELECT {columns} FROM {self.db.table(table)} WHERE {column} IN {marks} ORDER BY at, event",
+                params).fetchall()
+        return out
+
+    def load_users(self, users: Iterable[str]) -> None:
+        keys = sorted(set(users))
+        if not keys:
+            return
+        facts: dict[str, list[tuple[datetime, str, str, dict[str, Any]]]] = defaultdict(list)
+        for usr, at, event, type_, payload in self._rows("v_user_facts", "usr", keys, "usr, at, event, type, payload"):
+            facts[usr].append((from_micros(at), event, type_, orjson.loads(payload)))
+        for user in keys:
+            self._users[user] = h.UserHistory.from_facts(user, facts[user]) if facts[user] else None
+
+    def load_customers(self, customers: Iterable[str]) -> None:
+        keys = sorted(set(customers))
+        if not keys:
+            return
+        facts: dict[str, list[tuple[datetime, str, str, dict[str, Any]]]] = defaultdict(list)
+        for c, at, event, type_, payload in self._rows("v_customer_facts", "customer", keys,
+                                                       "customer, at, event, type, payload"):
+            facts[c].append((from_micros(at), event, type_, orjson.loads(payload)))
+        for customer in keys:
+            self._customers[customer] = h.CustomerHistory.from_facts(customer, facts[customer]) \
+                if facts[customer] else None
+
+    def load_employers(self, employers: Iterable[str]) -> None:
+        keys = sorted(set(employers))
+        if not keys:
+            return
+        found: dict[str, list[tuple[datetime, str, str | None]]] = defaultdict(list)
+        for e, at, event, municipality in self._rows("v_employers", "employer", keys,
+                                                     "employer, at, event, municipality"):
+            found[e].append((from_micros(at), event, municipality))
+        for employer in keys:
+            self._employers[employer] = h.EmployerHistory.from_facts(employer, found[employer]) \
+                if found[employer] else None
+
+    def load_registered(self, entities: Iterable[str]) -> None:
+        keys = sorted(set(entities) - self._checked)
+        for i in range(0, len(keys), 500):
+            marks, params = self.db.in_list(keys[i : i + 500])
+            self._registered.update(r[0] for r in self.cur.execute(
+                f"SELECT entity FROM {self.db.table('v_registered')} WHERE entity IN {marks}", params))
+        self._checked.update(keys)
+
+
+def load_orgs(db: Database, cur: Cursor) -> h.OrgHistory:
+    """Every organisation fact (a few hundred rows): organisations change rarely."""
+    rows = cur.execute(f"SELECT at, event, type, payload FROM {db.table('v_org_facts')} ORDER BY at, event").fetchall()
+    return h.OrgHistory.from_facts([(from_micros(at), event, type_, orjson.loads(p)) for at, event, type_, p in rows])

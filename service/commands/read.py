@@ -1,0 +1,93 @@
+"""``findings`` and ``access-log``: what the rules found, and who viewed what."""
+
+from __future__ import annotations
+
+import click
+
+from ledger.errors import UsageError
+from ledger.events import Rule, Severity
+from ledger.identifiers import validate_hetu
+from ledger.own_facts import record_query
+from ledger.privacy import blind_index
+from ledger.store import Ledger
+from projections import queries
+from service.app import db_option, format_option, keys_option, main, who_options
+from service.output import emit_rows, stdout
+from service.pipeline import catch_up_projections
+from service.timeargs import window
+
+FINDING_COLUMNS = ["at", "rule", "severity", "org", "user", "subject", "event", "explanation"]
+ACCESS_COLUMNS = ["at", "user", "org", "subject", "purpose", "categories", "findings", "event"]
+
+
+@main.command()
+@click.option("--rule", type=click.Choice([r.value for r in Rule]), help="Only this rule.")
+@click.option("--org", help="Only findings about this organisation (area:…, te:…).")
+@click.option("--user", help="Only findings about this user (u:…).")
+@click.option("--subject", help="Only findings about this customer or employer (c:…, e:…).")
+@click.option("--since", help="From this date (Helsinki) or RFC 3339 time, inclusive.")
+@click.option("--until", help="Up to this date (Helsinki, the whole day) or RFC 3339 time, inclusive.")
+@click.option("--severity", type=click.Choice([s.value for s in Severity]), help="Only this severity.")
+@db_option
+@format_option()
+def findings(rule: str | None, org: str | None, user: str | None, subject: str | None, since: str | None,
+             until: str | None, severity: str | None, db: str | None, fmt: str) -> None:
+    """Findings of every rule of the Act, judged as of each event's moment.
+
+    json: a list sorted by (at, event, rule).
+
+    Example: lokikirja findings --rule ACCESS_OUTSIDE_OWN_CUSTOMERS --since 2022-01-01 --format json
+    """
+    with Ledger.open(db, need_keys=False) as ledger:
+        catch_up_projections(ledger)
+        with ledger.db.read() as cur:
+            rows = queries.findings(ledger.db, cur, rule=rule, org=org, user=user, subject=subject,
+                                    severity=severity, window=window(since, until))
+    emit_rows(rows, FINDING_COLUMNS if fmt == "table" else list(queries.FINDING_FIELDS), fmt,
+              title=f"{len(rows)} finding(s)")
+
+
+@main.command("access-log")
+@click.option("--subject", help="The customer (c:…) or employer (e:…) whose record was viewed.")
+@click.option("--hetu", help="The customer's personal identity code (found through the blind index).")
+@click.option("--user", help="The user (u:…) who viewed.")
+@click.option("--since", help="From this date (Helsinki) or RFC 3339 time, inclusive.")
+@click.option("--until", help="Up to this date (Helsinki, the whole day) or RFC 3339 time, inclusive.")
+@who_options
+@db_option
+@keys_option
+@format_option()
+def access_log(subject: str | None, hetu: str | None, user: str | None, since: str | None, until: str | None,
+               as_user: str, purpose: str, db: str | None, keys: str | None, fmt: str) -> None:
+    """Who viewed what, when and why — the query itself is recorded first (ledger.queried).
+
+    json rows: {"event","at","user","org","subject","purpose","categories","findings":[rule…]} sorted by at.
+
+    Example: lokikirja access-log --subject c:7f3a --as u:dpo-1 --purpose "request 2026/14" --format json
+    """
+    if sum(x is not None for x in (subject, hetu, user)) != 1:
+        raise UsageError("give exactly one of --subject, --hetu or --user")
+    if hetu is not None:
+        try:
+            validate_hetu(hetu.strip().upper())
+        except ValueError as e:
+            raise UsageError(f"--hetu {e}") from None
+    span = window(since, until)
+    with Ledger.open(db, keys) as ledger:
+        index = blind_index(ledger.keys, hetu) if hetu is not None else None
+        record_query(ledger, asker=as_user, purpose=purpose, command="access-log", subject=subject,
+                     user=user, hetu_index=index)
+        catch_up_projections(ledger)
+        with ledger.db.read() as cur:
+            subjects = [subject] if subject else (
+                queries.customers_with_hetu_index(ledger.db, cur, index) if index else None)
+            rows = queries.access_log(ledger.db, cur, subjects=subjects, user=user, window=span)
+            asked = queries.ledger_queries_about(ledger.db, cur, subjects=subjects or [], hetu_index=index) \
+                if user is None else []
+    emit_rows(rows, ACCESS_COLUMNS if fmt == "table" else list(rows[0].keys()) if rows else ACCESS_COLUMNS,
+              fmt, title=f"{len(rows)} view(s)")
+    if fmt == "table" and asked:
+        emit_rows(asked, ["at", "asker", "purpose", "command", "refused"], fmt,
+                  title="Queries of the ledger about this person (logging the loggers)")
+    elif fmt == "table":
+        stdout.print("No one else has queried the ledger about this person.")
