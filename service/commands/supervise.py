@@ -1,0 +1,99 @@
+"""``supervision`` (AVI's risk report) and ``monitoring`` (cooperation bodies and the ministry)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ledger.errors import UsageError
+from ledger.events import Rule, Severity
+from ledger.store import Ledger
+from policies.verdicts import RULES
+from projections import supervision as sv
+from service.app import db_option, format_option, main, note
+from service.output import emit_json, emit_rows, stdout
+from service.pipeline import catch_up_projections
+from service.timeargs import window
+
+COLOURS = {Severity.HIGH: "#b3261e", Severity.MEDIUM: "#d98b1f", Severity.LOW: "#7d8aa3"}
+
+
+def render_html(report: dict, db: str) -> str:
+    env = Environment(loader=PackageLoader("service", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    return env.get_template("supervision.html.j2").render(
+        report=report, db=db, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        severity_colour={r.value: COLOURS[RULES[r].severity] for r in Rule})
+
+
+@main.command()
+@click.option("--since", help="From this date (Helsinki) or RFC 3339 time (default: the first fact).")
+@click.option("--until", help="Up to this date or time (default: the horizon, the latest fact).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the html report here.")
+@db_option
+@format_option("table", "json", "csv", "html")
+def supervision(since: str | None, until: str | None, out: Path | None, db: str | None, fmt: str) -> None:
+    """AVI's per-area risk report: data protection, equal treatment, language, overall (0–100), ranked.
+
+    Example: lokikirja supervision --format html --out report.html
+    """
+    with Ledger.open(db, need_keys=False) as ledger:
+        catch_up_projections(ledger)
+        with ledger.db.read() as cur:
+            report = sv.area_report(ledger.db, cur, window(since, until))
+        where = ledger.target.display
+    if fmt == "html":
+        html = render_html(report, where)
+        if out is None:
+            click.echo(html)
+        else:
+            out.write_text(html, encoding="utf-8")
+            note(f"wrote the supervision report to {out}")
+        return
+    if fmt == "json":
+        emit_json({**report, "areas": [{k: v for k, v in a.items() if k != "complaints"} for a in report["areas"]]})
+        return
+    rows = [{"rank": a["rank"], "org": a["org"], "name": a["name"], "customers": a["customers"],
+             "views": a["views"], "decisions": a["decisions"], "transfers_in": a["transfers_in"],
+             "transfers_out": a["transfers_out"], "findings": sum(a["findings"].values()), **a["risk"]}
+            for a in report["areas"]]
+    emit_rows(rows, ["rank", "org", "customers", "views", "decisions", "findings", "data_protection",
+                     "equal_treatment", "language", "overall"] if fmt == "table" else list(rows[0]) if rows else [],
+              fmt, title=f"Risk ranking {report['from'][:10]} – {report['to'][:10]}")
+
+
+@main.command()
+@click.option("--month", help="Only this month, YYYY-MM (default: every month with facts).")
+@db_option
+@format_option()
+def monitoring(month: str | None, db: str | None, fmt: str) -> None:
+    """Per TE office and month: each area's customers at month end and share of the region's
+    experiment customers (the basis of its budget authority), transfers, decisions, findings.
+
+    Example: lokikirja monitoring --month 2022-03 --format json
+    """
+    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise UsageError("--month must be of the form YYYY-MM")
+    with Ledger.open(db, need_keys=False) as ledger:
+        catch_up_projections(ledger)
+        with ledger.db.read() as cur:
+            if month:
+                months = [month]
+            else:
+                start, end = sv.bounds(ledger.db, cur, sv.Window())
+                months = sv.months_between(start, end) if end else []
+            doc = sv.monitoring(ledger.db, cur, months)
+    if fmt == "json":
+        emit_json(doc)
+        return
+    rows = [{"month": m["month"], "te_office": m["te_office"], "org": a["org"], "customers": a["customers"],
+             "share": a["share"], "transfers_in": a["transfers_in"], "transfers_out": a["transfers_out"],
+             "decisions": sum(sum(o.values()) for o in a["decisions"].values()),
+             "findings": sum(a["findings"].values())} for m in doc["months"] for a in m["areas"]]
+    emit_rows(rows, ["month", "te_office", "org", "customers", "share", "transfers_in", "transfers_out", "decisions",
+                     "findings"], fmt, title="Monitoring per TE office and month")
+    if fmt == "table" and not rows:
+        stdout.print("No experiment areas registered yet.")
