@@ -21,7 +21,7 @@ from ledger.store import Ledger
 from policies import judge as rules
 from policies.verdicts import Verdict
 from projections import sequences
-from projections.intake import Touched
+from projections.intake import Touched, insert_rows
 from projections.schema import micros
 from projections.world import DbWorld, as_fact, load_orgs
 
@@ -42,7 +42,7 @@ class FindingsEngine:
         world = DbWorld(self.db, cur, orgs)
         acts = self._acts_to_judge(cur, touched)
         world.preload(acts)
-        self._judge_acts(cur, world, acts)
+        self._judge_acts(cur, world, acts, new=len(touched.new_acts), pending=touched.pending)
         sequences.recompute_bulk(self.db, cur, touched)
         sequences.recompute_customers(self.db, cur, world, touched)
 
@@ -90,34 +90,39 @@ class FindingsEngine:
         return out
 
     # ------------------------------------------------------------------ judging
-    def _judge_acts(self, cur: Cursor, world: DbWorld, acts: list[StoredFact]) -> None:
-        if not acts:
-            return
+    def _judge_acts(self, cur: Cursor, world: DbWorld, acts: list[StoredFact], *, new: int,
+                    pending: dict[str, list[tuple[Any, ...]]]) -> None:
+        """Judge ``acts`` (the first ``new`` of them are the page's own); store their findings and
+        acting organisations. The page's views and decisions are inserted here, already judged."""
         finding_rows: list[tuple[Any, ...]] = []
         unknown_rows: list[tuple[str, int]] = []
-        view_orgs: list[tuple[Any, ...]] = []
-        decision_cols: list[tuple[Any, ...]] = []
+        orgs: dict[int, tuple[Any, ...]] = {}
         for fact in acts:
             light = as_fact(fact)
             verdicts = rules.judge(light, world)
             finding_rows += [self._row(fact, v) for v in verdicts]
-            unknown_rows += [(e, fact.position) for e in rules.unknown_references(light, world)]
+            if any(v.rule is Rule.REFERENCE_UNKNOWN for v in verdicts):
+                unknown_rows += [(e, fact.position) for e in rules.unknown_references(light, world)]
             if fact.type == "record.viewed":
-                view_orgs.append((rules.acting_org(light, world), fact.position))
+                orgs[fact.position] = (rules.acting_org(light, world),)
             elif fact.type == "decision.made":
                 competent, rule_set = rules.competent_authority(light, world)
-                decision_cols.append((rules.acting_org(light, world), competent, rule_set, fact.position))
-        positions = [f.position for f in acts]
-        self._delete(cur, self.t["findings"], positions, f"AND rule IN {self._rule_list(EVENT_RULES)}")
-        self._delete(cur, self.t["unknown_refs"], positions)
+                orgs[fact.position] = (rules.acting_org(light, world), competent, rule_set)
+        older = [f.position for f in acts[new:]]
+        self._delete(cur, self.t["findings"], older, f"AND rule IN {self._rule_list(EVENT_RULES)}")
+        self._delete(cur, self.t["unknown_refs"], older)
+        insert_rows(cur, self.t["views"], [(*r[:5], orgs[r[0]][0], *r[6:]) for r in pending.get("views", [])])
+        insert_rows(cur, self.t["decisions"], [(*r[:5], orgs[r[0]][0], *r[6:12], *orgs[r[0]][1:])
+                                              for r in pending.get("decisions", [])])
         self.insert_findings(cur, finding_rows)
-        cur.executemany(f"INSERT INTO {self.t['unknown_refs']} VALUES (%s, %s) ON CONFLICT DO NOTHING", unknown_rows)
-        cur.executemany(f"UPDATE {self.t['views']} SET org = %s WHERE position = %s", view_orgs)
+        insert_rows(cur, self.t["unknown_refs"], unknown_rows, ignore_conflicts=True)
+        old_views = [(orgs[p][0], p) for p in older if p in orgs and len(orgs[p]) == 1]
+        cur.executemany(f"UPDATE {self.t['views']} SET org = %s WHERE position = %s", old_views)
         # a bulk finding names the viewing organisation, which a late user fact can change
         cur.executemany(f"UPDATE {self.t['findings']} SET org = %s WHERE rule = 'ACCESS_BULK' AND position = %s",
-                        view_orgs)
+                        old_views)
         cur.executemany(f"UPDATE {self.t['decisions']} SET org = %s, competent = %s, rule_set = %s "
-                        "WHERE position = %s", decision_cols)
+                        "WHERE position = %s", [(*orgs[p], p) for p in older if p in orgs and len(orgs[p]) == 3])
 
     @staticmethod
     def _rule_list(rules_: Iterable[str]) -> str:

@@ -39,6 +39,8 @@ class Touched:
     municipalities: set[str] = field(default_factory=set)
     new_acts: list[StoredFact] = field(default_factory=list)
     horizon: tuple[int, str] | None = None
+    #: rows of the page's views and decisions, written once judged (their acting organisation known)
+    pending: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
 
     def touch(self, table: dict[str, int], key: str, since: int) -> None:
         table[key] = min(since, table.get(key, since))
@@ -54,6 +56,17 @@ def _payload(fact: StoredFact) -> bytes:
     return orjson.dumps(data)
 
 
+IGNORE_CONFLICTS = {"registered", "customer_homes", "hetu_index", "erased"}
+
+
+def insert_rows(cur: Cursor, table: str, rows: list[tuple[Any, ...]], *, ignore_conflicts: bool = False) -> None:
+    if not rows:
+        return
+    marks = ", ".join(["%s"] * len(rows[0]))
+    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    cur.executemany(f"INSERT INTO {table} VALUES ({marks}){conflict}", rows)
+
+
 class Intake:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -67,6 +80,7 @@ class Intake:
         for fact in facts:
             self._route(fact, touched, rows)
         rows["registered"] = [(entity,) for entity in sorted(touched.registered)]
+        touched.pending = {"views": rows.pop("views"), "decisions": rows.pop("decisions")}
         self._insert(cur, rows)
         self._erase(cur, rows["erased"])
         if touched.horizon is not None:
@@ -137,13 +151,9 @@ class Intake:
             rows["erased"].append((d["subject"], f.position))
 
     def _insert(self, cur: Cursor, rows: dict[str, list[tuple[Any, ...]]]) -> None:
-        ignore = {"registered", "customer_homes", "hetu_index", "erased"}
         for name, batch in rows.items():
-            if not batch or name == "horizon":
-                continue
-            marks = ", ".join(["%s"] * len(batch[0]))
-            conflict = " ON CONFLICT DO NOTHING" if name in ignore else ""
-            cur.executemany(f"INSERT INTO {self.t[name]} VALUES ({marks}){conflict}", batch)
+            if name != "horizon":
+                insert_rows(cur, self.t[name], batch, ignore_conflicts=name in IGNORE_CONFLICTS)
 
     def _erase(self, cur: Cursor, erased: list[tuple[Any, ...]]) -> None:
         """An erased customer can no longer be found by HETU; new registrations are not indexed."""
