@@ -1,0 +1,167 @@
+"""Rebuild and access-history benchmark, beside raw baselines measured in the same run.
+
+    python -m bench.rebuild [--events 200000] [--lookup-events 1000000] [--backend sqlite|postgres|both]
+                            [--source FILE] [--out FILE]
+
+- ``rebuild_events_per_s``: drop every projection and rebuild it from the log (target ≥ 20,000/s),
+  beside ``raw_read_rows_per_s``: a plain keyset read of the same log rows;
+- ``access_log_ms``: p50/p95 of the access history of one person (100 newest views, the read model
+  query behind ``access-log``) at ``--lookup-events``, beside ``raw_lookup_ms``: the plain indexed
+  ``SELECT … WHERE subject = $1 ORDER BY at DESC LIMIT 100`` on the same table (target p95 ≤ 3×).
+Events come from ``--source`` (e.g. a ``lokikirja simulate`` file) or the synthetic generator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from bench import synthetic
+from ledger.ingest import ingest_stream
+from ledger.store import Ledger
+from projections import queries
+from projections.readmodel import followers
+
+MAINTENANCE = os.environ.get("LOKIKIRJA_BENCH_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _target(backend: str, folder: Path, name: str) -> tuple[str, str | None]:
+    if backend == "sqlite":
+        return str(folder / f"{name}.db"), None
+    db = f"lokikirja_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(MAINTENANCE, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{db}"')
+    return MAINTENANCE.rsplit("/", 1)[0] + "/" + db, db
+
+
+def _drop(db: str | None) -> None:
+    if db:
+        with psycopg.connect(MAINTENANCE, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+def _load(ledger: Ledger, source: Path) -> int:
+    with source.open("rb") as stream:
+        n = ingest_stream(ledger, str(source), stream).ingested
+    for follower in followers(ledger):
+        follower.catch_up()
+    return n
+
+
+def _raw_read(ledger: Ledger) -> float:
+    start = time.perf_counter()
+    n = 0
+    position = 0
+    recorder = ledger.app.recorder
+    while batch := recorder.select_notifications(start=position, limit=5000, inclusive_of_start=False):
+        n += len(batch)
+        position = batch[-1].id
+    return n / (time.perf_counter() - start)
+
+
+def _rebuild(ledger: Ledger) -> float:
+    start = time.perf_counter()
+    done = 0
+    for follower in followers(ledger):
+        follower.reset()
+        done = follower.catch_up()
+    return done / (time.perf_counter() - start)
+
+
+def _latencies(fn: Any, subjects: list[str]) -> dict[str, float]:
+    samples = []
+    for s in subjects:
+        t = time.perf_counter()
+        fn(s)
+        samples.append((time.perf_counter() - t) * 1000)
+    samples.sort()
+    return {"p50": round(statistics.median(samples), 3), "p95": round(samples[int(len(samples) * 0.95) - 1], 3)}
+
+
+def _lookups(ledger: Ledger) -> dict[str, Any]:
+    db = ledger.db
+    with db.read() as cur:
+        subjects = [r[0] for r in cur.execute(f"SELECT DISTINCT subject FROM {db.table('v_views')}").fetchall()]
+    rng = random.Random(7)
+    chosen = rng.sample(subjects, min(300, len(subjects)))
+    views = db.table("v_views")
+
+    def raw(subject: str) -> None:
+        with db.read() as cur:
+            cur.execute(f"SELECT * FROM {views} WHERE subject = %s ORDER BY at DESC LIMIT 100", (subject,)).fetchall()
+
+    def ours(subject: str) -> None:
+        with db.read() as cur:
+            queries.access_log(db, cur, subjects=[subject])
+
+    raw(chosen[0])
+    ours(chosen[0])
+    return {"raw_lookup_ms": _latencies(raw, chosen), "access_log_ms": _latencies(ours, chosen)}
+
+
+def _one_backend(backend: str, source: Path, lookup_source: Path | None, folder: Path) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    target, dbname = _target(backend, folder, "rebuild")
+    try:
+        with Ledger.init(target, folder / "keys")[0] as ledger:
+            result["events"] = _load(ledger, source)
+            result["raw_read_rows_per_s"] = round(_raw_read(ledger))
+            result["rebuild_events_per_s"] = round(_rebuild(ledger))
+            rebuild, raw = result["rebuild_events_per_s"], result["raw_read_rows_per_s"]
+            result["rebuild_ratio_to_raw_read"] = round(rebuild / raw, 3)
+            result["rebuild_target_events_per_s"] = 20_000
+            if lookup_source is None:
+                result.update(_lookups(ledger))
+    finally:
+        _drop(dbname)
+    if lookup_source is not None:
+        target, dbname = _target(backend, folder, "lookup")
+        try:
+            with Ledger.init(target, folder / "keys")[0] as ledger:
+                result["lookup_events"] = _load(ledger, lookup_source)
+                result.update(_lookups(ledger))
+        finally:
+            _drop(dbname)
+    ours, raw_p95 = result["access_log_ms"]["p95"], result["raw_lookup_ms"]["p95"]
+    result["access_log_p95_ratio"] = round(ours / max(raw_p95, 1e-6), 2)
+    result["access_log_target_p95_ratio"] = 3.0
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--lookup-events", type=int, default=0, help="0: look up in the rebuild store")
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--source", type=Path, help="a JSON Lines file of contract events to use")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="lokikirja-bench-") as tmp:
+        folder = Path(tmp)
+        source = args.source or synthetic.write(folder / "events.jsonl", args.events)
+        lookup = synthetic.write(folder / "lookup.jsonl", args.lookup_events) if args.lookup_events else None
+        backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+        doc: dict[str, Any] = {"benchmark": "rebuild", "source": str(args.source or "synthetic"), "backends": {
+            b: _one_backend(b, source, lookup, folder) for b in backends}}
+    doc["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    text = json.dumps(doc, indent=2)
+    if args.out:
+        args.out.write_text(text + "\n")
+    sys.stdout.write(text + "\n")
+    return doc
+
+
+if __name__ == "__main__":
+    main()
