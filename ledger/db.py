@@ -79,7 +79,7 @@ class Database(ABC):
     @abstractmethod
     @contextmanager
     def read(self) -> Iterator[Cursor]:
-        """A read-only snapshot."""
+        """A connection to read with (no writes)."""
 
     def in_list(self, values: Sequence[Any]) -> tuple[str, list[Any]]:
         """SQL and parameters for ``x IN (…)`` over ``values`` (non-empty)."""
@@ -143,8 +143,6 @@ class PostgresDatabase(Database):
 
     @contextmanager
     def read(self) -> Iterator[Cursor]:
-        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor(
-            row_factory=tuple_row
-        ) as raw:
-            raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        """Autocommit reads: one round trip per statement (each statement sees committed data)."""
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as raw:
             yield Cursor(raw, self.kind)

@@ -12,8 +12,9 @@ TE office keeps, also inside experiment areas* (Act 1269/2020, amendment 421/202
 
 "A TE office" is any organisation of kind ``te_office`` (label :data:`TE_OFFICE`); an area is
 competent only for itself. The deciding organisation is the actor's organisation at ``at``
-(CONTRACT §4); a ``system:`` actor has no organisation, so its decisions are not judged for
-competence (nobody can be said to have decided without authority).
+(CONTRACT §4); a ``system:`` actor, or a user no ``user.registered`` names, has no organisation, so
+such decisions are not judged for competence (no organisation can be said to have decided without
+authority; the unknown user is ``REFERENCE_UNKNOWN`` and ``ACCESS_WITHOUT_RIGHT`` instead).
 """
 
 from __future__ import annotations

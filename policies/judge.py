@@ -21,6 +21,10 @@ judged. Each verdict's ``user`` is the ``u:`` actor (``None`` for a ``system:`` 
 the actor's organisation at ``at`` (:func:`acting_org`), except: ``GRANT_NOT_NECESSARY`` names the
 organisation of the user who received the unnecessary right, and ``TRANSFER_INELIGIBLE`` names the
 area the customer was transferred to. ``subject`` is the customer or employer the fact is about.
+
+Facts naming an unknown customer are not judged by the rules that need the customer's state
+(language, transfer eligibility, own record); an unknown user has no access right and no
+organisation. Both are ``REFERENCE_UNKNOWN``.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from ledger.events import LEDGER_TYPES, Rule
+from ledger.events import LEDGER_TYPES, OrgKind, Rule
 from policies import access, minimisation, monitoring
 from policies.competence import TE_OFFICE, Competence, competence_for, is_competent
 from policies.facts import Fact
@@ -44,6 +48,7 @@ __all__ = ["Fact", "acting_org", "competence_of", "competent_authority", "findin
 _REFERENCE_FIELDS = ("user", "customer", "subject", "employer", "org", "from", "to", "te_office")
 _ENTITY_PREFIXES = ("u:", "c:", "e:", "area:", "te:")
 _ORGS = frozenset({"keha", "avi", "tem"})
+_RULE_ORDER = {rule: i for i, rule in enumerate(Rule)}
 
 
 def _user(actor: str) -> str | None:
@@ -167,7 +172,7 @@ def _decided(fact: Fact, world: World) -> list[Verdict]:
 def _granted(fact: Fact, world: World) -> list[Verdict]:
     target, user, org = fact.data["user"], _user(fact.actor), acting_org(fact, world)
     out: list[Verdict] = []
-    if world.orgs.kind(org) != "keha":
+    if world.orgs.kind(org) is not OrgKind.KEHA:
         by = f"{user}, a user of {org}" if user and org else f"{user}, an unregistered user" if user \
             else f"the source system {fact.actor}"
         out.append(verdict(Rule.GRANT_UNAUTHORISED, at=fact.at, org=org, user=user,
@@ -221,5 +226,4 @@ def judge(fact: Fact, world: World) -> list[Verdict]:
                            user=_user(fact.actor), subject=_subject(fact),
                            explanation=f"The {fact.type} event names {', '.join(unknown)}, which no event "
                                        "registers."))
-    order = list(Rule)
-    return sorted(out, key=lambda v: order.index(v.rule))
+    return sorted(out, key=lambda v: _RULE_ORDER[v.rule])

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from ledger.events import EMPLOYER_CATEGORIES, Category, Purpose
 
 C = Category
+_ORDER = tuple(Category)
 _BASE = (C.IDENTITY, C.CONTACT)
 
 PURPOSE_CATEGORIES: Mapping[Purpose, frozenset[Category]] = MappingProxyType({
@@ -48,4 +49,6 @@ def excess_categories(purpose: Purpose | str, categories: Iterable[Category | st
     """The categories viewed that ``purpose`` does not need, without repeats, in contract order."""
     needed = needed_categories(purpose)
     viewed = {Category(c) for c in categories}
-    return tuple(c for c in Category if c in viewed and c not in needed)
+    if viewed <= needed:
+        return ()
+    return tuple(c for c in _ORDER if c in viewed and c not in needed)

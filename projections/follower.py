@@ -30,6 +30,7 @@ from ledger.records import StoredFact
 from ledger.store import Ledger
 
 PAGE = 5000
+ANALYZE_AFTER = 20_000  # refresh the planner's statistics after a large catch-up or rebuild
 Progress = Callable[[int], None]
 
 
@@ -84,6 +85,8 @@ class Follower(ABC):
             start = self.position()
             facts = list(self.ledger.read_log(start, stop=stop, page=page, limit=page, topics=self.topics))
             if not facts:
+                if done >= ANALYZE_AFTER:
+                    self.analyze()
                 return done
             self._apply_page(facts)
             done += len(facts)
@@ -96,6 +99,12 @@ class Follower(ABC):
         with self.db.write() as cur:
             self.apply(cur, facts)
             self.tracker._insert_tracking(cur.raw, Tracking(self.tracking_name, last))
+
+    def analyze(self) -> None:
+        """Refresh the query planner's statistics of the follower's tables."""
+        with self.db.write() as cur:
+            for table in self.table_names():
+                cur.execute(f"ANALYZE {table}")
 
     def reset(self) -> None:
         """Drop the follower's tables and forget its position (``rebuild`` then catches up)."""

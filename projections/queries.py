@@ -83,12 +83,16 @@ def access_log(db: Database, cur: Cursor, *, subjects: list[str] | None = None, 
     if user is not None:
         conditions.append(("usr = %s", [user]))
     where, params = _where(conditions)
+    rules = (f"(SELECT {_concat(db)} FROM {db.table('v_findings')} f WHERE f.event = v.event)")
     rows = cur.execute(
-        f"SELECT event, at_text, usr, org, subject, purpose, categories FROM {db.table('v_views')}{where} "
-        "ORDER BY at, event", params).fetchall()
-    flagged = findings_by_event(db, cur, [r[0] for r in rows])
+        f"SELECT event, at_text, usr, org, subject, purpose, categories, {rules} "
+        f"FROM {db.table('v_views')} v{where} ORDER BY at, event", params).fetchall()
     return [{"event": r[0], "at": r[1], "user": r[2], "org": r[3], "subject": r[4], "purpose": r[5],
-             "categories": orjson.loads(r[6]), "findings": flagged.get(r[0], [])} for r in rows]
+             "categories": orjson.loads(r[6]), "findings": sorted(r[7].split(",")) if r[7] else []} for r in rows]
+
+
+def _concat(db: Database) -> str:
+    return "string_agg(rule, ',')" if db.kind == "postgres" else "group_concat(rule, ',')"
 
 
 def ledger_queries_about(db: Database, cur: Cursor, *, subjects: list[str], hetu_index: str | None = None,

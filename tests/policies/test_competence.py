@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from ledger.events import DecisionKind as K
@@ -30,8 +32,8 @@ def _expected_for_area_customer(kind: K, rule_set: str) -> str:
 
 @pytest.mark.parametrize("kind", list(K))
 @pytest.mark.parametrize(("t", "rule_set"), [(BEFORE, "2021-03"), (AFTER, "2021-10")])
-def test_competence_for_an_area_customer(kind: K, t: object, rule_set: str) -> None:
-    c = competence_for(kind, responsible="area:a", at=t, orgs=ORGS)  # type: ignore[arg-type]
+def test_competence_for_an_area_customer(kind: K, t: datetime, rule_set: str) -> None:
+    c = competence_for(kind, responsible="area:a", at=t, orgs=ORGS)
     assert (c.authority, c.rule_set.id) == (_expected_for_area_customer(kind, rule_set), rule_set)
     assert is_competent("area:a", c, ORGS) is (c.authority == "area:a")
     assert is_competent("te:x", c, ORGS) is (c.authority == TE_OFFICE)
@@ -41,8 +43,8 @@ def test_competence_for_an_area_customer(kind: K, t: object, rule_set: str) -> N
 @pytest.mark.parametrize("kind", list(K))
 @pytest.mark.parametrize("t", [BEFORE, AFTER])
 @pytest.mark.parametrize("responsible", ["te:x", None, "keha"])
-def test_a_te_office_decides_everything_for_other_customers(kind: K, t: object, responsible: str | None) -> None:
-    c = competence_for(kind, responsible=responsible, at=t, orgs=ORGS)  # type: ignore[arg-type]
+def test_a_te_office_decides_everything_for_other_customers(kind: K, t: datetime, responsible: str | None) -> None:
+    c = competence_for(kind, responsible=responsible, at=t, orgs=ORGS)
     assert c.authority == TE_OFFICE
     assert is_competent("te:y", c, ORGS) and not is_competent("area:a", c, ORGS)
     assert not is_competent(None, c, ORGS) and not is_competent("keha", c, ORGS)

@@ -85,3 +85,21 @@ def test_importing_policies_loads_no_storage_or_eventsourcing() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=POLICIES.parent)
     assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: p.name)
+def test_modules_and_functions_stay_small_and_public_objects_are_documented(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 300
+    tree = ast.parse(text)
+    assert ast.get_docstring(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            assert (node.end_lineno or 0) - node.lineno < 40, f"{path.name}: {node.name} is too long"
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_"):
+            assert ast.get_docstring(node), f"{path.name}: {node.name} has no docstring"
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef) and not item.name.startswith("_"):
+                        assert ast.get_docstring(item), f"{path.name}: {node.name}.{item.name} has no docstring"

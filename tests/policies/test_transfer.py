@@ -156,7 +156,7 @@ def test_facts_after_the_horizon_are_not_considered() -> None:
     (customer_registered("c:1", T0, born="1992-03-01"), "area:helsinki", "the customer is neither under 30"),
     (customer_registered("c:1", T0, born="1992-03-02"), "area:helsinki", None),
 ])
-def test_transfer_ineligibility(customer: object, to: str, reason: str | None) -> None:
-    w = world(customer)  # type: ignore[arg-type]
+def test_transfer_ineligibility(customer: Fact, to: str, reason: str | None) -> None:
+    w = world(customer)
     why = transfer_ineligibility(_history(w), to, w.orgs, at(T0))
     assert (why is None) if reason is None else (why or "").startswith(reason)

@@ -1,0 +1,1 @@
+"""A realistic simulated experiment with injected violations (``lokikirja simulate``)."""
