@@ -23,7 +23,7 @@ from policies.verdicts import Verdict
 from projections import sequences
 from projections.intake import Touched, insert_rows
 from projections.schema import micros
-from projections.world import DbWorld, as_fact, load_orgs
+from projections.world import DbWorld, HistoryCache, as_fact, load_orgs
 
 SEQUENCE_RULES = (Rule.ACCESS_BULK.value, Rule.TRANSFER_MISSED.value)
 EVENT_RULES = tuple(r.value for r in Rule if r.value not in SEQUENCE_RULES)
@@ -35,11 +35,21 @@ class FindingsEngine:
         self.db = ledger.db
         self.t = {n: self.db.table("v_" + n) for n in (
             "views", "decisions", "grants", "customer_facts", "unknown_refs", "findings", "others")}
+        self.cache = HistoryCache()
 
     # ------------------------------------------------------------------ entry point
-    def rejudge(self, cur: Cursor, touched: Touched) -> None:
+    def rejudge(self, cur: Cursor, touched: Touched, *, start: int | None = None, end: int | None = None) -> None:
+        """Judge what the page ``(start, end]`` touched; with both given, histories of untouched
+        entities are reused from the previous page."""
+        if start is not None and end is not None:
+            self.cache.begin_page(start)
+            self.cache.forget(touched.users, touched.customers, touched.employers, touched.registered)
+            self.cache.position = end
+        else:
+            self.cache.clear()
+            self.cache.position = None
         orgs = load_orgs(self.db, cur)
-        world = DbWorld(self.db, cur, orgs)
+        world = DbWorld(self.db, cur, orgs, self.cache)
         acts = self._acts_to_judge(cur, touched)
         world.preload(acts)
         self._judge_acts(cur, world, acts, new=len(touched.new_acts), pending=touched.pending)

@@ -41,6 +41,8 @@ class Follower(ABC):
     name: str
     #: contract types this follower reads (empty: all); filtered in the database
     topics: Sequence[str] = ()
+    #: the tracked position before the page being applied (None outside ``catch_up``)
+    page_start: int | None = None
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
@@ -88,7 +90,12 @@ class Follower(ABC):
                 if done >= ANALYZE_AFTER:
                     self.analyze()
                 return done
-            self._apply_page(facts)
+            self.page_start = start
+            try:
+                self._apply_page(facts)
+            except BaseException:
+                self.page_start = None  # a failed page leaves no cache behind
+                raise
             done += len(facts)
             if progress is not None:
                 progress(len(facts))

@@ -16,6 +16,7 @@ from projections.intake import Intake
 
 class ReadModel(Follower):
     name = "views"
+    page_start: int | None = None
 
     def create_statements(self) -> list[str]:
         return schema.create_statements(self.db)
@@ -30,7 +31,7 @@ class ReadModel(Follower):
             from projections.findings_engine import FindingsEngine
 
             judge = self._engine = FindingsEngine(self.ledger)
-        judge.rejudge(cur, touched)
+        judge.rejudge(cur, touched, start=self.page_start, end=facts[-1].position)
 
 
 def followers(ledger: object) -> list[Follower]:

@@ -39,16 +39,51 @@ def _named(fact: StoredFact) -> tuple[set[str], set[str], set[str]]:
     return users, customers, employers
 
 
+class HistoryCache:
+    """Histories kept between pages of one follower: an entity's history changes only with facts
+    about that entity, so a page drops exactly the entities it touched. Valid only while this
+    process applied every page since it was filled (``position``); bounded in size."""
+
+    LIMIT = 200_000
+
+    def __init__(self) -> None:
+        self.position: int | None = None
+        self.clear()
+
+    def clear(self) -> None:
+        self.users: dict[str, h.UserHistory | None] = {}
+        self.customers: dict[str, h.CustomerHistory | None] = {}
+        self.employers: dict[str, h.EmployerHistory | None] = {}
+        self.registered: set[str] = set()
+        self.checked: set[str] = set()
+
+    def begin_page(self, start: int) -> None:
+        """Forget everything unless this cache saw the log up to ``start``."""
+        if self.position != start or len(self.customers) + len(self.users) > self.LIMIT:
+            self.clear()
+
+    def forget(self, users: Iterable[str], customers: Iterable[str], employers: Iterable[str],
+               registered: Iterable[str]) -> None:
+        for u in users:
+            self.users.pop(u, None)
+        for c in customers:
+            self.customers.pop(c, None)
+        for e in employers:
+            self.employers.pop(e, None)
+        self.checked.difference_update(registered)
+
+
 class DbWorld(h.World):
     """A ``policies`` world backed by the read model, for the entities of one batch."""
 
-    def __init__(self, db: Database, cur: Cursor, orgs: h.OrgHistory) -> None:
+    def __init__(self, db: Database, cur: Cursor, orgs: h.OrgHistory, cache: HistoryCache | None = None) -> None:
         self.db, self.cur, self.orgs = db, cur, orgs
-        self._users: dict[str, h.UserHistory | None] = {}
-        self._customers: dict[str, h.CustomerHistory | None] = {}
-        self._employers: dict[str, h.EmployerHistory | None] = {}
-        self._registered: set[str] = set()
-        self._checked: set[str] = set()
+        cache = cache or HistoryCache()
+        self._users = cache.users
+        self._customers = cache.customers
+        self._employers = cache.employers
+        self._registered = cache.registered
+        self._checked = cache.checked
 
     # ------------------------------------------------------------------ World protocol
     def user(self, user: str) -> h.UserHistory | None:

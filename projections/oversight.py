@@ -1,0 +1,95 @@
+"""Read queries behind role scopes and the oversight pages (HTTP API and web UI).
+
+- which of some customers an organisation was ever (or is now) responsible for, and which users
+  ever belonged to it — what a data-protection officer or an area user may look into;
+- one finding by id, and the reviews (``finding.reviewed``) of findings;
+- findings per month (Europe/Helsinki) and severity, for the charts of findings over time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+from ledger.db import Cursor, Database
+from policies.localtime import HELSINKI
+from projections import supervision
+from projections.queries import FINDING_FIELDS, Window
+from projections.schema import from_micros
+
+_BATCH = 500
+
+
+def _in_batches(db: Database, cur: Cursor, sql: str, keys: Iterable[str], head: list[Any]) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` (with ``{marks}`` for ``IN``) over ``keys`` in batches; ``head``: leading params."""
+    values = sorted(set(keys))
+    rows: list[tuple[Any, ...]] = []
+    for i in range(0, len(values), _BATCH):
+        marks, params = db.in_list(values[i : i + _BATCH])
+        rows += cur.execute(sql.format(marks=marks), [*head, *params]).fetchall()
+    return rows
+
+
+def customers_of(db: Database, cur: Cursor, org: str, customers: Iterable[str], *, now_only: bool = False) -> set[str]:
+    """The ``customers`` whose responsibility timeline includes ``org`` — at any time, or with
+    ``now_only`` at the horizon (an open interval: not transferred away nor deregistered)."""
+    current = " AND to_at IS NULL" if now_only else ""
+    sql = (f"SELECT DISTINCT customer FROM {db.table('v_responsibility')} WHERE org = %s{current} "
+           "AND customer IN {marks}")
+    return {r[0] for r in _in_batches(db, cur, sql, customers, [org])}
+
+
+def users_of(db: Database, cur: Cursor, org: str, users: Iterable[str]) -> set[str]:
+    """The ``users`` registered (``user.registered``) with ``org`` at any time."""
+    sql = (f"SELECT usr, payload FROM {db.table('v_user_facts')} WHERE type = 'user.registered' "
+           "AND usr IN {marks}")
+    return {usr for usr, payload in _in_batches(db, cur, sql, users, []) if orjson.loads(payload).get("org") == org}
+
+
+def finding(db: Database, cur: Cursor, finding_id: str) -> dict[str, Any] | None:
+    """One finding in the contract's JSON shape, or ``None``."""
+    row = cur.execute(
+        f"SELECT finding, rule, severity, event, at_text, org, usr, subject, explanation "
+        f"FROM {db.table('v_findings')} WHERE finding = %s", (finding_id,)).fetchone()
+    return None if row is None else dict(zip(FINDING_FIELDS, row, strict=True))
+
+
+def reviews(db: Database, cur: Cursor, findings: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """``{finding: [{"verdict", "note", "reviewer", "at"}, …]}`` in recording order, latest last."""
+    sql = (f"SELECT finding, verdict, note, reviewer, at_text FROM {db.table('v_reviews')} "
+           "WHERE finding IN {marks} ORDER BY position")
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f, verdict, note, reviewer, at in _in_batches(db, cur, sql, findings, []):
+        out[f].append({"verdict": verdict, "note": note, "reviewer": reviewer, "at": at})
+    return dict(out)
+
+
+def findings_per_month(db: Database, cur: Cursor, *, org: str | None = None,
+                       window: Window = Window()) -> dict[str, dict[str, int]]:
+    """``{"YYYY-MM": {severity: n}}`` of findings by their event's local month (Helsinki), sorted."""
+    span, params = window.sql()
+    conditions = [c for c in (span, "org = %s" if org is not None else "") if c]
+    where = " WHERE " + " AND ".join(conditions) if conditions else ""
+    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for at, severity in cur.execute(f"SELECT at, severity FROM {db.table('v_findings')}{where}",
+                                    [*params, *([org] if org is not None else [])]):
+        out[from_micros(at).astimezone(HELSINKI).strftime("%Y-%m")][severity] += 1
+    return {month: dict(out[month]) for month in sorted(out)}
+
+
+def report_months(db: Database, cur: Cursor, month: str | None = None) -> list[str]:
+    """The months a monitoring report covers: ``month``, else every month from the first fact to
+    the horizon (none before the first fact)."""
+    if month:
+        return [month]
+    start, end = supervision.bounds(db, cur, Window())
+    return supervision.months_between(start, end) if end else []
+
+
+def contract_area_report(report: dict[str, Any]) -> dict[str, Any]:
+    """The supervision report in the contract's JSON (CONTRACT §6): areas without their complaint
+    counts, which feed the risk scores and the HTML report only."""
+    return {**report, "areas": [{k: v for k, v in a.items() if k != "complaints"} for a in report["areas"]]}
