@@ -17,9 +17,17 @@ def catch_up_projections(ledger: Ledger) -> int:
     return applied
 
 
-def after_append(ledger: Ledger, appended: int) -> None:
+def after_append(ledger: Ledger, appended: int, *, checkpoint_min_interval: float = 0.0) -> None:
     """Bring every follower up to the end of the log (projections, Merkle seal) and sign a
-    checkpoint, so that a command run after ingest sees everything."""
+    checkpoint, so that a command run after ingest sees everything. A server appending small
+    batches passes ``checkpoint_min_interval`` (seconds) so it signs at most that often."""
     del appended
     # projections catch up here (before sealing)
     catch_up_projections(ledger)
+
+    # --- integrity (ledger/seal.py, ledger/checkpoints.py): seal the new facts, sign a checkpoint
+    from ledger.checkpoints import sign_checkpoint
+    from ledger.seal import seal_catch_up
+
+    seal_catch_up(ledger)
+    sign_checkpoint(ledger, min_interval=checkpoint_min_interval)

@@ -1,0 +1,257 @@
+"""Signed checkpoints (tree heads) of the Merkle seal, and the proofs served against them.
+
+A checkpoint is ``{"tree_size", "root_hash", "timestamp", "key_id", "signature"}`` (CONTRACT §7):
+``root_hash`` hex, ``signature`` base64 of an Ed25519 signature (RFC 8032) over these ASCII bytes,
+each line ending in ``\\n``::
+
+    lokikirja-checkpoint/v1
+    tree_size=<decimal, no leading zeros>
+    root_hash=<64 lowercase hex digits>
+    timestamp=<the JSON timestamp string exactly, e.g. 2026-11-30T12:00:00.123456+00:00>
+    key_id=<the JSON key_id: the first 16 hex digits of SHA-256 of the raw 32-byte public key>
+
+A checkpoint is signed when the tree has grown since the latest one; when it has not, the latest
+is the checkpoint of the current tree and is returned as it is (its timestamp says when that tree
+head was first signed). Every checkpoint is kept (table ``checkpoints``, append-only).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from ledger import merkle
+from ledger.db import Cursor
+from ledger.errors import IntegrityFailure, UnknownSubject, UsageError
+from ledger.keys import key_id as key_id_of
+from ledger.seal import Seal, leaf_bytes, seal_catch_up
+from ledger.store import Ledger
+
+CHECKPOINT_TAG = "lokikirja-checkpoint/v1"
+
+
+def signed_bytes(tree_size: int, root_hash: bytes, timestamp: str, key_id: str) -> bytes:
+    """The canonical bytes a checkpoint's signature covers (see the module docstring)."""
+    text = (f"{CHECKPOINT_TAG}\ntree_size={tree_size}\nroot_hash={root_hash.hex()}\n"
+            f"timestamp={timestamp}\nkey_id={key_id}\n")
+    return text.encode("ascii")
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A signed tree head."""
+
+    tree_size: int
+    root_hash: bytes
+    timestamp: str
+    key_id: str
+    signature: bytes
+
+    def signed_bytes(self) -> bytes:
+        return signed_bytes(self.tree_size, self.root_hash, self.timestamp, self.key_id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"tree_size": self.tree_size, "root_hash": self.root_hash.hex(), "timestamp": self.timestamp,
+                "key_id": self.key_id, "signature": base64.b64encode(self.signature).decode()}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Checkpoint:
+        try:
+            return cls(int(doc["tree_size"]), bytes.fromhex(doc["root_hash"]), str(doc["timestamp"]),
+                       str(doc["key_id"]), base64.b64decode(doc["signature"], validate=True))
+        except (KeyError, TypeError, ValueError, binascii.Error) as e:
+            raise UsageError(f"not a Lokikirja checkpoint: {e}") from None
+
+    def verifies_with(self, public_key: bytes) -> bool:
+        """Whether the signature is valid for ``public_key`` (raw 32 bytes) and names its key id."""
+        if self.key_id != key_id_of(public_key):
+            return False
+        try:
+            Ed25519PublicKey.from_public_bytes(public_key).verify(self.signature, self.signed_bytes())
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+
+_COLUMNS = "tree_size, root_hash, timestamp, key_id, signature"
+
+
+def _row(r: Sequence[Any]) -> Checkpoint:
+    return Checkpoint(int(r[0]), bytes(r[1]), r[2], r[3], bytes(r[4]))
+
+
+def stored_checkpoints(seal: Seal, cur: Cursor) -> list[Checkpoint]:
+    """Every stored checkpoint, by tree size."""
+    return [_row(r) for r in cur.execute(f"SELECT {_COLUMNS} FROM {seal.checkpoints} ORDER BY tree_size")]
+
+
+def _latest(seal: Seal, cur: Cursor) -> Checkpoint | None:
+    row = cur.execute(f"SELECT {_COLUMNS} FROM {seal.checkpoints} ORDER BY tree_size DESC LIMIT 1").fetchone()
+    return None if row is None else _row(row)
+
+
+def latest_checkpoint(ledger: Ledger) -> Checkpoint | None:
+    """The checkpoint with the largest tree size, or ``None`` before the first."""
+    seal = Seal(ledger)
+    with ledger.db.read() as cur:
+        return _latest(seal, cur)
+
+
+def public_key(ledger: Ledger) -> tuple[str, bytes]:
+    """``(key id, raw Ed25519 public key)`` of the ledger, from its meta table (no private key)."""
+    meta = ledger.meta()
+    return meta["signing_key_id"], base64.b64decode(meta["signing_public_key"])
+
+
+def sign_checkpoint(ledger: Ledger, *, min_interval: float = 0.0) -> dict[str, Any]:
+    """Seal everything appended so far and return the checkpoint of the sealed tree: a new one
+    signed with the ledger's key when the tree grew since the latest, else the latest.
+
+    ``min_interval`` (seconds): sign only when the latest checkpoint is at least that old — for
+    callers that append single facts at a high rate (a checkpoint per fact would make ``verify``
+    check a signature per fact); the latest is returned meanwhile, and the newer events stay
+    sealed but not yet covered."""
+    seal_catch_up(ledger)
+    seal = Seal(ledger, create=False)
+    with ledger.db.write() as cur:
+        seal.lock(cur, seal.checkpoints)
+        size, _ = seal.head(cur)
+        latest = _latest(seal, cur)
+        if latest is not None and (latest.tree_size >= size or _younger_than(latest, min_interval)):
+            if latest.tree_size > size:
+                raise IntegrityFailure(f"the latest checkpoint covers {latest.tree_size} events but the seal "
+                                       f"holds {size}; run `lokikirja verify`")
+            return latest.to_json()
+        root = merkle.root(seal.source(cur), size)
+        keys = ledger.keys
+        stamp = datetime.now(UTC).isoformat(timespec="microseconds")
+        body = signed_bytes(size, root, stamp, keys.signing_key_id)
+        made = Checkpoint(size, root, stamp, keys.signing_key_id, keys.signing.sign(body))
+        cur.execute(f"INSERT INTO {seal.checkpoints} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s)",
+                    (made.tree_size, made.root_hash, made.timestamp, made.key_id, made.signature))
+    return made.to_json()
+
+
+def _younger_than(checkpoint: Checkpoint, seconds: float) -> bool:
+    if seconds <= 0:
+        return False
+    try:
+        signed_at = datetime.fromisoformat(checkpoint.timestamp)
+    except ValueError:
+        return False
+    return (datetime.now(UTC) - signed_at).total_seconds() < seconds
+
+
+# ---------------------------------------------------------------------- proofs
+
+
+def _tree_size(seal: Seal, cur: Cursor, tree_size: int | None) -> tuple[int, Checkpoint | None]:
+    """The tree a proof is made against: ``tree_size``, else the latest checkpoint's."""
+    sealed, _ = seal.head(cur)
+    latest = _latest(seal, cur)
+    if tree_size is None:
+        if latest is None:
+            raise UsageError("there is no checkpoint yet; run `lokikirja checkpoint` first")
+        tree_size = latest.tree_size
+    if not 1 <= tree_size <= sealed:
+        raise UsageError(f"the tree size must be between 1 and {sealed} (the events sealed so far)")
+    return tree_size, latest if latest is not None and latest.tree_size == tree_size else None
+
+
+def _sealed_events(seal: Seal, cur: Cursor, ids: Sequence[UUID]) -> dict[UUID, tuple[int, int, bytes, bytes]]:
+    """``{id: (leaf index, position, leaf bytes, sealed leaf hash)}``; unknown or unsealed ids raise."""
+    stored = seal.event_rows(cur, ids)
+    sealed = seal.leaves_at(cur, [row[0] for row in stored.values()])
+    out: dict[UUID, tuple[int, int, bytes, bytes]] = {}
+    for uid in ids:
+        if uid not in stored:
+            raise UnknownSubject(f"no event with id {uid} in the ledger")
+        position, state = stored[uid]
+        if position not in sealed:
+            raise UsageError(f"event {uid} is not sealed yet; run `lokikirja checkpoint` first")
+        index, event, digest = sealed[position]
+        leaf = leaf_bytes(index, position, state)
+        if event != uid.bytes or merkle.leaf_hash(leaf) != digest:
+            raise IntegrityFailure(f"the stored event {uid} no longer matches its seal (position {position}); "
+                                   "run `lokikirja verify`")
+        out[uid] = (index, position, leaf, digest)
+    return out
+
+
+def inclusion_proofs(ledger: Ledger, event_ids: Sequence[UUID],
+                     tree_size: int | None = None) -> dict[UUID, dict[str, Any]]:
+    """RFC 6962 inclusion proofs (CONTRACT §7) of events, against ``tree_size`` (default: the
+    latest checkpoint's). Nodes shared by the proofs are read once."""
+    seal = Seal(ledger)
+    with ledger.db.read() as cur:
+        size, checkpoint = _tree_size(seal, cur, tree_size)
+        events = _sealed_events(seal, cur, event_ids)
+        for uid, (index, *_rest) in events.items():
+            if index >= size:
+                raise UsageError(f"event {uid} (leaf {index}) is not in the tree of size {size}; "
+                                 "run `lokikirja checkpoint` for a newer one")
+        ranges = {(0, size)} | {r for e in events.values() for r in merkle.inclusion_ranges(e[0], size)}
+        known = seal.source(cur).node_hashes({n for a, b in ranges for n in merkle.range_nodes(a, b)})
+    root = merkle.range_hash(0, size, known)
+    if checkpoint is not None and checkpoint.root_hash != root:
+        raise IntegrityFailure(f"the seal's root at tree size {size} is not the signed one; run `lokikirja verify`")
+    out: dict[UUID, dict[str, Any]] = {}
+    for uid, (index, _position, leaf, digest) in events.items():
+        path = [merkle.range_hash(a, b, known) for a, b in merkle.inclusion_ranges(index, size)]
+        with _refusing_bad_proofs():
+            merkle.verify_inclusion(index, size, digest, path, root)
+        out[uid] = {"leaf_index": index, "tree_size": size, "leaf": base64.b64encode(leaf).decode(),
+                    "leaf_hash": digest.hex(), "audit_path": [h.hex() for h in path], "root_hash": root.hex()}
+    return out
+
+
+@contextmanager
+def _refusing_bad_proofs() -> Iterator[None]:
+    """A stored node altered after sealing would give a proof no verifier accepts: refuse it."""
+    try:
+        yield
+    except merkle.ProofError:
+        raise IntegrityFailure("the seal's stored nodes do not yield a valid proof (the seal tables were "
+                               "altered); run `lokikirja verify`") from None
+
+
+def inclusion_proof(ledger: Ledger, event_id: UUID, tree_size: int | None = None) -> dict[str, Any]:
+    """The inclusion proof of one event (see :func:`inclusion_proofs`)."""
+    return inclusion_proofs(ledger, [event_id], tree_size)[event_id]
+
+
+def consistency_proof(ledger: Ledger, first: int, second: int) -> dict[str, Any]:
+    """The RFC 6962 consistency proof (CONTRACT §7) that the tree of ``first`` events is a
+    prefix of the tree of ``second`` events (1 ≤ first ≤ second ≤ events sealed)."""
+    seal = Seal(ledger)
+    with ledger.db.read() as cur:
+        sealed, _ = seal.head(cur)
+        if not 1 <= first <= second <= sealed:
+            raise UsageError(f"the sizes must satisfy 1 ≤ OLD_SIZE ≤ NEW_SIZE ≤ {sealed} (the events sealed so far)")
+        ranges = {(0, first), (0, second), *merkle.consistency_ranges(first, second)}
+        known = seal.source(cur).node_hashes({n for a, b in ranges for n in merkle.range_nodes(a, b)})
+        signed = {c.tree_size: c.root_hash for c in _checkpoints_of_sizes(seal, cur, (first, second))}
+    roots = {n: merkle.range_hash(0, n, known) for n in (first, second)}
+    if any(signed.get(n, r) != r for n, r in roots.items()):
+        raise IntegrityFailure("the seal's root differs from the signed checkpoint of that size; "
+                               "run `lokikirja verify`")
+    proof = [merkle.range_hash(a, b, known) for a, b in merkle.consistency_ranges(first, second)]
+    with _refusing_bad_proofs():
+        merkle.verify_consistency(first, second, roots[first], roots[second], proof)
+    return {"first_size": first, "second_size": second, "first_root": roots[first].hex(),
+            "second_root": roots[second].hex(), "proof": [h.hex() for h in proof]}
+
+
+def _checkpoints_of_sizes(seal: Seal, cur: Cursor, sizes: Sequence[int]) -> list[Checkpoint]:
+    marks, params = seal.db.in_list(list(sizes))
+    return [_row(r) for r in cur.execute(f"SELECT {_COLUMNS} FROM {seal.checkpoints} WHERE tree_size IN {marks}",
+                                         params)]

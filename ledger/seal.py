@@ -1,0 +1,330 @@
+"""The Merkle seal: every stored event, in log order, becomes a leaf of an RFC 6962 tree.
+
+**Leaf encoding** (defined here once; the sealer, ``verify`` and the proofs import it)::
+
+    leaf = b"lokikirja/leaf/v1\\n" ‖ u64be(leaf_index) ‖ u64be(position) ‖ state
+
+``leaf_index`` counts stored events from 0 with no gaps; ``position`` is the event's notification
+id (PostgreSQL ids may have gaps, leaf indexes never do); ``state`` is the stored event's
+``state`` column byte for byte (canonical JSON with id, type, at, actor, recorded_at and the data
+as stored — ciphertext where encrypted, see ``ledger/records.py``). Leaf hash ``SHA-256(0x00 ‖ leaf)``.
+
+**Storage** (Lokikirja's own tables, append-only: triggers refuse UPDATE and DELETE):
+
+- ``seal_leaves(leaf_index, position, event, hash)``: one row per leaf; ``event`` is the 16-byte id;
+- ``seal_nodes(level, idx, hash)``: every perfect subtree of ``2^level`` ≥ 16 leaves, written
+  when it completes (smaller ones are folded from ≤ 16 leaf rows), so any root or proof costs a
+  few indexed reads;
+- ``checkpoints``: signed tree heads (``ledger/checkpoints.py``).
+
+Sealing follows the log like a read model (ADR 0003): a page of events after the tracked position,
+its seal rows and the tracking position ``Lokikirja/seal`` (eventsourcing's tracking recorder) in
+one transaction, under a lock that serialises sealers.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import struct
+import weakref
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking
+from psycopg import sql as pgsql
+
+from ledger import merkle
+from ledger.db import Cursor
+from ledger.errors import IntegrityFailure
+from ledger.merkle import Node
+from ledger.store import Ledger
+
+LEAF_TAG = b"lokikirja/leaf/v1\n"
+_HEADER = struct.Struct(">QQ")
+SEAL_NAME = "Lokikirja/seal"
+PAGE = 5000
+STORED_LEVEL = 4  # perfect subtrees of 2^4 = 16 leaves and more are stored
+_READY: weakref.WeakSet[Ledger] = weakref.WeakSet()  # open ledgers whose seal tables exist
+
+
+def leaf_bytes(leaf_index: int, position: int, state: bytes) -> bytes:
+    """The canonical leaf of the stored event at ``position`` (see the module docstring)."""
+    return LEAF_TAG + _HEADER.pack(leaf_index, position) + state
+
+
+def leaf_hashes(first_index: int, rows: Sequence[tuple[int, bytes]]) -> list[bytes]:
+    """``leaf_hash(leaf_bytes(i, position, state))`` of ``(position, state)`` rows numbered from
+    ``first_index`` — the same encoding as :func:`leaf_bytes`, in one pass for speed."""
+    prefix, pack, sha = b"\x00" + LEAF_TAG, _HEADER.pack, hashlib.sha256
+    return [sha(prefix + pack(i, p) + s).digest() for i, (p, s) in enumerate(rows, first_index)]
+
+
+class Seal:
+    """The seal tables of one ledger, and the log read the way the seal reads it."""
+
+    def __init__(self, ledger: Ledger, *, create: bool = True) -> None:
+        self.ledger = ledger
+        self.db = ledger.db
+        self.kind = ledger.db.kind
+        self.leaves = self.db.table("seal_leaves")
+        self.nodes = self.db.table("seal_nodes")
+        self.checkpoints = self.db.table("checkpoints")
+        recorder = ledger.app.recorder
+        if self.kind == "postgres":
+            schema = self.db.datastore.schema
+            self.events = pgsql.Identifier(schema, recorder.events_table_name).as_string(None)  # type: ignore[attr-defined]
+            self.position_column = "notification_id"
+        else:
+            self.events = recorder.events_table_name  # type: ignore[attr-defined]
+            self.position_column = "rowid"
+        self._tracker: Any = None
+        if create and ledger not in _READY:
+            self._create_tables()
+            _READY.add(ledger)
+
+    # ------------------------------------------------------------------ schema
+    def _exists(self) -> bool:
+        with self.db.read() as cur:
+            if self.kind == "postgres":
+                return cur.scalar("SELECT to_regclass(%s)", (self.checkpoints,)) is not None
+            return cur.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s",
+                              (self.checkpoints,)) is not None
+
+    def _create_tables(self) -> None:
+        if self._exists():
+            return
+        b, n = self.db.BLOB, self.db.BIGINT
+        rowid = " WITHOUT ROWID" if self.kind == "sqlite" else ""
+        tables = {
+            self.leaves: f"leaf_index {n} PRIMARY KEY, position {n} NOT NULL UNIQUE, event {b} NOT NULL, "
+                         f"hash {b} NOT NULL",
+            self.nodes: f"level INTEGER NOT NULL, idx {n} NOT NULL, hash {b} NOT NULL, PRIMARY KEY (level, idx)",
+            self.checkpoints: f"tree_size {n} PRIMARY KEY, root_hash {b} NOT NULL, timestamp TEXT NOT NULL, "
+                              f"key_id TEXT NOT NULL, signature {b} NOT NULL",
+        }
+        with self.db.write() as cur:
+            for table, columns in tables.items():
+                cur.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns}){rowid if table == self.nodes else ''}")
+                for statement in self._append_only(table):
+                    cur.execute(statement)
+        self.tracker.create_table()  # the library's tracking table (on SQLite shared with the views)
+        if self.kind == "postgres":
+            self._forward_only_tracking()
+
+    def _append_only(self, table: str) -> list[str]:
+        if self.kind == "sqlite":
+            stem = table.replace(".", "_")
+            return [f"CREATE TRIGGER IF NOT EXISTS {stem}_no_{op.lower()} BEFORE {op} ON {table} "
+                    "BEGIN SELECT RAISE(ABORT, 'the seal is append-only'); END" for op in ("UPDATE", "DELETE")]
+        fn = pgsql.Identifier(self.db.datastore.schema, "lokikirja_seal_refuse_change").as_string(None)
+        return [
+            f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'lokikirja: % on % is refused: the seal is append-only', TG_OP, TG_TABLE_NAME "
+            "USING ERRCODE = 'insufficient_privilege'; END $$",
+            f"CREATE OR REPLACE TRIGGER lokikirja_append_only BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {fn}()",
+            f"CREATE OR REPLACE TRIGGER lokikirja_no_truncate BEFORE TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {fn}()",
+        ]
+
+    @property
+    def tracker(self) -> Any:
+        """eventsourcing's tracking recorder for ``Lokikirja/seal`` on the ledger's datastore."""
+        if self._tracker is None:
+            from eventsourcing.postgres import PostgresTrackingRecorder
+            from eventsourcing.sqlite import SQLiteTrackingRecorder
+
+            if self.kind == "postgres":
+                self._tracker = PostgresTrackingRecorder(self.db.datastore,
+                                                         tracking_table_name="lokikirja_seal_tracking")
+            else:
+                self._tracker = SQLiteTrackingRecorder(self.db.datastore)
+        return self._tracker
+
+    def _forward_only_tracking(self) -> None:
+        schema = self.db.datastore.schema
+        fn = pgsql.Identifier(schema, "lokikirja_seal_tracking_forward").as_string(None)
+        table = pgsql.Identifier(schema, "lokikirja_seal_tracking").as_string(None)
+        with self.db.write() as cur:
+            cur.execute(
+                f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "IF TG_OP = 'DELETE' OR NEW.notification_id < OLD.notification_id THEN RAISE EXCEPTION "
+                "'lokikirja: the seal''s tracking position only moves forward' "
+                "USING ERRCODE = 'insufficient_privilege'; END IF; RETURN NEW; END $$")
+            cur.execute(f"CREATE OR REPLACE TRIGGER lokikirja_forward_only BEFORE UPDATE OR DELETE ON {table} "
+                        f"FOR EACH ROW EXECUTE FUNCTION {fn}()")
+
+    def lock(self, cur: Cursor, table: str) -> None:
+        """Serialise writers of ``table`` until commit (SQLite's write lock already does). An
+        advisory lock: it needs no UPDATE or DELETE privilege, which the application role lacks."""
+        if self.kind == "postgres":
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (table,))
+
+    # ------------------------------------------------------------------ reading
+    def log_page(self, cur: Cursor, after: int, limit: int, *, stop: int | None = None,
+                 with_event: bool = False) -> list[tuple[Any, ...]]:
+        """Stored events with ``after < position ≤ stop`` in log order, at most ``limit``:
+        ``(position, state)`` rows, or ``(position, event id bytes, state)`` with ``with_event``."""
+        col = self.position_column
+        fields = f"{col}, originator_id, state" if with_event else f"{col}, state"
+        # ``stop`` is applied here, not in SQL: a two-sided range can make PostgreSQL sort the range
+        statement = f"SELECT {fields} FROM {self.events} WHERE {col} > %s ORDER BY {col} LIMIT %s"
+        rows: list[tuple[Any, ...]]
+        if self.kind == "postgres":
+            rows = cur.raw.execute(statement, (after, limit), binary=True).fetchall()
+        else:
+            rows = cur.raw.execute(statement.replace("%s", "?"), (after, limit)).fetchall()
+        if stop is not None and rows and rows[-1][0] > stop:
+            rows = rows[: bisect.bisect_right(rows, stop, key=lambda r: r[0])]
+        if not with_event:
+            return rows
+        if self.kind == "postgres":
+            return [(r[0], r[1].bytes, r[2]) for r in rows]
+        return [(r[0], bytes.fromhex(r[1]), r[2]) for r in rows]
+
+    def last_position(self, cur: Cursor) -> int:
+        """The largest position in the log (0 when empty)."""
+        return int(cur.scalar(f"SELECT MAX({self.position_column}) FROM {self.events}") or 0)
+
+    def event_rows(self, cur: Cursor, events: Sequence[UUID]) -> dict[UUID, tuple[int, bytes]]:
+        """``{id: (position, state)}`` of the stored events with the given ids (absent ones left out)."""
+        out: dict[UUID, tuple[int, bytes]] = {}
+        for i in range(0, len(events), 500):
+            part = events[i : i + 500]
+            marks, params = self.db.in_list(list(part) if self.kind == "postgres" else [u.hex for u in part])
+            for key, position, state in cur.execute(
+                    f"SELECT originator_id, {self.position_column}, state FROM {self.events} "
+                    f"WHERE originator_id IN {marks}", params):
+                out[key if isinstance(key, UUID) else UUID(hex=key)] = (position, bytes(state))
+        return out
+
+    def count_after(self, cur: Cursor, after: int) -> int:
+        return int(cur.scalar(f"SELECT COUNT(*) FROM {self.events} WHERE {self.position_column} > %s", (after,)))
+
+    def head(self, cur: Cursor) -> tuple[int, int]:
+        """``(sealed tree size, position of the last sealed event)``; ``(0, 0)`` before any."""
+        row = cur.execute(f"SELECT leaf_index, position FROM {self.leaves} ORDER BY leaf_index DESC LIMIT 1").fetchone()
+        return (0, 0) if row is None else (row[0] + 1, row[1])
+
+    def leaves_at(self, cur: Cursor, positions: Sequence[int]) -> dict[int, tuple[int, bytes, bytes]]:
+        """``{position: (leaf index, event id bytes, leaf hash)}`` of the sealed leaves at ``positions``."""
+        out: dict[int, tuple[int, bytes, bytes]] = {}
+        for i in range(0, len(positions), 500):
+            marks, params = self.db.in_list(positions[i : i + 500])
+            for position, index, event, digest in cur.execute(
+                    f"SELECT position, leaf_index, event, hash FROM {self.leaves} WHERE position IN {marks}", params):
+                out[position] = (index, bytes(event), bytes(digest))
+        return out
+
+    def find_sealed_event(self, cur: Cursor, event: bytes) -> tuple[int, int] | None:
+        """``(leaf index, position)`` where ``event`` was sealed. Not indexed (a full scan): for
+        explaining a failed verification only."""
+        row = cur.execute(f"SELECT leaf_index, position FROM {self.leaves} WHERE event = %s", (event,)).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def sealed_leaves(self, cur: Cursor, start: int, end: int) -> list[tuple[int, int, bytes, bytes]]:
+        """``(leaf index, position, event, hash)`` of sealed leaves ``start ≤ i < end``."""
+        rows = cur.execute(f"SELECT leaf_index, position, event, hash FROM {self.leaves} "
+                           "WHERE leaf_index >= %s AND leaf_index < %s ORDER BY leaf_index", (start, end)).fetchall()
+        return [(r[0], r[1], bytes(r[2]), bytes(r[3])) for r in rows]
+
+    def source(self, cur: Cursor) -> StoredNodes:
+        return StoredNodes(self, cur)
+
+    def position(self) -> int:
+        """The last log position sealed (the tracking position of ``Lokikirja/seal``)."""
+        return self.tracker.max_tracking_id(SEAL_NAME) or 0
+
+    # ------------------------------------------------------------------ sealing
+    def seal_page(self, limit: int = PAGE) -> int:
+        """Seal the next page of the log in one transaction; returns how many events."""
+        tracker = self.tracker
+        with self.db.write() as cur:
+            self.lock(cur, self.leaves)
+            size, last = self.head(cur)
+            rows = self.log_page(cur, last, limit, with_event=True)
+            if not rows:
+                return 0
+            hashes = leaf_hashes(size, [(r[0], r[2]) for r in rows])
+            nodes = self._completed_nodes(cur, size, hashes)
+            leaf_rows = [(size + i, r[0], r[1], h) for i, (r, h) in enumerate(zip(rows, hashes, strict=True))]
+            self._insert(cur, leaf_rows, nodes)
+            tracker._insert_tracking(cur.raw, Tracking(SEAL_NAME, rows[-1][0]))
+        return len(rows)
+
+    def _completed_nodes(self, cur: Cursor, size: int, hashes: list[bytes]) -> list[tuple[int, int, bytes]]:
+        frontier = merkle.range_nodes(0, size) if size else []
+        known = self.source(cur).node_hashes(frontier)
+        out: list[tuple[int, int, bytes]] = []
+
+        def keep(node: Node, digest: bytes) -> None:
+            if node.level >= STORED_LEVEL:
+                out.append((node.level, node.index, digest))
+
+        tree = merkle.CompactRange(size, [known[n] for n in frontier], on_node=keep)
+        for h in hashes:
+            tree.append(h)
+        return out
+
+    def _insert(self, cur: Cursor, leaf_rows: list[tuple[int, int, bytes, bytes]],
+                nodes: list[tuple[int, int, bytes]]) -> None:
+        if self.kind == "postgres":
+            with cur.raw.copy(f"COPY {self.leaves} (leaf_index, position, event, hash) FROM STDIN "
+                              "(FORMAT BINARY)") as copy:
+                copy.set_types(["int8", "int8", "bytea", "bytea"])
+                for row in leaf_rows:
+                    copy.write_row(row)
+        else:
+            cur.executemany(f"INSERT INTO {self.leaves} VALUES (%s, %s, %s, %s)", leaf_rows)
+        cur.executemany(f"INSERT INTO {self.nodes} VALUES (%s, %s, %s)", nodes)
+
+
+class StoredNodes:
+    """A :class:`ledger.merkle.NodeSource` over the seal tables, inside one transaction."""
+
+    def __init__(self, seal: Seal, cur: Cursor) -> None:
+        self.seal, self.cur = seal, cur
+
+    def node_hashes(self, nodes: Collection[Node]) -> dict[Node, bytes]:
+        high = sorted(n for n in nodes if n.level >= STORED_LEVEL)
+        low = [n for n in nodes if n.level < STORED_LEVEL]
+        out: dict[Node, bytes] = {}
+        for i in range(0, len(high), 300):
+            part = high[i : i + 300]
+            where = " OR ".join(["(level = %s AND idx = %s)"] * len(part))
+            params = [v for n in part for v in (n.level, n.index)]
+            for level, idx, digest in self.cur.execute(
+                    f"SELECT level, idx, hash FROM {self.seal.nodes} WHERE {where}", params).fetchall():
+                out[Node(level, idx)] = bytes(digest)
+        if low:
+            leaves = self._leaf_hashes(sorted({i for n in low for i in range(n.start, n.end)}))
+            for n in low:
+                if all(i in leaves for i in range(n.start, n.end)):
+                    out[n] = merkle.perfect_root([leaves[i] for i in range(n.start, n.end)])
+        missing = [n for n in nodes if n not in out]
+        if missing:
+            raise IntegrityFailure(f"the seal has no stored hash of {len(missing)} subtree(s) it needs "
+                                   f"(e.g. level {missing[0].level}, index {missing[0].index}); run `lokikirja verify`")
+        return out
+
+    def _leaf_hashes(self, indexes: list[int]) -> dict[int, bytes]:
+        out: dict[int, bytes] = {}
+        for i in range(0, len(indexes), 500):
+            marks, params = self.seal.db.in_list(indexes[i : i + 500])
+            for index, digest in self.cur.execute(
+                    f"SELECT leaf_index, hash FROM {self.seal.leaves} WHERE leaf_index IN {marks}", params):
+                out[index] = bytes(digest)
+        return out
+
+
+def seal_catch_up(ledger: Ledger, progress: Callable[[int], None] | None = None, *, page: int = PAGE) -> int:
+    """Seal every stored event not sealed yet, one page per transaction; returns how many."""
+    seal = Seal(ledger)
+    done = 0
+    while n := seal.seal_page(page):
+        done += n
+        if progress is not None:
+            progress(n)
+    return done

@@ -1,0 +1,230 @@
+"""``verify``: recompute the whole log's Merkle tree and hold it against the seal and the
+signed checkpoints — with the public key from the meta table, never the private keys.
+
+The log is streamed in pages (bounded memory, one read snapshot). Each stored event's leaf is
+recomputed from its stored bytes (``ledger.seal.leaf_hashes``, the sealer's own encoding) and
+folded 256 leaves at a time:
+
+- each complete block of 256 leaves is compared with the seal's stored subtree hash of that block
+  (one extra row per 256 events); on a difference the block's leaves are compared with the sealed
+  leaves one by one, which names the first bad position, its event and what happened (altered,
+  deleted, moved, reordered, inserted, replaced);
+- at every checkpoint's tree size the recomputed root must equal the signed root, and every
+  signature must verify (each once). An attacker who also rewrote the seal tables is caught here;
+  the report then names the first event not covered by an earlier intact checkpoint;
+- a log shorter than the seal or than a checkpoint is truncated.
+
+Events after the latest checkpoint are *not yet covered*: compared with the seal where sealed,
+counted in :attr:`VerifyReport.uncovered`, and never a failure. Large logs are scanned in
+contiguous segments by several processes (one per CPU, on one exported snapshot on PostgreSQL);
+any problem found that way is re-checked by the plain sequential pass, which writes the report.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import itertools
+import multiprocessing
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from ledger import merkle
+from ledger.checkpoints import Checkpoint, public_key, stored_checkpoints
+from ledger.db import Cursor
+from ledger.seal import Seal
+from ledger.store import Ledger
+from replay.verify_scan import (
+    BLOCK,
+    BLOCK_LEVEL,
+    FORKED,
+    BadPosition,
+    Found,
+    Progress,
+    Scanned,
+    Scanner,
+    Segment,
+    scan_in_worker,
+)
+
+__all__ = ["BadPosition", "VerifyReport", "verify"]
+
+PARALLEL_MIN = 100_000  # sealed events below which one process is faster than several
+MAX_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """The outcome of :func:`verify`. ``uncovered``: events after the latest checkpoint."""
+
+    ok: bool
+    events: int
+    checkpoints: int
+    first_bad: BadPosition | None
+    uncovered: int = 0
+    sealed: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's JSON (CONTRACT §6): exactly ``ok``, ``events``, ``checkpoints``, ``first_bad``."""
+        return {"ok": self.ok, "events": self.events, "checkpoints": self.checkpoints,
+                "first_bad": None if self.first_bad is None else self.first_bad.to_json()}
+
+
+def verify(ledger: Ledger, progress: Progress | None = None, *, workers: int | None = None) -> VerifyReport:
+    """Verify every stored event against the seal and every checkpoint (see the module docstring).
+    ``workers``: processes to scan with (default: one per CPU for large logs)."""
+    seal = Seal(ledger)
+    _key_id, key = public_key(ledger)
+    with _snapshot(ledger) as cur:
+        job = _Job(seal, cur, key, progress or (lambda _n: None))
+        wanted = workers or min(os.cpu_count() or 1, MAX_WORKERS)
+        if wanted > 1 and (workers or job.sealed >= PARALLEL_MIN) and _can_fork():
+            report = job.parallel(wanted)
+            if report is not None and report.ok:
+                return report
+        return job.compose([job.scan(Segment(0, 0, None))])
+
+
+@contextmanager
+def _snapshot(ledger: Ledger) -> Iterator[Cursor]:
+    """One read snapshot for the whole pass (REPEATABLE READ on PostgreSQL: it can be exported)."""
+    if ledger.db.kind != "postgres":
+        with ledger.db.read() as cur:
+            yield cur
+        return
+    from psycopg.rows import tuple_row
+
+    with ledger.db.connection() as conn, conn.transaction(), conn.cursor(row_factory=tuple_row) as raw:  # type: ignore[attr-defined]
+        raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield Cursor(raw, "postgres")
+
+
+# ---------------------------------------------------------------------- the whole job
+
+
+class _Job:
+    def __init__(self, seal: Seal, cur: Cursor, key: bytes, progress: Progress) -> None:
+        self.seal, self.cur, self.key, self.progress = seal, cur, key, progress
+        self.sealed, _ = seal.head(cur)
+        self.checkpoints = stored_checkpoints(seal, cur)
+        self.marks = {0} | {c.tree_size for c in self.checkpoints}
+
+    def scan(self, segment: Segment) -> Scanned:
+        return Scanner(self.seal, self.cur, self.sealed, self.marks, self.progress).run(segment)
+
+    def _plan(self, workers: int) -> list[Segment]:
+        """Contiguous segments of whole 256-leaf blocks, bounded by the sealed positions."""
+        firsts = sorted({(self.sealed * j // workers) >> BLOCK_LEVEL << BLOCK_LEVEL for j in range(workers)})
+        bounds = [0]
+        for a in firsts[1:]:
+            before = self.seal.sealed_leaves(self.cur, a - 1, a)
+            if not before:
+                return []  # the seal lacks a leaf: the sequential pass explains it
+            bounds.append(before[0][1])
+        bounds.append(self.seal.last_position(self.cur))
+        return [Segment(a, bounds[j], bounds[j + 1]) for j, a in enumerate(firsts)]
+
+    def parallel(self, workers: int) -> VerifyReport | None:
+        """Scan segments in ``workers`` processes at once; ``None`` when that cannot decide."""
+        segments = self._plan(workers)
+        if len(segments) < 2:
+            return None
+        firsts = [s.first_leaf for s in segments]
+        counter = multiprocessing.get_context("fork").Value("q", 0)
+        FORKED.update(job=self, counter=counter, snapshot=self._export_snapshot())
+        try:
+            with futures.ProcessPoolExecutor(len(segments) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+                running = [pool.submit(scan_in_worker, s) for s in segments[1:]]
+                seen = [0]
+                self.progress = _with_children(self.progress, counter, seen)
+                first = self.scan(segments[0])
+                while futures.wait(running, timeout=0.2).not_done:
+                    self.progress(0)
+                scans = [first] + [f.result() for f in running]
+        except Exception:  # a worker failed: the sequential pass decides
+            return None
+        finally:
+            FORKED.clear()
+        expected = [b - a for a, b in itertools.pairwise(firsts)]
+        if any(s.count != e for s, e in zip(scans, expected, strict=False)):
+            return None  # rows missing at a segment's end: the sequential pass names them
+        return self.compose(scans)
+
+    def _export_snapshot(self) -> str | None:
+        return self.cur.scalar("SELECT pg_export_snapshot()") if self.seal.kind == "postgres" else None
+
+    def compose(self, scans: list[Scanned]) -> VerifyReport:
+        """Check every checkpoint against the scanned blocks; the first problem in log order wins."""
+        bad = next((s.bad for s in scans if s.bad is not None), None)
+        limit = bad[0] if bad else None
+        total = sum(s.count for s in scans)
+        blocks = [b for s in scans for b in s.blocks]
+        parts = {k: v for s in scans for k, v in s.parts.items()}
+        positions = {k: v for s in scans for k, v in s.positions.items()}
+        tree, verified, covered = merkle.CompactRange(), 0, 0
+        try:
+            for checkpoint in self.checkpoints:
+                n = checkpoint.tree_size
+                if (limit is not None and n - 1 >= limit) or n > total:
+                    break  # a bad leaf or the end of the log comes first
+                if not checkpoint.verifies_with(self.key):
+                    raise Found(n - 1, _forged(checkpoint, positions.get(n - 1)))
+                while tree.size < n >> BLOCK_LEVEL << BLOCK_LEVEL:
+                    tree.push(BLOCK_LEVEL, blocks[tree.size >> BLOCK_LEVEL])
+                subtrees = tree.hashes + (parts[n] if n % BLOCK else [])
+                if (merkle.fold(subtrees) if subtrees else merkle.EMPTY_ROOT) != checkpoint.root_hash:
+                    raise Found(covered, _mismatch(checkpoint, covered, positions.get(covered)))
+                verified, covered = verified + 1, n
+            if bad is not None:
+                raise Found(*bad)
+            self._check_tail(total, verified)
+        except Found as found:
+            events = total if bad is None else self.seal.count_after(self.cur, 0)
+            return VerifyReport(False, events, verified, found.bad, sealed=self.sealed)
+        return VerifyReport(True, total, verified, None, total - covered, self.sealed)
+
+    def _check_tail(self, total: int, verified: int) -> None:
+        if total < self.sealed:
+            index, position, event, _ = self.seal.sealed_leaves(self.cur, total, total + 1)[0]
+            raise Found(total, BadPosition(position, str(UUID(bytes=event)), (
+                f"truncated: the log ends after {total} events but {self.sealed} were sealed; the event sealed "
+                f"at position {position} (leaf {index}) and every later one are missing")))
+        for checkpoint in self.checkpoints[verified:]:
+            if not checkpoint.verifies_with(self.key):
+                raise Found(total, _forged(checkpoint, None))
+            raise Found(total, BadPosition(None, None, (
+                f"truncated: the log holds {total} events but the checkpoint of tree size "
+                f"{checkpoint.tree_size} ({checkpoint.timestamp}) covers more; its tail was removed")))
+
+
+def _forged(checkpoint: Checkpoint, position: int | None) -> BadPosition:
+    return BadPosition(position, None, (
+        f"forged checkpoint: the checkpoint of tree size {checkpoint.tree_size} ({checkpoint.timestamp}) "
+        f"does not verify with the ledger's public key (key id {checkpoint.key_id}); it was forged or altered"))
+
+
+def _mismatch(checkpoint: Checkpoint, covered: int, position: int | None) -> BadPosition:
+    return BadPosition(position, None, (
+        f"the events from leaf {covered} to leaf {checkpoint.tree_size - 1} do not hash to the root signed by the "
+        f"checkpoint of tree size {checkpoint.tree_size} ({checkpoint.timestamp}); one of them was altered, removed, "
+        "reordered or inserted, and the seal tables were rewritten to match"))
+
+
+# ---------------------------------------------------------------------- worker processes
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _with_children(own: Progress, counter: Any, seen: list[int]) -> Progress:
+    def advance(n: int) -> None:
+        now = counter.value
+        own(n + now - seen[0])
+        seen[0] = now
+    return advance
+
+

@@ -1,0 +1,237 @@
+"""One segment of the log, streamed for ``verify``: leaf hashes, 256-leaf block hashes checked
+against the seal's stored subtrees, and — where a block differs — which leaf differs and how.
+
+:class:`Scanner` runs in the verifying process or in a forked worker (:func:`scan_in_worker`,
+on a connection of its own); it returns what :mod:`replay.verify` needs to check the signed
+roots: the block hashes, the partial subtrees at each checkpoint size, and the first problem.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from ledger import merkle
+from ledger.db import Cursor
+from ledger.seal import PAGE, Seal, leaf_hashes
+
+BLOCK_LEVEL = 8
+BLOCK = 1 << BLOCK_LEVEL
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class BadPosition:
+    """The first problem: the log position (``None`` where none applies), the event and why."""
+
+    position: int | None
+    event: str | None
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"position": self.position, "event": self.event, "reason": self.reason}
+
+
+class Found(Exception):
+    def __init__(self, index: int, bad: BadPosition) -> None:
+        super().__init__(bad.reason)
+        self.index, self.bad = index, bad
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Leaves from ``first_leaf`` on, at positions ``after < p ≤ stop`` (``None``: to the end)."""
+
+    first_leaf: int
+    after: int
+    stop: int | None
+
+
+@dataclass
+class Scanned:
+    count: int = 0
+    blocks: list[bytes] = field(default_factory=list)
+    parts: dict[int, list[bytes]] = field(default_factory=dict)  # size → subtrees of its open block
+    positions: dict[int, int] = field(default_factory=dict)  # leaf index → position, next to sizes
+    bad: tuple[int, BadPosition] | None = None
+
+
+class Scanner:
+    """Streams one segment: leaf hashes, block hashes checked against the seal, what the
+    checkpoints at ``marks`` need."""
+
+    def __init__(self, seal: Seal, cur: Cursor, sealed: int, marks: set[int], progress: Progress) -> None:
+        self.seal, self.cur, self.sealed, self.marks, self.progress = seal, cur, sealed, marks, progress
+        self.out = Scanned()
+        self.rows: list[tuple[int, bytes]] = []  # (position, state) of the open block
+        self.hashes: list[bytes] = []
+        self.size = 0
+        self.nodes: dict[int, bytes] = {}
+        self.nodes_from = -PAGE - 1
+        self.subtrees: dict[merkle.Node, bytes] = {}
+
+    def run(self, segment: Segment) -> Scanned:
+        self.size, after = segment.first_leaf, segment.after
+        marks = deque(sorted(m for m in self.marks if m >= self.size))
+        try:
+            while rows := self.seal.log_page(self.cur, after, PAGE, stop=segment.stop):
+                self._consume(rows, marks)
+                after = rows[-1][0]
+                self.progress(len(rows))
+            self._compare_open_block()
+        except Found as found:
+            self.out.bad = (found.index, found.bad)
+        self.out.count = self.size - segment.first_leaf
+        return self.out
+
+    def _consume(self, rows: list[tuple[int, bytes]], marks: deque[int]) -> None:
+        hashes = leaf_hashes(self.size, rows)
+        k = 0
+        while k < len(rows):
+            if self.size in self.marks:
+                self.out.positions[self.size] = rows[k][0]
+            take = min(BLOCK - len(self.hashes), len(rows) - k)
+            while marks and marks[0] <= self.size:
+                marks.popleft()
+            if marks and marks[0] < self.size + take:
+                take = marks[0] - self.size
+            self.rows += rows[k : k + take]
+            self.hashes += hashes[k : k + take]
+            self.size += take
+            k += take
+            if self.size in self.marks:
+                self._mark()
+            if len(self.hashes) == BLOCK:
+                self._close_block()
+
+    def _mark(self) -> None:
+        """Record what the checkpoint of the current size needs: the open block's subtrees."""
+        start = self.size - len(self.hashes)
+        self.out.positions[self.size - 1] = self.rows[-1][0]
+        parts = []
+        for n in merkle.range_nodes(start, self.size) if self.hashes else []:
+            if n not in self.subtrees:  # several checkpoints in one block share their subtrees
+                self.subtrees[n] = merkle.perfect_root(self.hashes[n.start - start : n.end - start])
+            parts.append(self.subtrees[n])
+        self.out.parts[self.size] = parts
+
+    def _close_block(self) -> None:
+        start = self.size - BLOCK
+        digest = merkle.perfect_root(self.hashes)
+        if start < self.sealed:
+            stored = self._stored_block(start >> BLOCK_LEVEL)
+            if self.size > self.sealed or stored != digest:
+                self._compare_open_block()
+            if self.size <= self.sealed and stored != digest:
+                raise Found(start, BadPosition(self.rows[0][0], None, (
+                    f"seal: the stored subtree hash of leaves {start}–{self.size - 1} does not match them, though "
+                    "every leaf does (the seal's node table was altered)")))
+        self.out.blocks.append(digest)
+        self.rows, self.hashes, self.subtrees = [], [], {}
+
+    def _stored_block(self, index: int) -> bytes | None:
+        if not self.nodes_from <= index < self.nodes_from + PAGE:
+            rows = self.cur.execute(f"SELECT idx, hash FROM {self.seal.nodes} WHERE level = %s AND idx >= %s "
+                                    "ORDER BY idx LIMIT %s", (BLOCK_LEVEL, index, PAGE)).fetchall()
+            self.nodes = {r[0]: bytes(r[1]) for r in rows}
+            self.nodes_from = index
+        return self.nodes.get(index)
+
+    def _compare_open_block(self) -> None:
+        """Compare the open block's leaves with the sealed ones; raise on the first difference."""
+        start = self.size - len(self.hashes)
+        end = min(self.size, self.sealed)
+        if start >= end:
+            return
+        sealed = {r[0]: r[1:] for r in self.seal.sealed_leaves(self.cur, start, end)}
+        for index in range(start, end):
+            position, state = self.rows[index - start]
+            expected = sealed.get(index)
+            if expected is None:
+                raise Found(index, BadPosition(position, None, (
+                    f"seal: leaf {index} is missing from the seal's leaf table (the seal tables were altered)")))
+            if expected[0] != position or expected[2] != self.hashes[index - start]:
+                raise Found(index, _classify(self.seal, self.cur, position, state, expected))
+
+
+def _event_id(state: bytes) -> UUID | None:
+    try:
+        return UUID(orjson.loads(state)["id"])
+    except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+        return None
+
+
+def _classify(seal: Seal, cur: Cursor, position: int, state: bytes, expected: tuple[int, bytes, bytes]) -> BadPosition:
+    """What happened at a leaf whose stored event differs from the sealed one."""
+    sealed_position, sealed_event = expected[0], UUID(bytes=expected[1])
+    if position > sealed_position:
+        where = seal.event_rows(cur, [sealed_event]).get(sealed_event)
+        what = "deleted" if where is None else "moved"
+        now = "is missing from the log" if where is None else f"is now at position {where[0]}"
+        return BadPosition(sealed_position, str(sealed_event),
+                           f"{what}: event {sealed_event} sealed at position {sealed_position} {now}")
+    found = _event_id(state)
+    keyed = seal.event_rows(cur, [sealed_event]).get(sealed_event)  # where the sealed id's row is now
+    if found is None or found == sealed_event or (keyed is not None and keyed[0] == position):
+        return BadPosition(position, str(sealed_event),
+                           f"altered: the stored event at position {position} is not the one sealed there")
+    elsewhere = seal.find_sealed_event(cur, found.bytes)
+    if elsewhere is not None:
+        kind = "reordered" if position == sealed_position else "moved"
+        return BadPosition(position, str(found), f"{kind}: position {position} holds event {found}, "
+                                                 f"which was sealed at position {elsewhere[1]}")
+    if position == sealed_position and keyed is None:
+        return BadPosition(position, str(found), f"replaced: position {position} holds event {found}, "
+                                                 f"never sealed, instead of {sealed_event}")
+    return BadPosition(position, str(found), f"inserted: event {found} at position {position} was never sealed")
+
+
+# ---------------------------------------------------------------------- in a forked worker
+
+FORKED: dict[str, Any] = {}  # set by the parent just before it forks its workers
+
+
+def scan_in_worker(segment: Segment) -> Scanned:
+    """Runs in a forked worker: scan ``segment`` on a connection of its own."""
+    job: Any = FORKED["job"]
+    counter = FORKED["counter"]
+
+    def advance(n: int) -> None:
+        with counter.get_lock():
+            counter.value += n
+
+    with own_cursor(job.seal, FORKED["snapshot"]) as cur:
+        return Scanner(job.seal, cur, job.sealed, job.marks, advance).run(segment)
+
+
+@contextmanager
+def own_cursor(seal: Seal, snapshot: str | None) -> Iterator[Cursor]:
+    """A read cursor on a connection of this process's own (PostgreSQL: on ``snapshot``)."""
+    target = seal.ledger.target
+    if seal.kind == "sqlite":
+        import sqlite3
+
+        lite = sqlite3.connect(f"file:{target.path}?mode=ro", uri=True, isolation_level=None)
+        try:
+            lite.execute("BEGIN")
+            yield Cursor(lite.cursor(), "sqlite")
+        finally:
+            lite.close()
+        return
+    import psycopg
+    from psycopg import sql
+
+    assert target.pg is not None
+    p = target.pg
+    with psycopg.connect(dbname=p["dbname"], host=p["host"], port=p["port"], user=p["user"],
+                         password=p["password"] or None) as conn:
+        conn.isolation_level, conn.read_only = psycopg.IsolationLevel.REPEATABLE_READ, True
+        with conn.cursor() as raw:
+            raw.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+            yield Cursor(raw, "postgres")

@@ -1,0 +1,1 @@
+"""Integrity: the Merkle log, checkpoints, proofs, verify and tampering (issue 5)."""

@@ -1,0 +1,98 @@
+"""The PostgreSQL grants of docs/integrity.md, run as written: the application role can ingest,
+seal, sign and verify, and the database refuses it any change to the log or the seal."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+
+from tests.conftest import MAINTENANCE_DSN, Cli
+from tests.integrity.tampering import views
+
+pytestmark = pytest.mark.postgres
+DOC = Path(__file__).resolve().parents[2] / "docs" / "integrity.md"
+
+
+def _grants_block() -> str:
+    text = DOC.read_text(encoding="utf-8")
+    block = re.search(r"```sql\n(.*?)```", text, re.S)
+    assert block is not None, "docs/integrity.md has no sql block"
+    return block.group(1)
+
+
+def _statements(block: str, names: dict[str, str]) -> tuple[list[str], list[str]]:
+    """(superuser statements, owner statements) of the block, with this test's names."""
+    for placeholder, name in names.items():
+        block = block.replace(placeholder, name)
+    lines = [line.split("--")[0] for line in block.splitlines()]
+    statements = [s.strip() for s in "\n".join(lines).replace("'…'", "'secret'").split(";") if s.strip()]
+    superuser = [s for s in statements if s.startswith("CREATE ")]
+    return superuser, [s for s in statements if s.startswith("GRANT ")]
+
+
+@pytest.fixture
+def roles(tmp_path: Path) -> Iterator[dict[str, str]]:
+    try:
+        admin = psycopg.connect(MAINTENANCE_DSN, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as e:
+        pytest.skip(f"PostgreSQL not reachable: {e}")
+    tag = uuid.uuid4().hex[:8]
+    names = {"lokikirja_owner": f"lk_owner_{tag}", "lokikirja_app": f"lk_app_{tag}",
+             "DATABASE lokikirja": f"DATABASE lk_grants_{tag}"}
+    try:
+        yield {**names, "database": f"lk_grants_{tag}"}
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "lk_grants_{tag}" WITH (FORCE)')
+        for role in (names["lokikirja_app"], names["lokikirja_owner"]):
+            admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+        admin.close()
+
+
+def _url(user: str, database: str) -> str:
+    parts = urlsplit(MAINTENANCE_DSN)
+    return f"postgresql://{user}:secret@{parts.hostname}:{parts.port or 5432}/{database}?schema=ledger"
+
+
+def test_the_documented_grants_let_the_application_append_and_verify_but_never_change_the_log(
+        roles: dict[str, str], tmp_path: Path):
+    superuser, grants = _statements(_grants_block(), {k: v for k, v in roles.items() if k != "database"})
+    with psycopg.connect(MAINTENANCE_DSN, autocommit=True) as admin:
+        for statement in superuser:
+            admin.execute(statement)
+    owner, app = roles["lokikirja_owner"], roles["lokikirja_app"]
+    keys = tmp_path / "keys"
+    as_owner = Cli(_url(owner, roles["database"]), keys, tmp_path)
+    as_owner("init", check=0)
+    as_owner("checkpoint", check=0)
+    with psycopg.connect(_url(owner, roles["database"]).split("?")[0], autocommit=True) as conn:
+        for statement in grants:
+            conn.execute(statement)
+    as_app = Cli(_url(app, roles["database"]), keys, tmp_path)
+    env = {"LOKIKIRJA_CREATE_TABLE": "no"}
+    events = tmp_path / "events.jsonl"
+    events.write_text("".join(json.dumps(e) + "\n" for e in views(40)))
+    assert json.loads(as_app("ingest", str(events), "--format", "json", check=0, env=env).stdout)["ingested"] == 40
+    assert json.loads(as_app("verify", "--format", "json", check=0, env=env).stdout)["ok"] is True
+    refused = {
+        "UPDATE ledger.lokikirja_events SET state = state": "permission denied",
+        "DELETE FROM ledger.lokikirja_events": "permission denied",
+        "TRUNCATE ledger.lokikirja_events": "append-only",
+        "DELETE FROM ledger.lokikirja_seal_leaves": "permission denied",
+        "UPDATE ledger.lokikirja_checkpoints SET root_hash = root_hash": "permission denied",
+        "UPDATE ledger.lokikirja_seal_tracking SET notification_id = 1 "
+        "WHERE application_name = 'Lokikirja/seal'": "only moves forward",
+        "ALTER TABLE ledger.lokikirja_events DISABLE TRIGGER ALL": "must be owner",
+        "DROP TRIGGER lokikirja_append_only ON ledger.lokikirja_events": "must be owner",
+        "SET session_replication_role = replica": "permission denied",
+    }
+    with psycopg.connect(_url(app, roles["database"]).split("?")[0], autocommit=True) as conn:
+        for statement, why in refused.items():
+            with pytest.raises(psycopg.Error, match=why):
+                conn.execute(statement)
