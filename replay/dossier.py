@@ -1,0 +1,118 @@
+"""The dispute dossier of one customer: what was known, who was responsible and who was competent,
+at the moment of each event — with a signed checkpoint and an inclusion proof for every event.
+
+``build_dossier`` judges the customer's events with a :class:`~replay.bounded.BoundedWorld`
+(facts with ``at ≤ --at`` and, with ``--known-at``, ``position ≤ P``) through ``policies`` — the
+rules of the read model, not a copy of them. Personal data is shown decrypted unless erased.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from ledger.checkpoints import inclusion_proofs, latest_checkpoint
+from ledger.db import Cursor
+from ledger.errors import UnknownSubject
+from ledger.events import Rule
+from ledger.privacy import personal_subject, reveal
+from ledger.records import StoredFact
+from ledger.store import Ledger
+from policies import judge as rules
+from policies import monitoring, transfer
+from policies.competence import is_competent
+from policies.localtime import HELSINKI
+from projections.schema import from_micros
+from projections.world import as_fact
+from replay.bounded import BoundedWorld, Bounds
+from replay.summary import summary
+
+
+def _positions(ledger: Ledger, cur: Cursor, customer: str, bounds: Bounds) -> list[int]:
+    extra, params = bounds.sql()
+    db, out = ledger.db, set()
+    for table, column in (("v_customer_facts", "customer"), ("v_views", "subject"), ("v_decisions", "customer"),
+                          ("v_others", "customer")):
+        out.update(r[0] for r in cur.execute(
+            f"SELECT position FROM {db.table(table)} WHERE {column} = %s{extra}", [customer, *params]))
+    return sorted(out)
+
+
+def _bulk(ledger: Ledger, cur: Cursor, views: list[StoredFact], bounds: Bounds) -> set[str]:
+    """Views of the timeline on which ACCESS_BULK fires, over each viewer's views within bounds."""
+    fired: set[str] = set()
+    extra, params = bounds.sql()
+    for user in sorted({f.actor for f in views if f.actor.startswith("u:")}):
+        rows = cur.execute(f"SELECT at, event, subject FROM {ledger.db.table('v_views')} WHERE usr = %s{extra} "
+                           "ORDER BY at, event", [user, *params]).fetchall()
+        seq = [monitoring.BulkView(at=from_micros(at), event=e, subject=s) for at, e, s in rows]
+        fired.update(v.event for v, st in zip(seq, monitoring.bulk_states(seq), strict=True) if st.triggered)
+    return fired
+
+
+def _iso(t: datetime | None) -> str | None:
+    return None if t is None else t.astimezone(HELSINKI).isoformat()
+
+
+def build_dossier(ledger: Ledger, customer: str, bounds: Bounds = Bounds()) -> dict[str, Any]:
+    """The dossier of ``customer`` within ``bounds`` (CONTRACT §6 ``dossier`` JSON)."""
+    with ledger.db.read() as cur:
+        world = BoundedWorld(ledger.db, cur, bounds)
+        history = world.customer(customer)
+        positions = _positions(ledger, cur, customer, bounds)
+        if history is None and not positions:
+            raise UnknownSubject(f"the ledger knows nothing of {customer}" +
+                                 ("" if bounds.unbounded else " within the given bounds"))
+        facts = ledger.facts_at(positions)
+        world.preload(facts)
+        horizon = world.horizon()
+        findings: dict[str, list[str]] = defaultdict(list)
+        for fact in facts:
+            findings[str(fact.id)] += [v.rule.value for v in rules.judge(as_fact(fact), world)]
+        for event in _bulk(ledger, cur, [f for f in facts if f.type == "record.viewed"], bounds):
+            findings[event].append(Rule.ACCESS_BULK.value)
+        if history is not None:
+            for episode in transfer.missed_transfers(history, world.orgs, horizon):
+                findings[episode.event].append(Rule.TRANSFER_MISSED.value)
+        extra = sorted(set(findings) - {str(f.id) for f in facts})
+        facts += list(ledger.facts_by_id([UUID(e) for e in extra]).values())
+        facts.sort(key=lambda f: (f.at, str(f.id)))
+        decisions = [_decision(f, world) for f in facts if f.type == "decision.made"]
+    return _document(ledger, customer, bounds, horizon, history, facts, findings, decisions)
+
+
+def _decision(fact: StoredFact, world: BoundedWorld) -> dict[str, Any]:
+    light = as_fact(fact)
+    competence = rules.competence_of(light, world)
+    org = rules.acting_org(light, world)
+    user = world.user(fact.actor) if fact.actor.startswith("u:") else None
+    right = user is not None and user.right_in_force(fact.at)
+    competent = "a TE office" if competence.authority == "te_office" else competence.authority
+    return {"decision": fact.data["decision"], "kind": fact.data["kind"], "org": org, "competent": competent,
+            "lawful": bool(org is not None and is_competent(org, competence, world.orgs) and right),
+            "rule_set": competence.rule_set.id, "event": str(fact.id)}
+
+
+def _document(ledger: Ledger, customer: str, bounds: Bounds, horizon: datetime | None, history: Any,
+              facts: list[StoredFact], findings: dict[str, list[str]],
+              decisions: list[dict[str, Any]]) -> dict[str, Any]:
+    subjects = {s for f in facts if (s := personal_subject(f.type, f.data))}
+    with ledger.db.read() as cur:
+        keys = ledger.data_keys.for_reading(cur, subjects) if subjects else {}
+    timeline = [{"event": str(f.id), "type": f.type, "at": f.at.isoformat(),
+                 "recorded_at": f.recorded_at.isoformat(), "actor": f.actor,
+                 "summary": summary(f.type, reveal(f.type, str(f.id), f.data, keys)),
+                 "findings": sorted(set(findings.get(str(f.id), [])))} for f in facts]
+    checkpoint = latest_checkpoint(ledger)
+    covered = [f.id for f in facts if checkpoint is not None]
+    proofs = inclusion_proofs(ledger, covered, checkpoint.tree_size) if covered and checkpoint else {}
+    intervals = [] if history is None else [
+        {"org": org, "from": _iso(start), "to": _iso(end)} for org, start, end in history.responsibility_intervals()]
+    return {"customer": customer, "at": _iso(horizon) if bounds.at is None else _iso(from_micros(bounds.at)),
+            "responsibility": intervals, "timeline": timeline,
+            "decisions": [{k: d[k] for k in ("decision", "kind", "org", "competent", "lawful")} for d in decisions],
+            "checkpoint": None if checkpoint is None else checkpoint.to_json(),
+            "proofs": {str(uid): proof for uid, proof in proofs.items()}}
+

@@ -1,0 +1,105 @@
+"""``dossier``: the dispute replay of one customer, with proofs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ledger.errors import UsageError
+from ledger.identifiers import CUSTOMER_RE
+from ledger.own_facts import record_query
+from ledger.store import Ledger
+from projections.schema import micros
+from replay.bounded import Bounds
+from replay.bundle import build_bundle, load_bundle, verify_bundle
+from replay.dossier import build_dossier
+from service.app import db_option, format_option, keys_option, main, note, who_options
+from service.output import emit_json, emit_rows, stdout
+from service.pipeline import catch_up_projections
+from service.timeargs import parse_instant
+
+
+def render_html(doc: dict, db: str) -> str:
+    env = Environment(loader=PackageLoader("service", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    return env.get_template("dossier.html.j2").render(
+        d=doc, db=db, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+
+
+@main.command()
+@click.argument("customer", metavar="c:CUSTOMER")
+@click.option("--at", "at", help="As of this valid time (date in Helsinki = end of that day, or RFC 3339).")
+@click.option("--known-at", "known_at", type=int, help="As known when the log held this many positions.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write html here.")
+@who_options
+@db_option
+@keys_option
+@format_option("table", "json", "html", "bundle")
+def dossier(customer: str, at: str | None, known_at: int | None, out: Path | None, as_user: str, purpose: str,
+            db: str | None, keys: str | None, fmt: str) -> None:
+    """Replay one customer: who was responsible when, every event with its findings, each decision
+    with the authority competent at its moment, and an inclusion proof for every event.
+
+    --format bundle writes one portable evidence file (events as stored, the signed checkpoint, the
+    public key, every inclusion proof) that `lokikirja verify-bundle` checks with no database.
+
+    Example: lokikirja dossier c:7f3a --at 2022-06-30 --as u:appeals-3 --purpose "appeal 2026/88" --format json
+    """
+    if CUSTOMER_RE.fullmatch(customer) is None:
+        raise UsageError("the dossier is of a customer: give an id of the form c:<token>")
+    if known_at is not None and known_at < 1:
+        raise UsageError("--known-at must be a log position of 1 or more")
+    bounds = Bounds(at=micros(parse_instant(at, "--at", end_of_day=True)) if at else None, position=known_at)
+    with Ledger.open(db, keys) as ledger:
+        record_query(ledger, asker=as_user, purpose=purpose, command="dossier", subject=customer)
+        catch_up_projections(ledger)
+        doc = build_dossier(ledger, customer, bounds)
+        where = ledger.target.display
+        if fmt == "bundle":
+            target = out or Path(f"dossier-{customer.replace(':', '_')}.lokikirja-bundle.json")
+            target.write_text(json.dumps(build_bundle(ledger, doc), ensure_ascii=False, indent=1), encoding="utf-8")
+            note(f"wrote the evidence bundle to {target}; check it with `lokikirja verify-bundle {target}`")
+            return
+    if fmt == "json":
+        emit_json(doc)
+    elif fmt == "html":
+        html = render_html(doc, where)
+        if out is None:
+            click.echo(html)
+        else:
+            out.write_text(html, encoding="utf-8")
+            note(f"wrote the dossier to {out}")
+    else:
+        stdout.print(f"[bold]{customer}[/bold] as of {doc['at']}")
+        emit_rows(doc["responsibility"], ["org", "from", "to"], "table", title="Responsibility")
+        emit_rows(doc["timeline"], ["at", "type", "actor", "summary", "findings"], "table", title="Timeline")
+        emit_rows(doc["decisions"], ["decision", "kind", "org", "competent", "lawful"], "table", title="Decisions")
+        checkpoint = doc["checkpoint"]
+        if checkpoint:
+            stdout.print(f"Every event above is proven included in the signed checkpoint of {checkpoint['tree_size']}"
+                         f" events (root {checkpoint['root_hash'][:16]}…, key {checkpoint['key_id']}).")
+
+
+@main.command("verify-bundle")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@format_option("table", "json")
+def verify_bundle_command(file: Path, fmt: str) -> None:
+    """Check an evidence bundle offline: the checkpoint's signature, every event's inclusion proof,
+    and that the dossier agrees with the proven records. Exit 1 when anything fails.
+
+    Example: lokikirja verify-bundle dossier-c_7f3a.lokikirja-bundle.json
+    """
+    report = verify_bundle(load_bundle(file))
+    if fmt == "json":
+        emit_json(report.to_json())
+    elif report.ok:
+        stdout.print(f"OK: {report.events} events proven included in the signed checkpoint; signature valid.")
+    else:
+        for problem in report.problems:
+            click.echo(problem, err=True)
+    if not report.ok:
+        sys.exit(1)
