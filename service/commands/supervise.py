@@ -13,6 +13,7 @@ from ledger.errors import UsageError
 from ledger.events import Rule, Severity
 from ledger.store import Ledger
 from policies.verdicts import RULES
+from projections import oversight
 from projections import supervision as sv
 from service.app import db_option, format_option, main, note
 from service.output import emit_json, emit_rows, stdout
@@ -54,7 +55,7 @@ def supervision(since: str | None, until: str | None, out: Path | None, db: str 
             note(f"wrote the supervision report to {out}")
         return
     if fmt == "json":
-        emit_json({**report, "areas": [{k: v for k, v in a.items() if k != "complaints"} for a in report["areas"]]})
+        emit_json(oversight.contract_area_report(report))
         return
     rows = [{"rank": a["rank"], "org": a["org"], "name": a["name"], "customers": a["customers"],
              "views": a["views"], "decisions": a["decisions"], "transfers_in": a["transfers_in"],
@@ -80,12 +81,7 @@ def monitoring(month: str | None, db: str | None, fmt: str) -> None:
     with Ledger.open(db, need_keys=False) as ledger:
         catch_up_projections(ledger)
         with ledger.db.read() as cur:
-            if month:
-                months = [month]
-            else:
-                start, end = sv.bounds(ledger.db, cur, sv.Window())
-                months = sv.months_between(start, end) if end else []
-            doc = sv.monitoring(ledger.db, cur, months)
+            doc = sv.monitoring(ledger.db, cur, oversight.report_months(ledger.db, cur, month))
     if fmt == "json":
         emit_json(doc)
         return

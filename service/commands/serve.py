@@ -1,0 +1,53 @@
+"""``serve``: the HTTP API and the web UI (``service/http``) on uvicorn."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import click
+from rich.console import Console
+
+from ledger.store import Ledger
+from service import output
+from service.app import db_option, keys_option, main, note
+from service.commands.tokens import tokens_option
+from service.http.tokens import TokenFile, resolve_tokens_path
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free).")
+@db_option
+@keys_option
+@tokens_option
+def serve(host: str, port: int, db: str | None, keys: str | None, tokens: str | None) -> None:
+    """Serve the HTTP API (/v1/…, OpenAPI at /openapi.json) and the web UI (/) over the store.
+
+    Requests authenticate with tokens from `lokikirja tokens add`. The server keeps no access log
+    of its own: URLs can carry personal data, and the ledger records every query itself. Plain
+    HTTP: beyond this machine, put it behind a TLS-terminating proxy.
+
+    Example: lokikirja serve --port 8000 --db ./ledger.db
+    """
+    import uvicorn
+
+    from service.http.app import create_app
+
+    token_file = TokenFile(resolve_tokens_path(tokens, keys))
+    if not token_file.entries():
+        note(f"no tokens in {token_file.path} yet: add one with `lokikirja tokens add`")
+    if not _loopback(host):
+        note(f"listening on {host} without TLS: put a TLS-terminating proxy in front of it")
+    # a server is not interactive: no progress bars from the read model catching up per request
+    output.stderr = Console(stderr=True, force_terminal=False)
+    with Ledger.open(db, keys) as ledger:
+        note(f"serving the ledger at {ledger.target.display} on http://{host}:{port}/ (OpenAPI: /openapi.json)")
+        uvicorn.run(create_app(ledger, token_file), host=host, port=port, access_log=False, log_level="warning",
+                    server_header=False)

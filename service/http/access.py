@@ -1,0 +1,61 @@
+"""Access history ("who viewed what") over HTTP, within the caller's scope, the query recorded first.
+
+The order is the CLI's (``lokikirja access-log``) with a scope check in front: resolve whom the
+request is about (a HETU through the blind index), decide with the read model whether the caller
+may see it, record ``ledger.queried`` — refused or not — and only then read and answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.privacy import blind_index
+from projections import queries
+from service.http import scope
+from service.http.auth import Principal
+from service.http.params import AccessQuery, window
+from service.http.served import Served
+
+
+@dataclass(frozen=True)
+class AccessHistory:
+    """The views (CLI ``access-log`` JSON rows) and who queried the ledger about the same person."""
+
+    rows: list[dict[str, Any]]
+    asked: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _allowed(served: Served, principal: Principal, q: AccessQuery, index: str | None) -> tuple[bool, list[str] | None]:
+    """Whether the caller may see the history asked for, and the subjects to read it for."""
+    with served.reading(queries=False) as cur:
+        if q.user is not None:
+            return scope.may_see_user(served.db, cur, principal, q.user), None
+        asked_for = [q.subject] if q.subject else queries.customers_with_hetu_index(served.db, cur, index or "")
+        subjects = scope.visible_subjects(served.db, cur, principal, asked_for)
+    # a DPO or area user is refused alike for someone unknown and someone out of scope, so a
+    # refusal never tells whether a person is anyone's customer
+    return bool(subjects) or principal.role == "avi", subjects
+
+
+def access_history(served: Served, principal: Principal, q: AccessQuery, *, command: str = "access-log",
+                   with_asked: bool = False) -> AccessHistory:
+    """Views of a subject, of the customers with a HETU, or by a user — recorded, within scope;
+    ``with_asked``: also who queried the ledger about the same person (this query included)."""
+    q.target()
+    span = window(q.since, q.until)
+    index = blind_index(served.ledger.keys, q.hetu) if q.hetu is not None else None
+    about = {"subject": q.subject, "user": q.user, "hetu_index": index}
+    if principal.role not in scope.HISTORY_READERS:
+        scope.refuse(served, principal, f"a {principal.role} token may not read access history", command=command,
+                     purpose=q.purpose, **about)
+    allowed, subjects = _allowed(served, principal, q, index)
+    if not allowed:
+        scope.refuse(served, principal, f"this access history is outside the scope of {principal.label}",
+                     command=command, purpose=q.purpose, **about)
+    served.record(asker=principal.user, purpose=q.purpose, command=command, via=principal.via, **about)
+    with served.reading(queries=with_asked) as cur:
+        rows = queries.access_log(served.db, cur, subjects=subjects, user=q.user, window=span)
+        asked = queries.ledger_queries_about(served.db, cur, subjects=subjects or [], hetu_index=index) \
+            if with_asked and q.user is None else []
+    return AccessHistory(rows, asked)

@@ -1,0 +1,140 @@
+"""The use cases behind the API and the web UI: one call per handler, the role checked first.
+
+Each does what the matching CLI command does, through the same functions (``ingest_stream``,
+``after_append``, ``projections.queries``, ``projections.supervision``, ``append_own_fact``).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ledger.errors import ConflictingEvent, InvalidInput, UnknownSubject
+from ledger.ingest import ingest_stream
+from ledger.own_facts import append_own_fact
+from projections import oversight, queries
+from projections import supervision as sv
+from projections.queries import Window
+from service.http import scope
+from service.http.auth import Principal
+from service.http.params import FindingFilters, ReviewIn
+from service.http.served import Served
+
+MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_EVENTS = 10_000
+
+
+class TooLarge(Exception):
+    """A batch over :data:`MAX_BODY_BYTES` or :data:`MAX_EVENTS`: answered 413."""
+
+
+class InvalidBatch(Exception):
+    """A batch with bad items (nothing stored): 422, or 409 when every problem is a conflicting id."""
+
+    def __init__(self, items: list[dict[str, Any]], total: int, *, conflict: bool = False) -> None:
+        super().__init__(f"{total} invalid item(s); nothing from the batch was stored")
+        self.items, self.total, self.status = items, total, 409 if conflict else 422
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A request body as JSON Lines; ``indexed``: it was a JSON array, so problems name an index."""
+
+    lines: list[bytes]
+    indexed: bool
+
+
+def parse_batch(body: bytes) -> Batch:
+    """A JSON array of events, or JSON Lines (one event a line); bounded by :data:`MAX_EVENTS`."""
+    if body.lstrip()[:1] == b"[":
+        try:
+            items = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise InvalidBatch([{"index": None, "field": "json", "message": "is not a valid JSON array"}], 1) from None
+        if len(items) > MAX_EVENTS:
+            raise TooLarge(f"a batch holds at most {MAX_EVENTS} events; this one holds {len(items)}")
+        return Batch([orjson.dumps(item) for item in items], indexed=True)
+    lines = body.split(b"\n")
+    if sum(1 for line in lines if line.strip()) > MAX_EVENTS:
+        raise TooLarge(f"a batch holds at most {MAX_EVENTS} events")
+    return Batch(lines, indexed=False)
+
+
+def _batch_problems(e: InvalidInput, indexed: bool) -> InvalidBatch:
+    where = "index" if indexed else "line"
+    items = [{where: p.line - 1 if indexed else p.line, "field": p.field, "message": p.message} for p in e.problems]
+    return InvalidBatch(items, e.total, conflict=isinstance(e, ConflictingEvent))
+
+
+def ingest_batch(served: Served, principal: Principal, body: bytes) -> dict[str, int]:
+    """Validate and append a batch atomically (``ingest_stream``), then let everything catch up."""
+    scope.require_role(served, principal, scope.INGESTERS, command="ingest")
+    batch = parse_batch(body)
+    with served.lock:
+        try:
+            report = ingest_stream(served.ledger, "body", io.BytesIO(b"\n".join(batch.lines)))
+        except InvalidInput as e:
+            raise _batch_problems(e, batch.indexed) from None
+        if report.ingested:
+            served.appended(report.ingested)
+    return {"ingested": report.ingested, "duplicates": report.duplicates}
+
+
+def list_findings(served: Served, principal: Principal, filters: FindingFilters, *,
+                  command: str = "findings") -> list[dict[str, Any]]:
+    """Findings as ``lokikirja findings --format json`` gives them, within the caller's scope."""
+    span = filters.window()
+    org = scope.findings_org(served, principal, filters.org, command=command)
+    with served.reading() as cur:
+        return queries.findings(served.db, cur, rule=filters.rule, org=org, user=filters.user,
+                                subject=filters.subject, severity=filters.severity, window=span)
+
+
+def reviews_of(served: Served, findings: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The reviews of findings the caller was already allowed to list."""
+    with served.reading() as cur:
+        return oversight.reviews(served.db, cur, [f["finding"] for f in findings])
+
+
+def findings_over_time(served: Served, principal: Principal, *, org: str | None = None,
+                       window: Window = Window()) -> dict[str, dict[str, int]]:
+    """Findings per month and severity (aggregates: the report readers' scope)."""
+    scope.require_role(served, principal, scope.REPORT_READERS, command="findings over time")
+    with served.reading() as cur:
+        return oversight.findings_per_month(served.db, cur, org=org, window=window)
+
+
+def review_finding(served: Served, principal: Principal, finding: str, review: ReviewIn) -> dict[str, Any]:
+    """Append ``finding.reviewed`` with the caller as reviewer."""
+    purpose = f"review of {finding}"
+    scope.require_role(served, principal, scope.REVIEWERS, command="review", purpose=purpose)
+    with served.reading() as cur:
+        found = oversight.finding(served.db, cur, finding)
+    if found is None:
+        raise UnknownSubject(f"no finding {finding} in the ledger")
+    if not scope.may_review(principal, found):
+        scope.refuse(served, principal, f"{principal.label} may not review findings about {found['org']}",
+                     command="review", purpose=purpose, subject=found["subject"], user=found["user"])
+    with served.lock:
+        fact = append_own_fact(served.ledger, "finding.reviewed", principal.user,
+                               {"finding": finding, "verdict": review.verdict, "note": review.note})
+    return {"event": str(fact.id), "finding": finding, "verdict": review.verdict, "note": review.note,
+            "reviewer": principal.user, "at": fact.at.isoformat()}
+
+
+def supervision_report(served: Served, principal: Principal, window: Window, *,
+                       command: str = "supervision") -> dict[str, Any]:
+    """AVI's risk ranking (``area_report``), complaint counts included (the contract JSON drops them)."""
+    scope.require_role(served, principal, scope.REPORT_READERS, command=command)
+    with served.reading() as cur:
+        return sv.area_report(served.db, cur, window)
+
+
+def monitoring_report(served: Served, principal: Principal, month: str | None) -> dict[str, Any]:
+    """Per TE office and month (``lokikirja monitoring --format json``)."""
+    scope.require_role(served, principal, scope.REPORT_READERS, command="monitoring")
+    with served.reading() as cur:
+        return sv.monitoring(served.db, cur, oversight.report_months(served.db, cur, month))

@@ -1,0 +1,64 @@
+"""The FastAPI application: the ``/v1`` JSON API and the web UI over one open ledger.
+
+``create_app(ledger, tokens)`` builds it without side effects; ``lokikirja serve`` opens the
+ledger, builds the app and runs it on uvicorn. The OpenAPI document is at ``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from fastapi import FastAPI
+
+from ledger.store import Ledger
+from service.http import errors, routes_integrity, routes_ledger, web, web_pages
+from service.http.auth import Sessions
+from service.http.served import Served
+from service.http.tokens import TokenFile
+
+DESCRIPTION = """The audit and access ledger of the municipal employment experiment (Act 1269/2020).
+
+Every request needs `Authorization: Bearer <token>` (made by `lokikirja tokens add`); what a token
+may do depends on its role (`ingest`, `dpo`, `avi`, `area-user`). Every read of personal data
+appends `ledger.queried` with the token's user and the request's `purpose` before it is answered;
+a refusal (403) is recorded too. See docs/api.md.
+"""
+
+
+def _version() -> str:
+    try:
+        return version("lokikirja")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0"
+
+
+def build_app() -> FastAPI:
+    """The routes and error handlers, serving nothing yet (see :func:`create_app`)."""
+    app = FastAPI(title="Lokikirja", version=_version(), description=DESCRIPTION,
+                  docs_url=None, redoc_url=None)  # the bundled docs pages load scripts from a CDN
+    errors.install(app)
+
+    @app.get("/v1/health", tags=["service"])
+    def health() -> dict[str, bool]:
+        """Liveness, without authentication."""
+        return {"ok": True}
+
+    app.include_router(routes_ledger.router)
+    app.include_router(routes_integrity.router)
+    app.include_router(web.router)
+    app.include_router(web_pages.router)
+    return app
+
+
+def create_app(ledger: Ledger, tokens: TokenFile) -> FastAPI:
+    """The app serving ``ledger``, authenticating with ``tokens``."""
+    app = build_app()
+    app.state.served = Served(ledger, tokens)
+    app.state.sessions = Sessions()
+    return app
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document the app serves at ``/openapi.json`` (no ledger needed)."""
+    return build_app().openapi()

@@ -1,0 +1,124 @@
+"""Request parameters, validated at the edge: anything malformed is a 422 before any work is done.
+
+Free text (a purpose, a review note) must be plain text: not blank, no control characters and
+valid Unicode — it is stored in the ledger and sealed, so it must encode the same everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import Query
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from ledger.errors import UsageError
+from ledger.events import Rule, Severity
+from ledger.identifiers import SLUG, validate_hetu
+from projections.queries import Window
+from projections.schema import micros
+from service.timeargs import parse_instant
+
+SUBJECT_PATTERN = rf"^(c:{SLUG}|e:\d{{7}}-[0-9])$"
+CUSTOMER_PATTERN = rf"^c:{SLUG}$"
+USER_PATTERN = rf"^u:{SLUG}$"
+ORG_PATTERN = rf"^(area:{SLUG}|te:{SLUG}|keha|avi|tem)$"
+FINDING_PATTERN = r"^f:[0-9a-f]{16,64}$"
+MONTH_PATTERN = r"^(19|20)\d\d-(0[1-9]|1[0-2])$"
+HETU_PATTERN = r"^\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]$"
+MAX_PURPOSE = 500
+MAX_NOTE = 2000
+
+
+class BadParameter(Exception):
+    """A parameter that passed its pattern but not its meaning (e.g. ``until`` before ``since``): 422."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def plain_text(value: str) -> str:
+    """Reject blank text, control characters (tab and newlines allowed) and lone surrogates."""
+    if not value.strip():
+        raise ValueError("must not be blank")
+    for ch in value:
+        code = ord(ch)
+        if (code < 32 and ch not in "\t\n\r") or code == 127 or 0xD800 <= code <= 0xDFFF:
+            raise ValueError("must be plain text without control characters")
+    return value
+
+
+def _hetu(value: str | None) -> str | None:
+    if value is not None:
+        validate_hetu(value)  # its ValueError never repeats the HETU
+    return value
+
+
+Since = Annotated[str | None, Query(description="From this date (Helsinki) or RFC 3339 time, inclusive.")]
+Until = Annotated[str | None, Query(description="Up to this date (the whole day, Helsinki) or RFC 3339 time.")]
+Month = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="Only this month, YYYY-MM.")]
+
+
+def instant(value: str, field: str, *, end_of_day: bool = False) -> datetime:
+    """A ``since``/``until`` value as a time (422 when it is not one)."""
+    try:
+        parsed = parse_instant(value, field, end_of_day=end_of_day)
+        micros(parsed)  # far-off years overflow here rather than in a query
+    except (UsageError, OverflowError, ValueError) as e:
+        raise BadParameter(field, "must be a date YYYY-MM-DD or an RFC 3339 time with an offset"
+                           if not isinstance(e, UsageError) else str(e).removeprefix(f"{field} ")) from None
+    return parsed
+
+
+def window(since: str | None, until: str | None) -> Window:
+    """The valid-time window of ``since``/``until`` (both inclusive, either open)."""
+    start = micros(instant(since, "since")) if since else None
+    end = micros(instant(until, "until", end_of_day=True)) if until else None
+    if start is not None and end is not None and end < start:
+        raise BadParameter("until", "is before since")
+    return Window(start, end)
+
+
+class FindingFilters(BaseModel):
+    """The filters of ``lokikirja findings``; every one optional, all must hold."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    rule: Rule | None = None
+    severity: Severity | None = None
+    org: Annotated[str | None, Field(pattern=ORG_PATTERN, description="area:…, te:…, keha, avi, tem")] = None
+    user: Annotated[str | None, Field(pattern=USER_PATTERN, description="u:…")] = None
+    subject: Annotated[str | None, Field(pattern=SUBJECT_PATTERN, description="c:… or e:…")] = None
+    since: Annotated[str | None, Field(description="a date (Helsinki) or an RFC 3339 time, inclusive")] = None
+    until: Annotated[str | None, Field(description="a date (the whole day) or an RFC 3339 time, inclusive")] = None
+
+    def window(self) -> Window:
+        return window(self.since, self.until)
+
+
+class AccessQuery(BaseModel):
+    """Whose access history to read: exactly one of ``subject``, ``hetu`` or ``user``, and why."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    subject: Annotated[str | None, Field(pattern=SUBJECT_PATTERN)] = None
+    hetu: Annotated[str | None, Field(pattern=HETU_PATTERN), AfterValidator(_hetu)] = None
+    user: Annotated[str | None, Field(pattern=USER_PATTERN)] = None
+    since: str | None = None
+    until: str | None = None
+    purpose: Annotated[str, Field(min_length=1, max_length=MAX_PURPOSE), AfterValidator(plain_text)]
+
+    def target(self) -> str:
+        """Which one was given (raises :class:`BadParameter` unless exactly one)."""
+        given = [name for name in ("subject", "hetu", "user") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise BadParameter("subject", "give exactly one of subject, hetu or user")
+        return given[0]
+
+
+class ReviewIn(BaseModel):
+    """A DPO's or AVI's verdict on a finding."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    verdict: Literal["justified", "violation"]
+    note: Annotated[str, Field(min_length=1, max_length=MAX_NOTE), AfterValidator(plain_text)]

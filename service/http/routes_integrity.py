@@ -1,0 +1,72 @@
+"""``/v1`` integrity endpoints: the signed checkpoint, RFC 6962 proofs, verification (CONTRACT §7).
+
+The functions are the CLI's (``lokikirja checkpoint``, ``proof``, ``verify``): ``ledger.checkpoints``
+and ``replay.verify``. Checkpoint, consistency proofs and the public key are for every role (a
+source system may hold the ledger to account); inclusion proofs carry a stored record (its leaf),
+and verification reads the whole log, so they are for ``dpo`` and ``avi``.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from ledger.checkpoints import consistency_proof, inclusion_proof, public_key, sign_checkpoint
+from replay.verify import verify
+from service.http import scope
+from service.http.auth import Principal, api_principal, served
+from service.http.render import json_response
+from service.http.schemas import Checkpoint, ConsistencyProof, InclusionProof, PublicKey, VerifyResult, errors
+from service.http.served import Served
+
+router = APIRouter(prefix="/v1", tags=["integrity"])
+Caller = Annotated[Principal, Depends(api_principal)]
+TreeSize = Annotated[int, Query(ge=1, le=2**62, description="A tree size (events sealed).")]
+
+
+def _allowed(request: Request, caller: Principal, roles: frozenset[str], command: str) -> Served:
+    store = served(request)
+    scope.require_role(store, caller, roles, command=command)
+    return store
+
+
+@router.get("/checkpoint", response_model=Checkpoint, responses=errors(401, 403))
+def get_checkpoint(request: Request, caller: Caller) -> Response:
+    """The signed checkpoint of everything appended so far (sealed and signed now if the log grew)."""
+    store = _allowed(request, caller, scope.ALL_ROLES, "checkpoint")
+    with store.lock:
+        return json_response(sign_checkpoint(store.ledger))
+
+
+@router.get("/public-key", response_model=PublicKey, responses=errors(401))
+def get_public_key(request: Request, caller: Caller) -> Response:
+    """The Ed25519 key that verifies checkpoints (``lokikirja checkpoint --public-key``)."""
+    key_id, key = public_key(_allowed(request, caller, scope.ALL_ROLES, "public-key").ledger)
+    return json_response({"key_id": key_id, "public_key": base64.b64encode(key).decode()})
+
+
+@router.get("/proofs/inclusion/{event}", response_model=InclusionProof, responses=errors(400, 401, 403, 404, 409))
+def get_inclusion(request: Request, caller: Caller, event: UUID,
+                  tree_size: Annotated[int | None, Query(ge=1, le=2**62)] = None) -> Response:
+    """RFC 6962 inclusion proof of an event, against the latest checkpoint unless ``tree_size`` is given."""
+    store = _allowed(request, caller, scope.PROOF_READERS, "proof inclusion")
+    return json_response(inclusion_proof(store.ledger, event, tree_size))
+
+
+@router.get("/proofs/consistency", response_model=ConsistencyProof, responses=errors(400, 401, 403, 422))
+def get_consistency(request: Request, caller: Caller, first: TreeSize, second: TreeSize) -> Response:
+    """RFC 6962 consistency proof that the tree of ``first`` events is a prefix of that of ``second``."""
+    store = _allowed(request, caller, scope.ALL_ROLES, "proof consistency")
+    return json_response(consistency_proof(store.ledger, first, second))
+
+
+@router.get("/verify", response_model=VerifyResult, responses=errors(401, 403))
+def get_verify(request: Request, caller: Caller) -> Response:
+    """Recompute every hash against the seal and the signed checkpoints; ``ok: false`` names the first bad
+    position. One process: a server's threads must not fork."""
+    store = _allowed(request, caller, scope.PROOF_READERS, "verify")
+    return json_response(verify(store.ledger, workers=1).to_json())

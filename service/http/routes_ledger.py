@@ -1,0 +1,96 @@
+"""``/v1`` endpoints over facts and judgements: ingest, findings, reviews, access history, reports.
+
+Thin: parse (FastAPI and ``params``) → one call (``actions``/``access``) → render (JSON).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from projections import oversight
+from service.http import actions, params
+from service.http.access import access_history
+from service.http.auth import Principal, api_principal, served
+from service.http.params import AccessQuery, FindingFilters, ReviewIn
+from service.http.render import json_response
+from service.http.schemas import AccessRow, Finding, IngestResult, ReviewResult, errors
+
+router = APIRouter(prefix="/v1", tags=["ledger"])
+Caller = Annotated[Principal, Depends(api_principal)]
+
+EVENTS_BODY = {"requestBody": {"required": True, "description": (
+    "Contract events (CONTRACT §1): a JSON array, or JSON Lines (one event a line). At most 10 MB and "
+    "10,000 events. Validated first: one bad event and nothing is stored."), "content": {
+    "application/json": {"schema": {"type": "array", "items": {"type": "object"}, "maxItems": actions.MAX_EVENTS}},
+    "application/x-ndjson": {"schema": {"type": "string"}}}}}
+
+
+async def _capped_body(request: Request) -> bytes:
+    """The request body, refused with 413 as soon as it passes the size limit."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > actions.MAX_BODY_BYTES:
+        raise actions.TooLarge(f"a batch is at most {actions.MAX_BODY_BYTES // (1024 * 1024)} MB")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > actions.MAX_BODY_BYTES:
+            raise actions.TooLarge(f"a batch is at most {actions.MAX_BODY_BYTES // (1024 * 1024)} MB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post("/events", openapi_extra=EVENTS_BODY, response_model=IngestResult,
+             responses=errors(401, 403, 409, 413, 422))
+async def post_events(request: Request, caller: Caller) -> Response:
+    """Ingest a batch of contract events: atomic, validated, idempotent (role ``ingest``)."""
+    body = await _capped_body(request)
+    return json_response(await run_in_threadpool(actions.ingest_batch, served(request), caller, body))
+
+
+@router.get("/findings", response_model=list[Finding], responses=errors(401, 403, 422))
+def get_findings(request: Request, caller: Caller, filters: Annotated[FindingFilters, Query()]) -> Response:
+    """Findings like ``lokikirja findings --format json``, sorted by (at, event, rule); a DPO's are its own
+    organisation's."""
+    return json_response(actions.list_findings(served(request), caller, filters))
+
+
+@router.post("/findings/{finding}/review", response_model=ReviewResult, responses=errors(401, 403, 404, 422))
+def post_review(request: Request, caller: Caller, review: ReviewIn,
+                finding: Annotated[str, Path(pattern=params.FINDING_PATTERN)]) -> Response:
+    """Record a verdict on a finding (``finding.reviewed``); roles ``dpo`` (own organisation) and ``avi``."""
+    return json_response(actions.review_finding(served(request), caller, finding, review))
+
+
+def _rows(request: Request, caller: Principal, q: AccessQuery) -> Response:
+    return json_response(access_history(served(request), caller, q).rows)
+
+
+@router.get("/access-log", response_model=list[AccessRow], responses=errors(401, 403, 422))
+def get_access_log(request: Request, caller: Caller, q: Annotated[AccessQuery, Query()]) -> Response:
+    """Who viewed what: exactly one of ``subject``, ``hetu`` or ``user``; ``purpose`` is required and the
+    query is recorded (``ledger.queried``) before the answer."""
+    return _rows(request, caller, q)
+
+
+@router.post("/access-log", response_model=list[AccessRow], responses=errors(401, 403, 422))
+def post_access_log(request: Request, caller: Caller, q: AccessQuery) -> Response:
+    """The same as ``GET /v1/access-log`` with the parameters in a JSON body, which keeps a HETU out of URLs."""
+    return _rows(request, caller, q)
+
+
+@router.get("/supervision", responses=errors(401, 403, 422))
+def get_supervision(request: Request, caller: Caller, since: params.Since = None,
+                    until: params.Until = None) -> Response:
+    """AVI's per-area risk report (``lokikirja supervision --format json``)."""
+    report = actions.supervision_report(served(request), caller, params.window(since, until))
+    return json_response(oversight.contract_area_report(report))
+
+
+@router.get("/monitoring", responses=errors(401, 403, 422))
+def get_monitoring(request: Request, caller: Caller, month: params.Month = None) -> Response:
+    """Per TE office and month (``lokikirja monitoring --format json``)."""
+    return json_response(actions.monitoring_report(served(request), caller, month))

@@ -1,0 +1,83 @@
+"""What every request shares: the open ledger, the tokens file and one write lock.
+
+One server process holds one :class:`~ledger.store.Ledger`. Handlers run in a thread pool;
+reads run in parallel, while everything that appends or moves a follower (ingest, recording a
+query or a review, catching the read model up, signing a checkpoint) takes :attr:`Served.lock`,
+because a follower's page and its tracking position must be written by one writer at a time.
+Reads catch the read model up first, so they see every fact appended — here or by another
+process, such as ``lokikirja ingest`` on the same store.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ledger.db import Cursor
+from ledger.own_facts import record_query
+from ledger.records import StoredFact
+from ledger.store import Ledger
+from service.http.tokens import TokenFile
+from service.pipeline import after_append, catch_up_projections
+
+
+class Served:
+    """The ledger as the HTTP app serves it."""
+
+    def __init__(self, ledger: Ledger, tokens: TokenFile) -> None:
+        self.ledger = ledger
+        self.tokens = tokens
+        self.lock = threading.RLock()
+        self._fresh_at = -1  # the log position the read model was last caught up to
+        self._own_queries_pending = False  # ledger.queried facts of ours after _fresh_at's catch-up
+
+    @property
+    def db(self) -> Any:
+        return self.ledger.db
+
+    def _is_fresh(self, queries: bool) -> bool:
+        return self.ledger.max_position() == self._fresh_at and not (queries and self._own_queries_pending)
+
+    def refresh(self, *, queries: bool = True) -> None:
+        """Bring the read model to the end of the log (cheap when nothing was appended).
+
+        With ``queries=False`` the caller does not read who queried the ledger, so the
+        ``ledger.queried`` facts this server appended since the last catch-up may wait for the
+        next one: they change nothing else in the read model.
+        """
+        if self._is_fresh(queries):
+            return
+        with self.lock:
+            if not self._is_fresh(queries):
+                end = self.ledger.max_position()
+                catch_up_projections(self.ledger)
+                self._fresh_at, self._own_queries_pending = end, False
+
+    def appended(self, count: int) -> None:
+        """After an ingest (under :attr:`lock`): followers, seal and checkpoint catch up (the CLI's
+        ``after_append``)."""
+        end = self.ledger.max_position()
+        after_append(self.ledger, count, checkpoint_min_interval=1.0)
+        self._fresh_at, self._own_queries_pending = end, False
+
+    @contextmanager
+    def reading(self, *, queries: bool = True) -> Iterator[Cursor]:
+        """A read cursor over an up-to-date read model (see :meth:`refresh` for ``queries``)."""
+        self.refresh(queries=queries)
+        with self.ledger.db.read() as cur:
+            yield cur
+
+    def record(self, *, asker: str, purpose: str, command: str, subject: str | None = None,
+               user: str | None = None, hetu_index: str | None = None, via: str = "http",
+               refused: bool = False) -> StoredFact:
+        """Append ``ledger.queried`` (before the answer is given, or with ``refused`` instead of one)."""
+        with self.lock:
+            before = self.ledger.max_position()
+            fact = record_query(self.ledger, asker=asker, purpose=purpose, command=command, subject=subject,
+                                user=user, hetu_index=hetu_index, via=via, refused=refused)
+            if before == self._fresh_at and fact.position == before + 1:
+                # the read model lacks only this fact, which tells who asked and nothing else
+                self._fresh_at, self._own_queries_pending = fact.position, True
+            return fact

@@ -1,0 +1,59 @@
+"""What each web page shows, composed from the use cases in ``actions`` and ``access``.
+
+A page handler parses, calls one of these and renders the template with the dict it returns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.errors import UnknownSubject
+from projections.queries import Window
+from service.http import actions, charts, scope
+from service.http.access import access_history
+from service.http.auth import Principal
+from service.http.params import AccessQuery, FindingFilters
+from service.http.served import Served
+
+PAGE_LIMIT = 500  # findings listed on one page (the filters narrow it down)
+
+
+def ranking(served: Served, principal: Principal, window: Window) -> dict[str, Any]:
+    """The AVI risk ranking with findings over time across all areas."""
+    report = actions.supervision_report(served, principal, window, command="web ranking")
+    months = actions.findings_over_time(served, principal, window=window)
+    return {"report": report, "chart": charts.monthly_bars(months)}
+
+
+def _with_reviews(served: Served, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    shown = rows[:PAGE_LIMIT]
+    return {"findings": shown, "total": len(rows), "reviews": actions.reviews_of(served, shown)}
+
+
+def area(served: Served, principal: Principal, org: str, period: FindingFilters) -> dict[str, Any]:
+    """One area's figures, risk dimensions, findings over time and (in scope) its findings, for the
+    period's ``since``/``until``."""
+    window = period.window()
+    report = actions.supervision_report(served, principal, window, command="web area")
+    found = next((a for a in report["areas"] if a["org"] == org), None)
+    if found is None:
+        raise UnknownSubject(f"{org} is not an experiment area in the ledger")
+    doc: dict[str, Any] = {"report": report, "area": found, "in_scope": scope.sees_findings_of(principal, org),
+                           "chart": charts.monthly_bars(actions.findings_over_time(
+                               served, principal, org=org, window=window))}
+    if doc["in_scope"]:
+        filters = FindingFilters(org=org, since=period.since, until=period.until)
+        doc |= _with_reviews(served, actions.list_findings(served, principal, filters, command="web area"))
+    return doc
+
+
+def findings(served: Served, principal: Principal, filters: FindingFilters) -> dict[str, Any]:
+    """The findings list with the filters applied and each finding's reviews."""
+    rows = actions.list_findings(served, principal, filters, command="web findings")
+    return {"filters": filters} | _with_reviews(served, rows)
+
+
+def who_viewed(served: Served, principal: Principal, q: AccessQuery) -> dict[str, Any]:
+    """Who viewed this person (recorded first), and who else asked the ledger about them."""
+    history = access_history(served, principal, q, command="web who-viewed", with_asked=True)
+    return {"query": q, "rows": history.rows, "asked": history.asked}

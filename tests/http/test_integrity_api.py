@@ -1,0 +1,50 @@
+"""Checkpoint, RFC 6962 proofs and verification over real HTTP, checked with the RFC's own algorithms."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import pytest
+
+from tests.factories import event_id
+from tests.http.harness import LiveServer
+
+merkle = pytest.importorskip("ledger.merkle", reason="the Merkle seal (ledger/merkle.py) is not there yet")
+pytest.importorskip("ledger.checkpoints", reason="signed checkpoints (ledger/checkpoints.py) are not there yet")
+pytest.importorskip("replay.verify", reason="verification (replay/verify.py) is not there yet")
+
+
+def test_the_checkpoint_is_signed_by_the_public_key_and_proofs_lead_to_its_root(scenario_server: LiveServer):
+    from ledger.checkpoints import Checkpoint
+
+    with scenario_server.client("avi") as client:
+        checkpoint = client.get("/v1/checkpoint").json()
+        key = client.get("/v1/public-key").json()
+        proof = client.get(f"/v1/proofs/inclusion/{event_id('v-own')}").json()
+    assert Checkpoint.from_json(checkpoint).verifies_with(base64.b64decode(key["public_key"]))
+    assert proof["tree_size"] == checkpoint["tree_size"] and proof["root_hash"] == checkpoint["root_hash"]
+    leaf_hash = hashlib.sha256(b"\x00" + base64.b64decode(proof["leaf"])).digest()  # RFC 6962 §2.1
+    assert leaf_hash.hex() == proof["leaf_hash"]
+    merkle.verify_inclusion(proof["leaf_index"], proof["tree_size"], leaf_hash,
+                            [bytes.fromhex(h) for h in proof["audit_path"]], bytes.fromhex(checkpoint["root_hash"]))
+
+
+def test_consistency_proofs_verify_and_bad_sizes_are_refused(scenario_server: LiveServer):
+    with scenario_server.client("ingest") as client:
+        size = client.get("/v1/checkpoint").json()["tree_size"]
+        proof = client.get("/v1/proofs/consistency", params={"first": 10, "second": size}).json()
+        assert client.get("/v1/proofs/consistency", params={"first": 0, "second": size}).status_code == 422
+        assert client.get("/v1/proofs/consistency", params={"first": size, "second": 10 * size}).status_code == 400
+        assert client.get(f"/v1/proofs/inclusion/{event_id('v-own')}").status_code == 403
+    merkle.verify_consistency(10, size, bytes.fromhex(proof["first_root"]), bytes.fromhex(proof["second_root"]),
+                              [bytes.fromhex(h) for h in proof["proof"]])
+
+
+def test_verify_reports_an_intact_log_and_unknown_events_are_404(scenario_server: LiveServer):
+    with scenario_server.client("dpo-hki") as client:
+        report = client.get("/v1/verify").json()
+        unknown = client.get("/v1/proofs/inclusion/00000000-0000-4000-8000-000000000000")
+        malformed = client.get("/v1/proofs/inclusion/not-a-uuid")
+    assert report["ok"] is True and report["first_bad"] is None and report["checkpoints"] >= 1
+    assert unknown.status_code == 404 and malformed.status_code == 422
