@@ -17,16 +17,23 @@ from ledger.records import StoredFact, canonical_json
 from ledger.store import Ledger
 
 
-def append_own_fact(ledger: Ledger, type_name: str, actor: str, data: dict[str, Any]) -> StoredFact:
-    """Validate and append one fact of the ledger's own types; returns it with its position."""
+def build_own_fact(ledger: Ledger, type_name: str, actor: str, data: dict[str, Any]) -> StoredFact:
+    """Validate one fact of the ledger's own types and give its stored form (not yet appended),
+    for callers that append it in a transaction of their own (erasure: the fact and the key's
+    destruction commit together)."""
     now = datetime.now(UTC)
     doc = {"id": str(uuid.uuid4()), "type": type_name, "at": now.isoformat(), "actor": actor,
            "data": {k: v for k, v in data.items() if v is not None}}
     event = parse_any_event(doc)
     content = event_json(event)
     fp = fingerprint(ledger.keys, canonical_json(content))
-    fact = StoredFact(id=uuid.UUID(doc["id"]), type=type_name, at=now, actor=actor, recorded_at=now,
+    return StoredFact(id=uuid.UUID(doc["id"]), type=type_name, at=now, actor=actor, recorded_at=now,
                       data=content["data"], fp=fp)
+
+
+def append_own_fact(ledger: Ledger, type_name: str, actor: str, data: dict[str, Any]) -> StoredFact:
+    """Validate and append one fact of the ledger's own types; returns it with its position."""
+    fact = build_own_fact(ledger, type_name, actor, data)
     with ledger.appending() as tx:
         (position,) = tx.insert([fact])
     return dataclasses.replace(fact, position=position)

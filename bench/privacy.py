@@ -1,0 +1,155 @@
+"""Privacy benchmark: what per-customer encryption costs ingest, in the same run as without it.
+
+    python -m bench.privacy [--events 100000] [--backend sqlite|postgres|both] [--repeats 3] [--out FILE]
+
+One customer-heavy file (half ``customer.registered`` with a HETU and a name, half
+``record.viewed`` of those customers) is ingested (validate + encrypt + append, one transaction:
+``ingest_stream``) into a fresh store, in three variants, interleaved ``--repeats`` times:
+
+- ``encrypted``: as shipped — a data key per customer (created, wrapped, stored), HETU and name
+  AES-256-GCM encrypted, the HETU blind-indexed;
+- ``plain_fields``: ``ledger.ingest.encrypt_field`` replaced by the identity (the baseline the
+  issue names: data keys still made, fields stored in clear);
+- ``no_privacy``: also no data keys (a constant key, nothing stored) — all privacy work removed.
+
+The overhead is ``median time(encrypted) / median time(variant) − 1``; the target is ≤ 0.15.
+Prints one JSON document (and writes it to ``--out``). The monkeypatching lives here only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import psycopg
+
+import ledger.ingest
+from ledger.identifiers import hetu_check_char
+from ledger.store import AppendTransaction, Ledger
+
+MAINTENANCE = os.environ.get("LOKIKIRJA_BENCH_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+VARIANTS = ("encrypted", "plain_fields", "no_privacy")
+_FIRST = ["Aino", "Matti", "Liisa", "Juha", "Anna", "Väinö", "Helmi", "Onni"]
+_LAST = ["Virtanen", "Korhonen", "Nieminen", "Mäkinen", "Hämäläinen", "Laine", "Koskinen", "Järvinen"]
+_SETUP = "2021-03-01T06:00:00+02:00"
+
+
+def write_events(path: Path, n: int, seed: int = 7) -> Path:
+    """``n`` events: a few set-up facts, then half registrations (HETU, name), half views."""
+    rng = random.Random(seed)
+
+    def e(type_: str, at: str, actor: str, **data: Any) -> str:
+        return json.dumps({"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "type": type_, "at": at,
+                           "actor": actor, "data": data}, ensure_ascii=False) + "\n"
+
+    customers = n // 2
+    with path.open("w", encoding="utf-8") as f:
+        f.write(e("organisation.registered", _SETUP, "system:ura", org="te:uusimaa", kind="te_office",
+                  name="TE-toimisto", languages=["fi", "sv"]))
+        for c in range(customers):
+            born = date(1960, 1, 1) + timedelta(days=rng.randrange(20000))
+            digits, individual = f"{born:%d%m}{born.year % 100:02d}", f"{rng.randrange(2, 900):03d}"
+            f.write(e("customer.registered", _SETUP, "system:ura", customer=f"c:{c}",
+                      hetu=f"{digits}{'-' if born.year < 2000 else 'A'}{individual}"
+                           f"{hetu_check_char(digits + individual)}",
+                      name=f"{rng.choice(_FIRST)} {rng.choice(_LAST)}", org="te:uusimaa", home_municipality="091",
+                      birth_date=born.isoformat(), earnings_related_eligible=False,
+                      immigrant_or_foreign_language=False, language="fi"))
+        for i in range(n - customers - 1):
+            f.write(e("record.viewed", f"2021-03-{2 + i % 27:02d}T10:00:00+02:00", f"u:{i % 50}",
+                      subject=f"c:{rng.randrange(customers)}", purpose="service_guidance",
+                      categories=["identity", "service_plan"]))
+    return path
+
+
+@contextlib.contextmanager
+def variant(name: str) -> Iterator[None]:
+    """Patch ingest for one variant (nothing for ``encrypted``)."""
+    with contextlib.ExitStack() as stack:
+        if name in ("plain_fields", "no_privacy"):
+            stack.enter_context(mock.patch.object(ledger.ingest, "encrypt_field",
+                                                  lambda _key, _id, _name, value: value))
+        if name == "no_privacy":
+            key = bytes(32)
+            stack.enter_context(mock.patch.object(AppendTransaction, "data_keys",
+                                                  lambda _self, subjects: dict.fromkeys(subjects, key)))
+        yield
+
+
+def _ingest_seconds(target: str, keys: Path, source: Path, name: str) -> float:
+    store, _ = Ledger.init(target, keys)
+    with store, variant(name), source.open("rb") as stream:
+        start = time.perf_counter()
+        ledger.ingest.ingest_stream(store, str(source), stream)
+        return time.perf_counter() - start
+
+
+def _targets(backend: str, folder: Path) -> tuple[Iterator[str], str | None]:
+    if backend == "sqlite":
+        return (str(folder / f"{uuid.uuid4().hex[:8]}.db") for _ in iter(int, 1)), None
+    name = f"lokikirja_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(MAINTENANCE, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = MAINTENANCE.rsplit("/", 1)[0] + "/" + name
+    return (f"{base}?schema=s{uuid.uuid4().hex[:8]}" for _ in iter(int, 1)), name
+
+
+def one_backend(backend: str, source: Path, n: int, repeats: int, folder: Path) -> dict[str, Any]:
+    targets, database = _targets(backend, folder)
+    try:
+        seconds: dict[str, list[float]] = {v: [] for v in VARIANTS}
+        for _ in range(repeats):
+            for name in VARIANTS:
+                seconds[name].append(_ingest_seconds(next(targets), folder / "keys", source, name))
+        median = {v: statistics.median(s) for v, s in seconds.items()}
+        return {
+            "events_per_s": {v: round(n / median[v]) for v in VARIANTS},
+            "seconds": {v: [round(x, 3) for x in s] for v, s in seconds.items()},
+            "overhead_vs_plain_fields": round(median["encrypted"] / median["plain_fields"] - 1, 3),
+            "overhead_vs_no_privacy": round(median["encrypted"] / median["no_privacy"] - 1, 3),
+            "target_overhead": 0.15,
+        }
+    finally:
+        if database is not None:
+            with psycopg.connect(MAINTENANCE, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    with tempfile.TemporaryDirectory(prefix="lokikirja-bench-privacy-") as tmp:
+        folder = Path(tmp)
+        source = write_events(folder / "customers.jsonl", args.events)
+        doc: dict[str, Any] = {"benchmark": "privacy", "events": args.events, "customers": args.events // 2,
+                               "measured": "ingest_stream: validate + encrypt + append, one transaction",
+                               "repeats": args.repeats, "backends": {}}
+        for backend in backends:
+            doc["backends"][backend] = one_backend(backend, source, args.events, args.repeats, folder)
+    text = json.dumps(doc, indent=2)
+    if args.out:
+        args.out.write_text(text + "\n")
+    sys.stdout.write(text + "\n")
+    return doc
+
+
+if __name__ == "__main__":
+    main()

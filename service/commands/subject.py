@@ -1,0 +1,125 @@
+"""``subject-report``: the data subject's own report (GDPR Art. 15 as read in C-579/21).
+
+Every view of and decision on the person: when, by which organisation, for what purpose, which
+data categories, and whether a finding was raised — never the identity of the official. json for
+systems; ``--format html`` is a letter to the person in Finnish or Swedish (the customer's
+language; Finnish otherwise) that also explains how to ask for more.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ledger.erasure import HETU_LIKE
+from ledger.errors import UsageError
+from ledger.identifiers import CUSTOMER_RE, validate_hetu
+from ledger.own_facts import record_query
+from ledger.privacy import ERASED, blind_index
+from ledger.store import Ledger, contract_json
+from policies.localtime import HELSINKI
+from projections import subject as queries
+from service.app import db_option, format_option, keys_option, main, note, who_options
+from service.output import emit_rows
+from service.pipeline import catch_up_projections
+from service.timeargs import window
+
+COLUMNS = ["at", "org", "purpose", "categories", "kind", "finding"]
+
+
+def _check(subject: str | None, hetu: str | None, purpose: str) -> None:
+    if (subject is None) == (hetu is None):
+        raise UsageError("give exactly one of --subject or --hetu")
+    if subject is not None and CUSTOMER_RE.fullmatch(subject) is None:
+        raise UsageError("the report is of a customer: give --subject c:<token> (or --hetu)")
+    if hetu is not None:
+        try:
+            validate_hetu(hetu.strip().upper())
+        except ValueError as e:
+            raise UsageError(f"--hetu {e}") from None
+    if re.search(HETU_LIKE, purpose.upper()):
+        raise UsageError("--purpose must not contain a personal identity code: it is stored in clear in the log")
+
+
+def local_time(at: str, lang: str) -> str:
+    """``14.3.2022 klo 9.12`` (fi) or ``14.3.2022 kl. 9.12`` (sv), Helsinki local time."""
+    t = datetime.fromisoformat(at).astimezone(HELSINKI)
+    return f"{t.day}.{t.month}.{t.year} {'kl.' if lang == 'sv' else 'klo'} {t.hour}.{t.minute:02d}"
+
+
+def _identity(ledger: Ledger, facts_positions: list[int], erased: bool) -> dict[str, str] | None:
+    """The name and HETU for the address block, or None once erased (or never readable)."""
+    if erased or not facts_positions:
+        return None
+    found: dict[str, str] = {}
+    for doc in contract_json(ledger, ledger.facts_at(facts_positions)):
+        for name in ("hetu", "name"):
+            value = doc["data"].get(name)
+            if isinstance(value, str) and value != ERASED:
+                found[name] = value
+    return found or None
+
+
+def _letter(ledger: Ledger, cur: Any, customers: list[str], rows: list[dict[str, Any]], query_id: str) -> str:
+    """The html letter (self-contained) in the customer's language."""
+    db = ledger.db
+    lang = "sv" if queries.latest_language(db, cur, customers) == "sv" else "fi"
+    gone = queries.erased(db, cur, customers)
+    identity = None
+    for customer in customers:
+        identity = identity or _identity(ledger, queries.identity_positions(db, cur, [customer]), customer in gone)
+    names = queries.org_names(db, cur, [r["org"] for r in rows])
+    env = Environment(loader=PackageLoader("service", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    items = [{**r, "when": local_time(r["at"], lang), "org_name": names.get(r["org"] or "", r["org"])} for r in rows]
+    return env.get_template("subject_report.html.j2").render(
+        lang=lang, rows=items, identity=identity, erased=bool(gone), reference=query_id,
+        generated=local_time(datetime.now(UTC).isoformat(), lang).rsplit(" ", 2)[0])
+
+
+@main.command("subject-report")
+@click.option("--subject", help="The customer (c:…) the report is about.")
+@click.option("--hetu", help="The person's identity code (found through the blind index, never stored).")
+@click.option("--since", help="From this date (Helsinki) or RFC 3339 time, inclusive.")
+@click.option("--until", help="Up to this date (Helsinki, the whole day) or RFC 3339 time, inclusive.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write html here.")
+@who_options
+@db_option
+@keys_option
+@format_option("table", "json", "csv", "html")
+def subject_report(subject: str | None, hetu: str | None, since: str | None, until: str | None, out: Path | None,
+                   as_user: str, purpose: str, db: str | None, keys: str | None, fmt: str) -> None:
+    """The data subject's own report: dates, organisations, purposes and data categories of every
+    view and decision, and whether a finding was raised — no official's identity. The request is
+    recorded first (ledger.queried).
+
+    json rows: {"at","org","purpose","categories","kind","finding"} sorted by at; a view has kind
+    null, a decision has purpose and categories null. --format html: a letter in Finnish or Swedish.
+
+    Example: lokikirja subject-report --hetu 131052-308T --as u:dpo-1 --purpose "request 2026/14" --format html
+    """
+    _check(subject, hetu, purpose)
+    span = window(since, until)
+    with Ledger.open(db, keys) as ledger:
+        index = blind_index(ledger.keys, hetu) if hetu is not None else None
+        catch_up_projections(ledger)
+        with ledger.db.read() as cur:
+            customers = queries.customers_of(ledger.db, cur, subject=subject, hetu_index=index)
+        # recorded before anything is answered; a HETU found as one customer is recorded as that
+        # customer too, so that `access-log --subject` lists this request
+        query = record_query(ledger, asker=as_user, purpose=purpose, command="subject-report",
+                             subject=subject or (customers[0] if len(customers) == 1 else None), hetu_index=index)
+        with ledger.db.read() as cur:
+            rows = queries.report_rows(ledger.db, cur, customers, span)
+            html = _letter(ledger, cur, customers, rows, str(query.id)) if fmt == "html" else None
+    if html is None:
+        emit_rows(rows, COLUMNS, fmt, title=f"{len(rows)} view(s) and decision(s)")
+    elif out is None:
+        click.echo(html)
+    else:
+        out.write_text(html, encoding="utf-8")
+        note(f"wrote the letter to {out}")
