@@ -29,7 +29,8 @@ _NAMES = ["Aino Virtanen", "Matti Korhonen", "Liisa Nieminen", "Juha Mäkinen", 
 def _hetu(rng: random.Random, born: date) -> str:
     digits = f"{born:%d%m}{born.year % 100:02d}"
     individual = f"{rng.randrange(2, 900):03d}"
-    return f"{digits}-{individual}{hetu_check_char(digits + individual)}"
+    sign = "A" if born.year >= 2000 else "-"
+    return f"{digits}{sign}{individual}{hetu_check_char(digits + individual)}"
 
 
 class _Clock:

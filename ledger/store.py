@@ -139,8 +139,11 @@ def _pg_create_database(target: Target) -> None:
 
 
 def _pg_create_schema(target: Target) -> None:
+    """Create the schema when missing (an existing one needs no CREATE privilege on the database)."""
     assert target.pg is not None
     with _pg_connect(target) as conn:
+        if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (target.pg["schema"],)).fetchone():
+            return
         conn.execute(psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
             psycopg.sql.Identifier(target.pg["schema"])))
 

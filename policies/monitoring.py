@@ -31,8 +31,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
-from holidays.countries.finland import Finland
-
 from ledger.events import Rule
 from policies.localtime import local
 from policies.verdicts import Verdict, verdict
@@ -49,6 +47,9 @@ BULK_WINDOW = timedelta(minutes=60)
 
 @lru_cache(maxsize=64)
 def _finnish_holidays(year: int) -> Mapping[date, str]:
+    # imported on first use: the holidays package loads every country's calendar (~0.5 s)
+    from holidays.countries.finland import Finland
+
     calendar = Finland(years=year, language="en_US")  # type: ignore[no-untyped-call]  # untyped constructor
     return {day: str(name) for day, name in calendar.items()}
 

@@ -33,7 +33,7 @@ DIMENSIONS: Mapping[str, frozenset[Rule]] = {
     "equal_treatment": frozenset({Rule.DECISION_WRONG_AUTHORITY, Rule.TRANSFER_INELIGIBLE, Rule.TRANSFER_MISSED}),
     "language": frozenset({Rule.DECISION_LANGUAGE}),
 }
-SCALE = {"data_protection": 20.0, "equal_treatment": 5.0, "language": 5.0}
+SCALE = {"data_protection": 60.0, "equal_treatment": 15.0, "language": 15.0}
 OVERALL = {"data_protection": 0.45, "equal_treatment": 0.35, "language": 0.20}
 
 

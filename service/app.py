@@ -21,8 +21,38 @@ from service.output import FORMATS, stderr
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# Which module of service/commands defines each command: a command's module is imported only when
+# that command runs, so `lokikirja ingest` does not load the HTTP server or the report templates.
+COMMAND_MODULES: dict[str, str] = {
+    "init": "store", "ingest": "store",
+    "findings": "read", "access-log": "read",
+    "supervision": "supervise", "monitoring": "supervise",
+    "rebuild": "maintenance", "project": "maintenance",
+    "dossier": "dossier", "verify-bundle": "dossier",
+    "checkpoint": "integrity", "proof": "integrity", "verify": "integrity",
+    "erase": "privacy", "retention": "privacy", "keys": "privacy",
+    "subject-report": "subject",
+    "simulate": "simulate", "demo": "demo",
+    "serve": "serve", "tokens": "tokens",
+}
+
+
 class LokikirjaGroup(click.Group):
-    """Maps every ``LedgerError`` to its exit code and one plain sentence on stderr."""
+    """Loads each command's module on demand, and maps every ``LedgerError`` to its exit code and
+    one plain sentence on stderr."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMAND_MODULES) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            import importlib
+
+            try:
+                importlib.import_module(f"service.commands.{COMMAND_MODULES[cmd_name]}")
+            except ModuleNotFoundError:
+                return None
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

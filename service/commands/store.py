@@ -11,11 +11,9 @@ from pathlib import Path
 import click
 
 from ledger.errors import InvalidInput, UsageError
-from ledger.ingest import IngestReport, ingest_stream
 from ledger.store import Ledger
 from service.app import db_option, format_option, keys_option, main, note
 from service.output import emit_json, progress_bar, stdout
-from service.pipeline import after_append
 
 
 @main.command()
@@ -62,6 +60,9 @@ def ingest(files: tuple[str, ...], db: str | None, keys: str | None, fmt: str) -
 
     Example: lokikirja ingest events.jsonl --format json
     """
+    from ledger.ingest import IngestReport, ingest_stream
+    from service.pipeline import after_append
+
     for name in files:
         if name != "-" and not Path(name).is_file():
             raise UsageError(f"{name}: no such file")

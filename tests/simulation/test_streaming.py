@@ -8,13 +8,16 @@ from pathlib import Path
 
 import pytest
 
+# The peak RSS is read from /proc (VmHWM, reset by exec): getrusage's ru_maxrss is inherited
+# across fork and exec, so it would report the test runner's own peak.
 _SCRIPT = """
-import os, resource
+import os, re
 from simulation.config import Settings
 from simulation.run import simulate
 with open(os.devnull, "wb") as out:
     summary = simulate(Settings(customers={customers}, days={days}, seed=1), out, None)
-print(summary.events, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+peak = re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1)
+print(summary.events, peak)
 """
 
 

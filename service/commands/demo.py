@@ -1,0 +1,133 @@
+"""``demo``: the main job end to end on the embedded store, in a fresh folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from service.app import main, note
+from service.output import progress_bar, stdout
+
+ARTEFACTS = ("lokikirja.db", "lokikirja.db-wal", "lokikirja.db-shm", "events.jsonl", "truth.jsonl", "report.html")
+
+
+def _fresh(folder: Path) -> None:
+    """A clean demo folder: the previous demo's own files are removed, nothing else is touched."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ARTEFACTS:
+        (folder / name).unlink(missing_ok=True)
+    if (folder / "keys").is_dir():
+        shutil.rmtree(folder / "keys")
+
+
+def _simulate(folder: Path, customers: int, days: int, seed: int) -> dict[str, int]:
+    from simulation.config import Settings
+    from simulation.run import simulate
+
+    with (folder / "events.jsonl").open("wb") as events, (folder / "truth.jsonl").open("wb") as truth:
+        summary = simulate(Settings(customers=customers, days=days, seed=seed), events, truth)
+    return {"events": summary.events, "violations": summary.violations}
+
+
+def _ranking(report: dict) -> Table:
+    table = Table(title="AVI risk ranking (0–100, normalised by each area's volume)")
+    for column in ("rank", "area", "customers", "views", "decisions", "findings", "data protection",
+                   "equal treatment", "language", "overall"):
+        table.add_column(column, justify="left" if column == "area" else "right")
+    for a in report["areas"][:12]:
+        r = a["risk"]
+        table.add_row(str(a["rank"]), a["name"], str(a["customers"]), str(a["views"]), str(a["decisions"]),
+                      str(sum(a["findings"].values())), f"{r['data_protection']:.1f}", f"{r['equal_treatment']:.1f}",
+                      f"{r['language']:.1f}", f"[bold]{r['overall']:.1f}[/bold]")
+    return table
+
+
+def _top_findings(findings: list[dict]) -> Table:
+    order = {"high": 0, "medium": 1, "low": 2}
+    table = Table(title="Top findings (high severity first, latest first)")
+    for column in ("at", "rule", "org", "user", "subject", "explanation"):
+        table.add_column(column, overflow="fold")
+    chosen = sorted(findings, key=lambda f: (order[f["severity"]], f["at"]), reverse=False)
+    chosen = sorted(chosen[:200], key=lambda f: (order[f["severity"]], -_epoch(f["at"])))[:10]
+    for f in chosen:
+        table.add_row(f["at"][:16], f["rule"], f["org"] or "", f["user"] or "", f["subject"] or "", f["explanation"])
+    return table
+
+
+def _epoch(at: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(at).timestamp()
+
+
+def _agreement(findings: list[dict], truth_path: Path) -> tuple[int, int, int]:
+    truth = {(row["event"], row["rule"]) for row in map(json.loads, truth_path.read_text().splitlines()) if row}
+    found = {(f["event"], f["rule"]) for f in findings}
+    return len(truth), len(truth & found), len(found - truth)
+
+
+@main.command()
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("lokikirja-demo"),
+              show_default=True, help="The demo's folder (its previous demo files are replaced).")
+@click.option("--customers", type=int, default=1500, show_default=True, help="Simulated customers.")
+@click.option("--days", type=int, default=60, show_default=True, help="Simulated days from 1.3.2021.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Simulation seed.")
+def demo(folder: Path, customers: int, days: int, seed: int) -> None:
+    """Simulate a small experiment, ingest, judge, seal, verify; print the AVI ranking and the top
+    findings, and write the html supervision report.
+
+    Example: lokikirja demo --dir /tmp/lokikirja-demo
+    """
+    from ledger.checkpoints import sign_checkpoint
+    from ledger.ingest import ingest_stream
+    from ledger.store import Ledger
+    from projections import queries, supervision
+    from replay.verify import verify
+    from service.commands.supervise import render_html
+    from service.pipeline import after_append
+
+    began = time.perf_counter()
+    _fresh(folder)
+    with stdout.status("simulating the experiment…"):
+        simulated = _simulate(folder, customers, days, seed)
+    stdout.print(f"1. simulated {simulated['events']:,} events with {simulated['violations']} injected violations "
+                 f"→ {folder / 'events.jsonl'}")
+    db, keys = folder / "lokikirja.db", folder / "keys"
+    with Ledger.init(str(db), keys)[0] as ledger:
+        stdout.print(f"2. created the ledger {db} with keys in {keys}/ (0600)")
+        source = folder / "events.jsonl"
+        with source.open("rb") as stream, progress_bar("ingest", source.stat().st_size, bytes_mode=True) as step:
+            report = ingest_stream(ledger, str(source), stream, on_bytes=step)
+        after_append(ledger, report.ingested)
+        stdout.print(f"3. ingested {report.ingested:,} facts: validated, personal data encrypted, judged by the Act "
+                     "as of each moment, sealed into the Merkle log")
+        checkpoint = sign_checkpoint(ledger)
+        stdout.print(f"4. signed checkpoint: {checkpoint['tree_size']:,} events, root {checkpoint['root_hash'][:16]}…")
+        result = verify(ledger)
+        stdout.print(f"5. verify: {'OK' if result.ok else 'FAILED'} — {result.events:,} events recomputed against "
+                     f"{result.checkpoints} signed checkpoint(s)")
+        with ledger.db.read() as cur:
+            ranking = supervision.area_report(ledger.db, cur, queries.Window())
+            findings = queries.findings(ledger.db, cur)
+        (folder / "report.html").write_text(render_html(ranking, ledger.target.display), encoding="utf-8")
+    injected, caught, extra = _agreement(findings, folder / "truth.jsonl")
+    stdout.print(f"6. findings: {len(findings):,}; the rules caught {caught} of {injected} injected violations"
+                 + (f" and {extra} others" if extra else ""))
+    stdout.print(_ranking(ranking))
+    stdout.print(_top_findings(findings))
+    stdout.print(f"Wrote the supervision report to {folder / 'report.html'} ({time.perf_counter() - began:.1f} s).")
+    _next_steps(db, keys, findings)
+
+
+def _next_steps(db: Path, keys: Path, findings: list[dict]) -> None:
+    subject = next((f["subject"] for f in findings if f["subject"] and f["subject"].startswith("c:")), "c:…")
+    where = f"--db {db} --keys {keys}"
+    note("\nWhat to try next:")
+    note(f"  lokikirja access-log --subject {subject} --as u:dpo-1 --purpose 'demo' {where}")
+    note(f"  lokikirja dossier {subject} --as u:appeals-1 --purpose 'demo' --format html --out dossier.html {where}")
+    note(f"  lokikirja findings --rule ACCESS_OUTSIDE_OWN_CUSTOMERS --format json --db {db}")
