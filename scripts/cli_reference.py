@@ -11,7 +11,10 @@ from service.app import COMMAND_MODULES, main
 
 
 def _help(path: list[str], command: click.Command) -> str:
-    with click.Context(command, info_name=" ".join(["lokikirja", *path]), terminal_width=100) as ctx:
+    # A parent context carries the group's settings (``-h``/``--help``), whatever ran before.
+    root = click.Context(main, info_name="lokikirja", terminal_width=100, **main.context_settings)
+    command._help_option = None  # click caches the help option of whichever context came first
+    with click.Context(command, info_name=" ".join(path), parent=root, terminal_width=100) as ctx:
         return command.get_help(ctx)
 
 
