@@ -10,6 +10,7 @@ import click
 
 from ledger.erasure import ErasureRun, check_request, erase_customers
 from ledger.errors import KeyMismatch, UsageError
+from ledger.identifiers import USER_RE
 from ledger.keys import resolve_keys_dir
 from ledger.privacy import finish_rotation, rotate_master_key
 from ledger.store import Ledger
@@ -22,6 +23,11 @@ from service.pipeline import after_append, catch_up_projections
 
 RETENTION_YEARS = 5
 RETENTION_ACTOR = "system:retention"
+
+
+def _check_user(as_user: str) -> None:
+    if USER_RE.fullmatch(as_user) is None:
+        raise UsageError("--as must be a user id of the form u:<token>")
 
 
 def _scrub_note(run: ErasureRun) -> None:
@@ -50,6 +56,7 @@ def erase(customer: str, reason: str | None, as_user: str | None, db: str | None
     """
     if not as_user:
         raise UsageError("give --as u:USER: who erases the customer's personal data (it is recorded)")
+    _check_user(as_user)
     check_request([customer], reason=reason or "", actor=as_user)
     with Ledger.open(db, keys) as ledger:
         run = erase_customers(ledger, [customer], reason=reason or "", actor=as_user)
@@ -96,6 +103,8 @@ def retention(years: int, mode: str | None, as_user: str | None, db: str | None,
     """
     if mode is None:
         raise UsageError("give --dry-run to list the customers, or --apply to erase them")
+    if as_user is not None:
+        _check_user(as_user)
     actor = as_user or RETENTION_ACTOR
     reason = f"retention: no event for more than {years} years (docs/privacy.md)"
     check_request([], reason=reason, actor=actor)

@@ -100,7 +100,7 @@ def subject_report(subject: str | None, hetu: str | None, since: str | None, unt
     json rows: {"at","org","purpose","categories","kind","finding"} sorted by at; a view has kind
     null, a decision has purpose and categories null. --format html: a letter in Finnish or Swedish.
 
-    Example: lokikirja subject-report --hetu 131052-308T --as u:dpo-1 --purpose "request 2026/14" --format html
+    Example: lokikirja subject-report --subject c:7f3a --as u:dpo-1 --purpose "request 2026/14" --format html
     """
     _check(subject, hetu, purpose)
     span = window(since, until)

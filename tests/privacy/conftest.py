@@ -49,10 +49,6 @@ def run(db_url: str, keys_dir: Path) -> Run:
     return invoke
 
 
-def open_ledger(db_url: str, keys_dir: Path) -> Ledger:
-    return Ledger.open(db_url, keys_dir)
-
-
 def log_size(db_url: str, keys_dir: Path) -> int:
     with Ledger.open(db_url, keys_dir, need_keys=False) as ledger:
         return ledger.max_position()

@@ -96,6 +96,7 @@ BAD_REQUESTS = [
     ((CUSTOMER, "--as", "u:dpo-1"), "--reason"),
     ((CUSTOMER, "--reason", "  ", "--as", "u:dpo-1"), "--reason"),
     ((CUSTOMER, "--reason", "x", "--as", "dpo"), "--as"),
+    ((CUSTOMER, "--reason", "x", "--as", "system:ura"), "--as"),
     (("e:1234567-1", "--reason", "x", "--as", "u:dpo-1"), "c:<token>"),
 ]
 
