@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ledger.errors import UsageError
 from ledger.identifiers import CUSTOMER_RE
@@ -21,12 +20,12 @@ from replay.dossier import build_dossier
 from service.app import db_option, format_option, keys_option, main, note, who_options
 from service.output import emit_json, emit_rows, stdout
 from service.pipeline import catch_up_projections
+from service.reports import render, write_html
 from service.timeargs import parse_instant
 
 
 def render_html(doc: dict, db: str) -> str:
-    env = Environment(loader=PackageLoader("service", "templates"), autoescape=select_autoescape(["html", "j2"]))
-    return env.get_template("dossier.html.j2").render(
+    return render("dossier.html.j2",
         d=doc, db=db, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
 
 
@@ -67,12 +66,7 @@ def dossier(customer: str, at: str | None, known_at: int | None, out: Path | Non
     if fmt == "json":
         emit_json(doc)
     elif fmt == "html":
-        html = render_html(doc, where)
-        if out is None:
-            click.echo(html)
-        else:
-            out.write_text(html, encoding="utf-8")
-            note(f"wrote the dossier to {out}")
+        write_html(render_html(doc, where), out, "dossier")
     else:
         stdout.print(f"[bold]{customer}[/bold] as of {doc['at']}")
         emit_rows(doc["responsibility"], ["org", "from", "to"], "table", title="Responsibility")

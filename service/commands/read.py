@@ -6,7 +6,6 @@ import click
 
 from ledger.errors import UsageError
 from ledger.events import Rule, Severity
-from ledger.identifiers import validate_hetu
 from ledger.own_facts import record_query
 from ledger.privacy import blind_index
 from ledger.store import Ledger
@@ -14,6 +13,7 @@ from projections import queries
 from service.app import db_option, format_option, keys_option, main, who_options
 from service.output import emit_rows, stdout
 from service.pipeline import catch_up_projections
+from service.reports import checked_hetu
 from service.timeargs import window
 
 FINDING_COLUMNS = ["at", "rule", "severity", "org", "user", "subject", "event", "explanation"]
@@ -67,11 +67,7 @@ def access_log(subject: str | None, hetu: str | None, user: str | None, since: s
     """
     if sum(x is not None for x in (subject, hetu, user)) != 1:
         raise UsageError("give exactly one of --subject, --hetu or --user")
-    if hetu is not None:
-        try:
-            validate_hetu(hetu.strip().upper())
-        except ValueError as e:
-            raise UsageError(f"--hetu {e}") from None
+    checked_hetu(hetu)
     span = window(since, until)
     with Ledger.open(db, keys) as ledger:
         index = blind_index(ledger.keys, hetu) if hetu is not None else None

@@ -14,19 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import click
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ledger.erasure import HETU_LIKE
 from ledger.errors import UsageError
-from ledger.identifiers import CUSTOMER_RE, validate_hetu
+from ledger.identifiers import CUSTOMER_RE
 from ledger.own_facts import record_query
 from ledger.privacy import ERASED, blind_index
 from ledger.store import Ledger, contract_json
 from policies.localtime import HELSINKI
 from projections import subject as queries
-from service.app import db_option, format_option, keys_option, main, note, who_options
+from service.app import db_option, format_option, keys_option, main, who_options
 from service.output import emit_rows
 from service.pipeline import catch_up_projections
+from service.reports import checked_hetu, render, write_html
 from service.timeargs import window
 
 COLUMNS = ["at", "org", "purpose", "categories", "kind", "finding"]
@@ -37,11 +37,7 @@ def _check(subject: str | None, hetu: str | None, purpose: str) -> None:
         raise UsageError("give exactly one of --subject or --hetu")
     if subject is not None and CUSTOMER_RE.fullmatch(subject) is None:
         raise UsageError("the report is of a customer: give --subject c:<token> (or --hetu)")
-    if hetu is not None:
-        try:
-            validate_hetu(hetu.strip().upper())
-        except ValueError as e:
-            raise UsageError(f"--hetu {e}") from None
+    checked_hetu(hetu)
     if re.search(HETU_LIKE, purpose.upper()):
         raise UsageError("--purpose must not contain a personal identity code: it is stored in clear in the log")
 
@@ -74,9 +70,8 @@ def _letter(ledger: Ledger, cur: Any, customers: list[str], rows: list[dict[str,
     for customer in customers:
         identity = identity or _identity(ledger, queries.identity_positions(db, cur, [customer]), customer in gone)
     names = queries.org_names(db, cur, [r["org"] for r in rows])
-    env = Environment(loader=PackageLoader("service", "templates"), autoescape=select_autoescape(["html", "j2"]))
     items = [{**r, "when": local_time(r["at"], lang), "org_name": names.get(r["org"] or "", r["org"])} for r in rows]
-    return env.get_template("subject_report.html.j2").render(
+    return render("subject_report.html.j2",
         lang=lang, rows=items, identity=identity, erased=bool(gone), reference=query_id,
         generated=local_time(datetime.now(UTC).isoformat(), lang).rsplit(" ", 2)[0])
 
@@ -118,8 +113,5 @@ def subject_report(subject: str | None, hetu: str | None, since: str | None, unt
             html = _letter(ledger, cur, customers, rows, str(query.id)) if fmt == "html" else None
     if html is None:
         emit_rows(rows, COLUMNS, fmt, title=f"{len(rows)} view(s) and decision(s)")
-    elif out is None:
-        click.echo(html)
     else:
-        out.write_text(html, encoding="utf-8")
-        note(f"wrote the letter to {out}")
+        write_html(html, out, "letter")

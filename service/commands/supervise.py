@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ledger.errors import UsageError
 from ledger.events import Rule, Severity
@@ -15,17 +14,17 @@ from ledger.store import Ledger
 from policies.verdicts import RULES
 from projections import oversight
 from projections import supervision as sv
-from service.app import db_option, format_option, main, note
+from service.app import db_option, format_option, main
 from service.output import emit_json, emit_rows, stdout
 from service.pipeline import catch_up_projections
+from service.reports import render, write_html
 from service.timeargs import window
 
 COLOURS = {Severity.HIGH: "#b3261e", Severity.MEDIUM: "#d98b1f", Severity.LOW: "#7d8aa3"}
 
 
 def render_html(report: dict, db: str) -> str:
-    env = Environment(loader=PackageLoader("service", "templates"), autoescape=select_autoescape(["html", "j2"]))
-    return env.get_template("supervision.html.j2").render(
+    return render("supervision.html.j2",
         report=report, db=db, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         severity_colour={r.value: COLOURS[RULES[r].severity] for r in Rule})
 
@@ -47,12 +46,7 @@ def supervision(since: str | None, until: str | None, out: Path | None, db: str 
             report = sv.area_report(ledger.db, cur, window(since, until))
         where = ledger.target.display
     if fmt == "html":
-        html = render_html(report, where)
-        if out is None:
-            click.echo(html)
-        else:
-            out.write_text(html, encoding="utf-8")
-            note(f"wrote the supervision report to {out}")
+        write_html(render_html(report, where), out, "supervision report")
         return
     if fmt == "json":
         emit_json(oversight.contract_area_report(report))
