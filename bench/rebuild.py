@@ -14,42 +14,20 @@ Events come from ``--source`` (e.g. a ``lokikirja simulate`` file) or the synthe
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import random
 import resource
 import statistics
-import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 from bench import synthetic
+from bench.common import create_store, drop_store, emit
 from ledger.ingest import ingest_stream
 from ledger.store import Ledger
 from projections import queries
 from projections.readmodel import followers
-
-MAINTENANCE = os.environ.get("LOKIKIRJA_BENCH_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def _target(backend: str, folder: Path, name: str) -> tuple[str, str | None]:
-    if backend == "sqlite":
-        return str(folder / f"{name}.db"), None
-    db = f"lokikirja_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(MAINTENANCE, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{db}"')
-    return MAINTENANCE.rsplit("/", 1)[0] + "/" + db, db
-
-
-def _drop(db: str | None) -> None:
-    if db:
-        with psycopg.connect(MAINTENANCE, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
 def _load(ledger: Ledger, source: Path) -> int:
@@ -113,7 +91,7 @@ def _lookups(ledger: Ledger) -> dict[str, Any]:
 
 def _one_backend(backend: str, source: Path, lookup_source: Path | None, folder: Path) -> dict[str, Any]:
     result: dict[str, Any] = {}
-    target, dbname = _target(backend, folder, "rebuild")
+    target, dbname = create_store(backend, folder, "rebuild")
     try:
         with Ledger.init(target, folder / "keys")[0] as ledger:
             result["events"] = _load(ledger, source)
@@ -125,15 +103,15 @@ def _one_backend(backend: str, source: Path, lookup_source: Path | None, folder:
             if lookup_source is None:
                 result.update(_lookups(ledger))
     finally:
-        _drop(dbname)
+        drop_store(dbname)
     if lookup_source is not None:
-        target, dbname = _target(backend, folder, "lookup")
+        target, dbname = create_store(backend, folder, "lookup")
         try:
             with Ledger.init(target, folder / "keys")[0] as ledger:
                 result["lookup_events"] = _load(ledger, lookup_source)
                 result.update(_lookups(ledger))
         finally:
-            _drop(dbname)
+            drop_store(dbname)
     ours, raw_p95 = result["access_log_ms"]["p95"], result["raw_lookup_ms"]["p95"]
     result["access_log_p95_ratio"] = round(ours / max(raw_p95, 1e-6), 2)
     result["access_log_target_p95_ratio"] = 3.0
@@ -156,10 +134,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         doc: dict[str, Any] = {"benchmark": "rebuild", "source": str(args.source or "synthetic"), "backends": {
             b: _one_backend(b, source, lookup, folder) for b in backends}}
     doc["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    text = json.dumps(doc, indent=2)
-    if args.out:
-        args.out.write_text(text + "\n")
-    sys.stdout.write(text + "\n")
+    emit(doc, args.out)
     return doc
 
 
