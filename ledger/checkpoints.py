@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger import merkle
 from ledger.db import Cursor
-from ledger.errors import IntegrityFailure, UnknownSubject, UsageError
+from ledger.errors import IntegrityFailure, LedgerError, UnknownSubject, UsageError
 from ledger.keys import key_id as key_id_of
 from ledger.seal import Seal, leaf_bytes, seal_catch_up
 from ledger.store import Ledger
@@ -167,8 +167,10 @@ def _tree_size(seal: Seal, cur: Cursor, tree_size: int | None) -> tuple[int, Che
     return tree_size, latest if latest is not None and latest.tree_size == tree_size else None
 
 
-def _sealed_events(seal: Seal, cur: Cursor, ids: Sequence[UUID]) -> dict[UUID, tuple[int, int, bytes, bytes]]:
-    """``{id: (leaf index, position, leaf bytes, sealed leaf hash)}``; unknown or unsealed ids raise."""
+def _sealed_events(seal: Seal, cur: Cursor, ids: Sequence[UUID],
+                   unproven: dict[UUID, str] | None = None) -> dict[UUID, tuple[int, int, bytes, bytes]]:
+    """``{id: (leaf index, position, leaf bytes, sealed leaf hash)}``; unknown ids raise, and so do
+    unsealed ones and those no longer matching their seal — unless ``unproven`` collects them, with why."""
     stored = seal.event_rows(cur, ids)
     sealed = seal.leaves_at(cur, [row[0] for row in stored.values()])
     out: dict[UUID, tuple[int, int, bytes, bytes]] = {}
@@ -176,29 +178,41 @@ def _sealed_events(seal: Seal, cur: Cursor, ids: Sequence[UUID]) -> dict[UUID, t
         if uid not in stored:
             raise UnknownSubject(f"no event with id {uid} in the ledger")
         position, state = stored[uid]
+        problem: LedgerError | None = None
         if position not in sealed:
-            raise UsageError(f"event {uid} is not sealed yet; run `lokikirja checkpoint` first")
-        index, event, digest = sealed[position]
-        leaf = leaf_bytes(index, position, state)
-        if event != uid.bytes or merkle.leaf_hash(leaf) != digest:
-            raise IntegrityFailure(f"the stored event {uid} no longer matches its seal (position {position}); "
-                                   "run `lokikirja verify`")
-        out[uid] = (index, position, leaf, digest)
+            problem = UsageError(f"event {uid} is not sealed yet; run `lokikirja checkpoint` first")
+        else:
+            index, event, digest = sealed[position]
+            leaf = leaf_bytes(index, position, state)
+            if event != uid.bytes or merkle.leaf_hash(leaf) != digest:
+                problem = IntegrityFailure(f"the stored event {uid} no longer matches its seal (position {position}); "
+                                           "run `lokikirja verify`")
+        if problem is None:
+            out[uid] = (index, position, leaf, digest)
+        elif unproven is None:
+            raise problem
+        else:
+            unproven[uid] = str(problem)
     return out
 
 
-def inclusion_proofs(ledger: Ledger, event_ids: Sequence[UUID],
-                     tree_size: int | None = None) -> dict[UUID, dict[str, Any]]:
+def inclusion_proofs(ledger: Ledger, event_ids: Sequence[UUID], tree_size: int | None = None, *,
+                     unproven: dict[UUID, str] | None = None) -> dict[UUID, dict[str, Any]]:
     """RFC 6962 inclusion proofs (CONTRACT §7) of events, against ``tree_size`` (default: the
-    latest checkpoint's). Nodes shared by the proofs are read once."""
+    latest checkpoint's). Nodes shared by the proofs are read once. An event that cannot be proven
+    raises — or, with ``unproven``, is left out and noted there with the reason."""
     seal = Seal(ledger)
     with ledger.db.read() as cur:
         size, checkpoint = _tree_size(seal, cur, tree_size)
-        events = _sealed_events(seal, cur, event_ids)
-        for uid, (index, *_rest) in events.items():
+        events = _sealed_events(seal, cur, event_ids, unproven)
+        for uid, (index, *_rest) in list(events.items()):
             if index >= size:
-                raise UsageError(f"event {uid} (leaf {index}) is not in the tree of size {size}; "
-                                 "run `lokikirja checkpoint` for a newer one")
+                problem = (f"event {uid} (leaf {index}) is not in the tree of size {size}; "
+                           "run `lokikirja checkpoint` for a newer one")
+                if unproven is None:
+                    raise UsageError(problem)
+                unproven[uid] = problem
+                del events[uid]
         paths = {uid: merkle.inclusion_ranges(e[0], size) for uid, e in events.items()}
         ranges = {(0, size)} | {r for p in paths.values() for r in p}
         known = seal.source(cur).node_hashes({n for a, b in ranges for n in merkle.range_nodes(a, b)})

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from ledger import merkle
-from ledger.checkpoints import Checkpoint, inclusion_proofs, latest_checkpoint, public_key
+from ledger.checkpoints import Checkpoint, public_key
 from ledger.errors import UsageError
 from ledger.keys import key_id
 from ledger.seal import leaf_bytes
@@ -32,33 +33,38 @@ FORMAT = "lokikirja-evidence-bundle/v1"
 
 
 def build_bundle(ledger: Ledger, dossier: dict[str, Any]) -> dict[str, Any]:
-    """The evidence bundle of a dossier (see the module docstring)."""
-    from uuid import UUID
-
-    checkpoint = latest_checkpoint(ledger)
-    if checkpoint is None:
+    """The evidence bundle of a dossier (see the module docstring): its checkpoint and proofs, with
+    each proven event's record as stored now."""
+    if dossier.get("checkpoint") is None:
         raise UsageError("there is no checkpoint yet; run `lokikirja checkpoint` first")
-    ids = [UUID(e["event"]) for e in dossier["timeline"]]
+    proofs = dossier["proofs"]
+    ids = [UUID(e["event"]) for e in dossier["timeline"] if e["event"] in proofs]
     facts = ledger.facts_by_id(ids)
-    proofs = inclusion_proofs(ledger, ids, checkpoint.tree_size) if ids else {}
     kid, key = public_key(ledger)
-    events = [{"event": str(uid), "position": facts[uid].position, "leaf_index": proofs[uid]["leaf_index"],
+    events = [{"event": str(uid), "position": facts[uid].position, "leaf_index": proofs[str(uid)]["leaf_index"],
                "state": base64.b64encode(facts[uid].to_stored_event().state).decode()} for uid in ids]
     return {"format": FORMAT, "customer": dossier["customer"], "created": datetime.now(UTC).isoformat(),
-            "dossier": dossier, "events": events, "checkpoint": checkpoint.to_json(),
-            "public_key": base64.b64encode(key).decode(), "key_id": kid,
-            "proofs": {str(uid): p for uid, p in proofs.items()}}
+            "dossier": dossier, "events": events, "checkpoint": dossier["checkpoint"],
+            "public_key": base64.b64encode(key).decode(), "key_id": kid, "proofs": proofs}
 
 
 @dataclass
 class BundleReport:
+    """The outcome of :func:`verify_bundle`; ``proven``: the events whose proof checked out."""
+
     ok: bool = True
     events: int = 0
     problems: list[str] = field(default_factory=list)
+    proven: set[str] = field(default_factory=set)
+    why: dict[str, str] = field(default_factory=dict)  # event → why it is not proven
 
     def fail(self, problem: str) -> None:
         self.ok = False
         self.problems.append(problem)
+
+    def fail_event(self, event: str, reason: str) -> None:
+        self.why.setdefault(event, reason)
+        self.fail(f"event {event}: {reason}")
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "events": self.events, "problems": self.problems}
@@ -85,19 +91,36 @@ def verify_bundle(doc: dict[str, Any]) -> BundleReport:
     except (KeyError, TypeError, binascii.Error, UsageError) as e:
         report.fail(f"the bundle's key or checkpoint is malformed: {e}")
         return report
-    if key_id(key) != doc.get("key_id") or not checkpoint.verifies_with(key):
+    signed = key_id(key) == doc.get("key_id") and checkpoint.verifies_with(key)
+    if not signed:
         report.fail("the checkpoint's signature does not verify with the bundle's public key")
     stored = {e.get("event"): e for e in doc.get("events", [])}
     for entry in doc.get("dossier", {}).get("timeline", []):
         _check_event(report, entry, stored.get(entry["event"]), doc.get("proofs", {}).get(entry["event"]), checkpoint)
+    if not signed:
+        report.proven.clear()  # a path to an unsigned root proves nothing
     return report
+
+
+def proof_statuses(ledger: Ledger, dossier: dict[str, Any], unproven: dict[str, str] | None = None) -> dict[str, str]:
+    """Each timeline event's verification status, checked as ``verify-bundle`` checks it: its stored
+    record, re-read and re-hashed, leads by its audit path to the root of the signed checkpoint, and
+    the signature verifies with the ledger's public key. ``"proven"``, or why not (``unproven``: the
+    reasons :func:`~replay.dossier.build_dossier` noted for events it could not prove)."""
+    timeline = [e["event"] for e in dossier["timeline"]]
+    if dossier.get("checkpoint") is None:
+        return dict.fromkeys(timeline, "no signed checkpoint yet")
+    report = verify_bundle(build_bundle(ledger, dossier))
+    why = {**report.why, **(unproven or {})}
+    fallback = report.problems[0] if report.problems else "not proven"
+    return {e: "proven" if e in report.proven else why.get(e, fallback) for e in timeline}
 
 
 def _check_event(report: BundleReport, entry: dict[str, Any], stored: dict[str, Any] | None,
                  proof: dict[str, Any] | None, checkpoint: Checkpoint) -> None:
     event = entry["event"]
     if stored is None or proof is None:
-        report.fail(f"event {event}: no stored record or proof in the bundle")
+        report.fail_event(event, "no stored record or proof in the bundle")
         return
     report.events += 1
     try:
@@ -109,9 +132,11 @@ def _check_event(report: BundleReport, entry: dict[str, Any], stored: dict[str, 
                                 [bytes.fromhex(h) for h in proof["audit_path"]], checkpoint.root_hash)
         record = json.loads(state)
     except (KeyError, TypeError, ValueError, binascii.Error, merkle.ProofError) as e:
-        report.fail(f"event {event}: not proven included in the signed checkpoint ({e})")
+        report.fail_event(event, f"not proven included in the signed checkpoint ({e})")
         return
     shown = (entry["event"], entry["type"], datetime.fromisoformat(entry["at"]), entry["actor"])
     proven = (record["id"], record["type"], datetime.fromisoformat(record["at"]), record["actor"])
     if shown != proven:
-        report.fail(f"event {event}: the dossier's entry does not match the proven record")
+        report.fail_event(event, "the dossier's entry does not match the proven record")
+    else:
+        report.proven.add(event)

@@ -56,8 +56,11 @@ def _iso(t: datetime | None) -> str | None:
     return None if t is None else t.astimezone(HELSINKI).isoformat()
 
 
-def build_dossier(ledger: Ledger, customer: str, bounds: Bounds = Bounds()) -> dict[str, Any]:
-    """The dossier of ``customer`` within ``bounds`` (CONTRACT §6 ``dossier`` JSON)."""
+def build_dossier(ledger: Ledger, customer: str, bounds: Bounds = Bounds(), *,
+                  unproven: dict[str, str] | None = None) -> dict[str, Any]:
+    """The dossier of ``customer`` within ``bounds`` (CONTRACT §6 ``dossier`` JSON). An event that
+    cannot be proven included (altered after sealing) raises — or, with ``unproven``, goes without
+    a proof and is noted there with the reason."""
     with ledger.db.read() as cur:
         world = BoundedWorld(ledger.db, cur, bounds)
         history = world.customer(customer)
@@ -80,7 +83,7 @@ def build_dossier(ledger: Ledger, customer: str, bounds: Bounds = Bounds()) -> d
         facts += list(ledger.facts_by_id([UUID(e) for e in extra]).values())
         facts.sort(key=lambda f: (f.at, str(f.id)))
         decisions = [_decision(f, world) for f in facts if f.type == "decision.made"]
-    return _document(ledger, customer, bounds, horizon, history, facts, findings, decisions)
+    return _document(ledger, customer, bounds, horizon, history, facts, findings, decisions, unproven)
 
 
 def _decision(fact: StoredFact, world: BoundedWorld) -> dict[str, Any]:
@@ -97,7 +100,7 @@ def _decision(fact: StoredFact, world: BoundedWorld) -> dict[str, Any]:
 
 def _document(ledger: Ledger, customer: str, bounds: Bounds, horizon: datetime | None, history: Any,
               facts: list[StoredFact], findings: dict[str, list[str]],
-              decisions: list[dict[str, Any]]) -> dict[str, Any]:
+              decisions: list[dict[str, Any]], unproven: dict[str, str] | None) -> dict[str, Any]:
     subjects = {s for f in facts if (s := personal_subject(f.type, f.data))}
     with ledger.db.read() as cur:
         keys = ledger.data_keys.for_reading(cur, subjects) if subjects else {}
@@ -107,7 +110,10 @@ def _document(ledger: Ledger, customer: str, bounds: Bounds, horizon: datetime |
                  "findings": sorted(set(findings.get(str(f.id), [])))} for f in facts]
     checkpoint = latest_checkpoint(ledger)
     covered = [f.id for f in facts if checkpoint is not None]
-    proofs = inclusion_proofs(ledger, covered, checkpoint.tree_size) if covered and checkpoint else {}
+    failed: dict[UUID, str] | None = None if unproven is None else {}
+    proofs = inclusion_proofs(ledger, covered, checkpoint.tree_size, unproven=failed) if covered and checkpoint else {}
+    if unproven is not None and failed:
+        unproven.update({str(uid): why for uid, why in failed.items()})
     intervals = [] if history is None else [
         {"org": org, "from": _iso(start), "to": _iso(end)} for org, start, end in history.responsibility_intervals()]
     return {"customer": customer, "at": _iso(horizon) if bounds.at is None else _iso(from_micros(bounds.at)),

@@ -17,6 +17,7 @@ from ledger.events import Rule, Severity
 from ledger.identifiers import SLUG, validate_hetu
 from projections.queries import Window
 from projections.schema import micros
+from replay.bounded import Bounds
 from service.timeargs import parse_instant
 
 SUBJECT_PATTERN = rf"^(c:{SLUG}|e:\d{{7}}-[0-9])$"
@@ -122,3 +123,20 @@ class ReviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     verdict: Literal["justified", "violation"]
     note: Annotated[str, Field(min_length=1, max_length=MAX_NOTE), AfterValidator(plain_text)]
+
+
+class DossierQuery(BaseModel):
+    """A dispute replay of one customer (``lokikirja dossier``): as of ``at``, as known at ``known_at``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    at: Annotated[str | None, Field(description="As of this date (the end of that day, Helsinki) or RFC 3339 "
+                                                "time; default: the latest fact's time")] = None
+    known_at: Annotated[int | None, Field(ge=1, le=2**62, description="As known when the log held this many "
+                                                                      "positions")] = None
+    purpose: Annotated[str, Field(min_length=1, max_length=MAX_PURPOSE), AfterValidator(plain_text)]
+    format: Annotated[Literal["json", "bundle"], Field(description="json: the dossier; bundle: the portable "
+                                                       "evidence file `lokikirja verify-bundle` checks")] = "json"
+
+    def bounds(self) -> Bounds:
+        at = micros(instant(self.at, "at", end_of_day=True)) if self.at else None
+        return Bounds(at=at, position=self.known_at)

@@ -17,7 +17,8 @@ from service.http.auth import session_principal
 
 SEVERITY_COLOURS = {"high": "#b3261e", "medium": "#d98b1f", "low": "#7d8aa3"}
 NAV = [("/ranking", "Risk ranking", ("avi", "dpo")), ("/findings", "Findings", ("avi", "dpo")),
-       ("/who-viewed", "Who viewed this person", ("avi", "dpo", "area-user"))]
+       ("/who-viewed", "Who viewed this person", ("avi", "dpo", "area-user")),
+       ("/dossier", "Dossier", ("avi", "dpo", "area-user"))]
 
 
 class JSONDocument(Response):

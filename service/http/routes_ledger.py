@@ -15,9 +15,10 @@ from projections import oversight
 from service.http import actions, params
 from service.http.access import access_history
 from service.http.auth import Principal, api_principal, served
-from service.http.params import AccessQuery, FindingFilters, ReviewIn
+from service.http.dossier import dossier_of, evidence_bundle
+from service.http.params import AccessQuery, DossierQuery, FindingFilters, ReviewIn
 from service.http.render import json_response
-from service.http.schemas import AccessRow, Finding, IngestResult, ReviewResult, errors
+from service.http.schemas import AccessRow, Dossier, Finding, IngestResult, ReviewResult, errors
 
 router = APIRouter(prefix="/v1", tags=["ledger"])
 Caller = Annotated[Principal, Depends(api_principal)]
@@ -80,6 +81,17 @@ def get_access_log(request: Request, caller: Caller, q: Annotated[AccessQuery, Q
 def post_access_log(request: Request, caller: Caller, q: AccessQuery) -> Response:
     """The same as ``GET /v1/access-log`` with the parameters in a JSON body, which keeps a HETU out of URLs."""
     return _rows(request, caller, q)
+
+
+@router.get("/dossier/{customer}", response_model=Dossier, responses=errors(400, 401, 403, 404, 409, 422))
+def get_dossier(request: Request, caller: Caller, q: Annotated[DossierQuery, Query()],
+                customer: Annotated[str, Path(pattern=params.CUSTOMER_PATTERN)]) -> Response:
+    """Replay one customer (``lokikirja dossier --format json``): who was responsible when, every event with
+    its findings judged at its own moment, decisions with the competent authority, the signed checkpoint and
+    an inclusion proof per event. ``format=bundle``: the portable evidence file ``lokikirja verify-bundle``
+    checks offline. ``purpose`` is required; the query is recorded (``ledger.queried``) before the answer."""
+    doc = dossier_of(served(request), caller, customer, q)
+    return json_response(evidence_bundle(served(request), doc) if q.format == "bundle" else doc)
 
 
 @router.get("/supervision", responses=errors(401, 403, 422))

@@ -92,6 +92,19 @@ class ConsistencyProof(BaseModel):
     proof: list[str]
 
 
+class Dossier(BaseModel):
+    """CONTRACT §6 ``dossier``: responsibility, the timeline judged event by event, decisions with the
+    authority competent at their moment, the signed checkpoint and an inclusion proof per event."""
+
+    customer: str
+    at: str | None
+    responsibility: list[dict[str, Any]]
+    timeline: list[dict[str, Any]]
+    decisions: list[dict[str, Any]]
+    checkpoint: Checkpoint | None
+    proofs: dict[str, InclusionProof]
+
+
 class VerifyResult(BaseModel):
     ok: bool
     events: int

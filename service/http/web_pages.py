@@ -1,4 +1,5 @@
-"""The web UI's pages: risk ranking, an area, findings with review buttons, who viewed a person.
+"""The web UI's pages: risk ranking, an area, findings with review buttons, who viewed a person,
+and a customer's dispute dossier with the verification status of every event.
 
 Thin: parse (blank form fields count as not given; bad ones are shown on the page) → one call
 in ``views``/``actions`` → render a template of ``service/templates/web/``.
@@ -6,6 +7,7 @@ in ``views``/``actions`` → render a template of ``service/templates/web/``.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -18,7 +20,17 @@ from pydantic import BaseModel, ValidationError
 from service.commands.supervise import render_html
 from service.http import actions, views
 from service.http.auth import served
-from service.http.params import FINDING_PATTERN, ORG_PATTERN, AccessQuery, BadParameter, FindingFilters, ReviewIn
+from service.http.dossier import dossier_page
+from service.http.params import (
+    CUSTOMER_PATTERN,
+    FINDING_PATTERN,
+    ORG_PATTERN,
+    AccessQuery,
+    BadParameter,
+    DossierQuery,
+    FindingFilters,
+    ReviewIn,
+)
 from service.http.render import html_response, page
 from service.http.web import FormTooLarge, WebCaller, form, local_path, redirect
 
@@ -114,4 +126,30 @@ async def who_viewed(request: Request, caller: WebCaller) -> Response:
         return page(request, "who_viewed.html.j2", status=422, principal=caller, given={}, problems=problems)
     shown = {k: v for k, v in given.items() if k != "hetu"}  # not echoed back into the page's form
     return page(request, "who_viewed.html.j2", principal=caller, given=shown, problems=[],
+                asked_at=datetime.now(UTC).isoformat(timespec="seconds"), **doc)
+
+
+@router.get("/dossier")
+def dossier_form(request: Request, caller: WebCaller) -> Response:
+    """The dossier form, its customer filled in when a link gives one (nothing is read yet)."""
+    customer = request.query_params.get("customer", "")
+    given = {"customer": customer} if re.fullmatch(CUSTOMER_PATTERN, customer) else {}
+    return page(request, "dossier.html.j2", principal=caller, given=given, problems=[])
+
+
+@router.post("/dossier")
+async def dossier(request: Request, caller: WebCaller) -> Response:
+    """A customer's dispute dossier: recorded first, then every event with its proof checked."""
+    fields: dict[str, str] = {}
+    try:
+        fields = await form(request)
+        customer = fields.get("customer", "").strip()
+        if re.fullmatch(CUSTOMER_PATTERN, customer) is None:
+            raise BadParameter("customer", "give a customer id of the form c:<token>")
+        given = _given(fields, DossierQuery)
+        doc = await run_in_threadpool(dossier_page, served(request), caller, customer, DossierQuery(**given))
+    except (ValidationError, BadParameter, FormTooLarge) as e:
+        problems = ["the form is too large"] if isinstance(e, FormTooLarge) else _problems(e)
+        return page(request, "dossier.html.j2", status=422, principal=caller, given=fields, problems=problems)
+    return page(request, "dossier.html.j2", principal=caller, given={"customer": customer, **given}, problems=[],
                 asked_at=datetime.now(UTC).isoformat(timespec="seconds"), **doc)

@@ -8,17 +8,23 @@ import io
 import json
 from datetime import datetime
 from pathlib import Path
+from uuid import UUID
 
+import orjson
 import pytest
 
 from ledger import merkle
+from ledger.errors import IntegrityFailure
 from ledger.ingest import ingest_stream
+from ledger.records import canonical_json
 from ledger.store import Ledger
 from projections.schema import micros
 from replay.bounded import Bounds
+from replay.bundle import build_bundle, proof_statuses, verify_bundle
 from replay.dossier import build_dossier
 from service.pipeline import after_append
 from tests.factories import event_id, write_jsonl
+from tests.integrity.tampering import Attacker
 from tests.scenarios import EVENTS, KEY_OF
 
 WHO = ("--as", "u:appeals-1", "--purpose", "appeal 2026/88")
@@ -117,3 +123,27 @@ def test_an_evidence_bundle_verifies_offline_and_any_change_is_caught(cli, tmp_p
     bundle.write_text(json.dumps(doc))
     bad = cli("verify-bundle", str(bundle), check=1)
     assert doc["events"][3]["event"] in bad.stderr
+
+
+def test_each_events_verification_status_names_the_one_altered_after_sealing(ledger: Ledger):
+    _ingest(ledger, EVENTS)
+    doc = build_dossier(ledger, "c:a6")
+    assert set(proof_statuses(ledger, doc).values()) == {"proven"}
+    victim = doc["timeline"][1]["event"]
+    attacker = Attacker(ledger)
+    try:
+        position = ledger.facts_by_id([UUID(victim)])[UUID(victim)].position
+        record = orjson.loads(attacker.row(position)[1])
+        record["actor"] = "u:someone-else"
+        attacker.set_state(position, canonical_json(record))
+    finally:
+        attacker.close()
+    with pytest.raises(IntegrityFailure, match=f"stored event {victim} no longer matches its seal"):
+        build_dossier(ledger, "c:a6")  # the contract's dossier has a proof for every event, or is refused
+    unproven: dict[str, str] = {}
+    doc = build_dossier(ledger, "c:a6", unproven=unproven)
+    assert set(unproven) == {victim} and victim not in doc["proofs"]
+    statuses = proof_statuses(ledger, doc, unproven)
+    assert "no longer matches its seal" in statuses.pop(victim)
+    assert set(statuses.values()) == {"proven"}
+    assert not verify_bundle(build_bundle(ledger, doc)).ok

@@ -101,6 +101,15 @@ def test_a_dpo_sees_who_viewed_a_person_after_giving_a_purpose(browser: Any, sql
     assert page.locator("#asked tbody tr", has_text="complaint 2026/7").count() == 1
     page.screenshot(path=str(ARTIFACTS / "05-who-viewed.png"), full_page=True)
 
+    page.locator("#views a", has_text="c:a6").first.click()  # on to the customer's dossier
+    assert page.locator("input[name=customer]").input_value() == "c:a6"
+    page.fill("input[name=purpose]", "complaint 2026/7 of the customer")
+    page.click("form.filters button[type=submit]")
+    events = page.locator("#timeline tbody tr[data-event]").count()
+    assert events > 0 and page.locator("#timeline td.status", has_text="✓ proven").count() == events
+    assert "are proven included in the signed checkpoint" in page.locator("#integrity").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "05b-dossier.png"), full_page=True)
+
     page.click("header a:text-is('Findings')")
     orgs = {cell.strip() for cell in page.locator("table tbody tr td:nth-child(3)").all_inner_texts()}
     assert orgs == {"area:helsinki"}

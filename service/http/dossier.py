@@ -1,0 +1,55 @@
+"""The dispute dossier over HTTP, within the caller's scope, the query recorded first.
+
+The CLI's ``lokikirja dossier`` (``replay.dossier.build_dossier``) with the access history's
+scope in front: AVI any customer; a DPO the customers its organisation was ever responsible for;
+an area user its area's current customers. The refusal or the query is recorded as
+``ledger.queried`` before anything is read, and everything appended so far is sealed into a
+signed checkpoint first, so every event of the dossier comes with an inclusion proof.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.checkpoints import sign_checkpoint
+from replay.bundle import build_bundle, proof_statuses
+from replay.dossier import build_dossier
+from service.http import scope
+from service.http.auth import Principal
+from service.http.params import DossierQuery
+from service.http.served import Served
+
+
+def dossier_of(served: Served, principal: Principal, customer: str, q: DossierQuery, *,
+               command: str = "dossier", unproven: dict[str, str] | None = None) -> dict[str, Any]:
+    """CONTRACT §6 ``dossier`` JSON of ``customer`` (see the module docstring); ``unproven`` as for
+    :func:`~replay.dossier.build_dossier`."""
+    bounds = q.bounds()  # a malformed --at is a 422 before anything is recorded
+    if principal.role not in scope.HISTORY_READERS:
+        scope.refuse(served, principal, f"a {principal.role} token may not read a dossier", command=command,
+                     purpose=q.purpose, subject=customer)
+    with served.reading(queries=False) as cur:
+        visible = scope.visible_subjects(served.db, cur, principal, [customer])
+    if not visible:  # a DPO or area user is refused alike for an unknown customer and one out of scope
+        scope.refuse(served, principal, f"the dossier of {customer} is outside the scope of {principal.label}",
+                     command=command, purpose=q.purpose, subject=customer)
+    served.record(asker=principal.user, purpose=q.purpose, command=command, subject=customer, via=principal.via)
+    with served.lock:
+        served.refresh()
+        sign_checkpoint(served.ledger)
+    return build_dossier(served.ledger, customer, bounds, unproven=unproven)
+
+
+def evidence_bundle(served: Served, dossier: dict[str, Any]) -> dict[str, Any]:
+    """The portable evidence bundle of a dossier (``lokikirja dossier --format bundle``)."""
+    return build_bundle(served.ledger, dossier)
+
+
+def dossier_page(served: Served, principal: Principal, customer: str, q: DossierQuery) -> dict[str, Any]:
+    """The dossier with each event's verification status (re-hashed, proven against the signed root):
+    an event altered after sealing is shown as such, beside the others, rather than failing the page."""
+    unproven: dict[str, str] = {}
+    doc = dossier_of(served, principal, customer, q, command="web dossier", unproven=unproven)
+    statuses = proof_statuses(served.ledger, doc, unproven)
+    return {"dossier": doc, "statuses": statuses,
+            "all_proven": bool(statuses) and all(s == "proven" for s in statuses.values())}
