@@ -24,7 +24,7 @@ from policies import judge as rules
 from policies import monitoring, transfer
 from policies.competence import is_competent
 from policies.localtime import HELSINKI
-from projections.schema import from_micros
+from projections.schema import from_micros, micros
 from projections.world import as_fact
 from replay.bounded import BoundedWorld, Bounds
 from replay.summary import summary
@@ -37,6 +37,10 @@ def _positions(ledger: Ledger, cur: Cursor, customer: str, bounds: Bounds) -> li
                           ("v_others", "customer")):
         out.update(r[0] for r in cur.execute(
             f"SELECT position FROM {db.table(table)} WHERE {column} = %s{extra}", [customer, *params]))
+    # the erasure of the customer's personal data (its valid time is checked on the fact itself)
+    out.update(r[0] for r in cur.execute(f"SELECT position FROM {db.table('v_erased')} WHERE customer = %s"
+                                         + (" AND position <= %s" if bounds.position is not None else ""),
+                                         [customer] + ([bounds.position] if bounds.position is not None else [])))
     return sorted(out)
 
 
@@ -68,7 +72,7 @@ def build_dossier(ledger: Ledger, customer: str, bounds: Bounds = Bounds(), *,
         if history is None and not positions:
             raise UnknownSubject(f"the ledger knows nothing of {customer}" +
                                  ("" if bounds.unbounded else " within the given bounds"))
-        facts = ledger.facts_at(positions)
+        facts = [f for f in ledger.facts_at(positions) if bounds.at is None or micros(f.at) <= bounds.at]
         world.preload(facts)
         horizon = world.horizon()
         findings: dict[str, list[str]] = defaultdict(list)

@@ -30,6 +30,7 @@ def _seen(run: Run) -> dict[str, object]:
         "report": run("subject-report", "--subject", CUSTOMER, *WHO, "--format", "json").json(),
         "findings": run("findings", "--format", "json").json(),
         "registration": next(e["summary"] for e in dossier["timeline"] if e["type"] == "customer.registered"),
+        "erasures": [e["summary"] for e in dossier["timeline"] if e["type"] == "subject.erased"],
     }
 
 
@@ -61,6 +62,7 @@ def test_erasure_shreds_the_identity_and_keeps_the_pseudonymous_record(backend, 
     assert after["findings"] == before["findings"]
     assert HETU not in after["registration"] and NAME not in after["registration"]
     assert "[erased]" in after["registration"]
+    assert (before["erasures"], after["erasures"]) == ([], ["personal data erased (request 2026/31, GDPR Art. 17)"])
     assert CUSTOMER not in data_key_rows(db_url, keys_dir)
     if backend == "sqlite":
         assert wrapped not in sqlite_bytes(db_url), "the destroyed key's bytes are gone from the file and its WAL"
