@@ -213,10 +213,12 @@ def inclusion_proofs(ledger: Ledger, event_ids: Sequence[UUID], tree_size: int |
                     raise UsageError(problem)
                 unproven[uid] = problem
                 del events[uid]
-        paths = {uid: merkle.inclusion_ranges(e[0], size) for uid, e in events.items()}
-        ranges = {(0, size)} | {r for p in paths.values() for r in p}
-        known = seal.source(cur).node_hashes({n for a, b in ranges for n in merkle.range_nodes(a, b)})
-    hashed = {r: merkle.range_hash(*r, known) for r in ranges}  # proofs of nearby leaves share their paths
+        by_leaf = merkle.batch_inclusion_ranges([e[0] for e in events.values()], size)
+        ranges = {(0, size)}.union(*by_leaf.values())
+        nodes = {r: merkle.range_nodes(*r) for r in ranges}
+        known = seal.source(cur).node_hashes({n for ns in nodes.values() for n in ns})
+    hashed = {r: merkle.fold([known[n] for n in ns]) for r, ns in nodes.items()}  # nearby leaves share paths
+    paths = {uid: by_leaf[e[0]] for uid, e in events.items()}
     root = hashed[(0, size)]
     if checkpoint is not None and checkpoint.root_hash != root:
         raise IntegrityFailure(f"the seal's root at tree size {size} is not the signed one; run `lokikirja verify`")

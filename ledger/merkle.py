@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -77,6 +78,9 @@ def range_nodes(start: int, end: int) -> list[Node]:
     width = end - start
     if start and start & -start < width:
         raise ValueError(f"[{start}, {end}) is not a subtree range of an RFC 6962 tree")
+    if not width & (width - 1):  # one perfect subtree: every range of an inclusion path but the last
+        level = width.bit_length() - 1
+        return [Node(level, start >> level)]
     out: list[Node] = []
     while start < end:
         level = (end - start).bit_length() - 1
@@ -100,6 +104,32 @@ def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
             out.append((a, a + k))
             a += k
     out.reverse()
+    return out
+
+
+def batch_inclusion_ranges(indexes: Iterable[int], size: int) -> dict[int, list[tuple[int, int]]]:
+    """:func:`inclusion_ranges` of many leaves at once: each subtree is split once for all the
+    leaves below it, not once per leaf."""
+    out: dict[int, list[tuple[int, int]]] = {}
+    for index in indexes:
+        if not 0 <= index < size:
+            raise ValueError(f"leaf index {index} is outside a tree of size {size}")
+        out[index] = []
+    stack = [(0, size, sorted(out))]
+    while stack:  # top-down: a leaf's ranges are appended root first, reversed at the end
+        a, b, leaves = stack.pop()
+        if b - a < 2:
+            continue
+        middle = a + split(b - a)
+        cut = bisect_left(leaves, middle)
+        for below, sibling, child in ((leaves[:cut], (middle, b), (a, middle)),
+                                      (leaves[cut:], (a, middle), (middle, b))):
+            if below:
+                for index in below:
+                    out[index].append(sibling)
+                stack.append((*child, below))
+    for path in out.values():
+        path.reverse()
     return out
 
 

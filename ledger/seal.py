@@ -291,6 +291,13 @@ class StoredNodes:
         high = sorted(n for n in nodes if n.level >= STORED_LEVEL)
         low = [n for n in nodes if n.level < STORED_LEVEL]
         out: dict[Node, bytes] = {}
+        if self.seal.kind == "postgres" and high:  # two arrays: one query, no placeholder per node
+            for level, idx, digest in self.cur.execute(
+                    f"SELECT level, idx, hash FROM {self.seal.nodes} WHERE (level, idx) IN "
+                    "(SELECT * FROM unnest(%s::int[], %s::bigint[]))",
+                    [[n.level for n in high], [n.index for n in high]]).fetchall():
+                out[Node(level, idx)] = bytes(digest)
+            high = []
         for i in range(0, len(high), 300):
             part = high[i : i + 300]
             where = " OR ".join(["(level = %s AND idx = %s)"] * len(part))

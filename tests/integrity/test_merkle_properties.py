@@ -104,3 +104,11 @@ def test_a_subtree_range_decomposes_into_aligned_perfect_subtrees(width, slot):
     assert sum(1 << n.level for n in nodes) == width
     assert [n.level for n in nodes] == sorted((n.level for n in nodes), reverse=True)
     assert merkle.range_hash(start, end, SOURCE.node_hashes(nodes)) == merkle.tree_root(HASHES[start:end])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, MAX).flatmap(lambda size: st.tuples(
+    st.just(size), st.lists(st.integers(0, size - 1), max_size=60, unique=True))))
+def test_the_batched_inclusion_paths_are_each_leafs_own(case):
+    size, indexes = case
+    assert merkle.batch_inclusion_ranges(indexes, size) == {i: merkle.inclusion_ranges(i, size) for i in indexes}
