@@ -7,6 +7,7 @@ database) and dropped afterwards, whatever happened.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -28,6 +29,18 @@ BACKENDS = ("sqlite", "postgres")
 def backends(choice: str) -> list[str]:
     """The backends a ``--backend`` choice names (``both``: SQLite, then PostgreSQL)."""
     return list(BACKENDS) if choice == "both" else [choice]
+
+
+def argument_parser(doc: str | None, *, events: int | None = None, both: bool = True) -> argparse.ArgumentParser:
+    """A parser with the options every benchmark takes: ``--backend`` (``sqlite``, ``postgres`` and,
+    if ``both``, ``both``: the default), ``--out`` and, given its default, ``--events``."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    if events is not None:
+        parser.add_argument("--events", type=int, default=events)
+    parser.add_argument("--backend", choices=[*BACKENDS, "both"] if both else list(BACKENDS),
+                        default="both" if both else BACKENDS[0])
+    parser.add_argument("--out", type=Path, help="also write the JSON document here")
+    return parser
 
 
 def create_store(backend: str, folder: Path, name: str) -> tuple[str, str | None]:

@@ -3,7 +3,7 @@
     python -m bench.http [--events 20000] [--readers 20] [--reads 600] [--backend sqlite|postgres] [--out FILE]
 
 Starts a real ``lokikirja serve`` on a free loopback port over a fresh store (a temporary SQLite
-file, or a fresh schema in ``LOKIKIRJA_BENCH_DSN``'s PostgreSQL), then with httpx:
+file, or a fresh database in ``LOKIKIRJA_BENCH_DSN``'s PostgreSQL), then with httpx:
 
 - ``ingest``: synthetic contract events (``bench.synthetic``) POSTed as JSON arrays of 1,000, one
   batch after another, each acknowledged only once stored, projected, sealed and checkpointed —
@@ -17,8 +17,6 @@ Prints one JSON document (and writes it to ``--out``).
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import random
 import socket
@@ -28,20 +26,16 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 
 from bench import synthetic
+from bench.common import argument_parser, emit, fresh_store
 from ledger.store import Ledger
 from service.http.tokens import TokenFile
 
-MAINTENANCE = os.environ.get("LOKIKIRJA_BENCH_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 BATCH = 1000
 MAX_EVENTS, MAX_READS = 200_000, 20_000
 HOST = "127.0.0.1"
@@ -58,22 +52,6 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
     cut = statistics.quantiles(ordered, n=100, method="inclusive") if len(ordered) > 1 else ordered * 99
     return {"p50_ms": round(cut[49] * 1000, 2), "p95_ms": round(cut[94] * 1000, 2),
             "p99_ms": round(cut[98] * 1000, 2), "max_ms": round(ordered[-1] * 1000, 2)}
-
-
-@contextmanager
-def _store(backend: str, folder: Path) -> Iterator[str]:
-    """A fresh store: a SQLite file in ``folder``, or a PostgreSQL database dropped afterwards."""
-    if backend == "sqlite":
-        yield str(folder / "ledger.db")
-        return
-    name = f"lokikirja_bench_http_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(MAINTENANCE, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield MAINTENANCE.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(MAINTENANCE, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _start(db: str, folder: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
@@ -138,16 +116,15 @@ def _access_log(url: str, token: str, subjects: list[str], readers: int, reads: 
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(prog="python -m bench.http", description=__doc__.split("\n")[0])
-    parser.add_argument("--events", type=int, default=20_000)
+    parser = argument_parser(__doc__, events=20_000, both=False)
+    parser.prog = "python -m bench.http"
     parser.add_argument("--readers", type=int, default=20)
     parser.add_argument("--reads", type=int, default=600, help="access-log requests in all")
-    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     events = list(synthetic.events(min(args.events, MAX_EVENTS), seed=7))
     subjects = sorted({e["data"]["subject"] for e in events if e["type"] == "record.viewed"})
-    with tempfile.TemporaryDirectory(prefix="lokikirja-bench-http-") as tmp, _store(args.backend, Path(tmp)) as db:
+    with (tempfile.TemporaryDirectory(prefix="lokikirja-bench-http-") as tmp,
+          fresh_store(args.backend, Path(tmp), "ledger") as db):
         process, url, tokens = _start(db, Path(tmp))
         try:
             doc = {"benchmark": "http", "backend": args.backend, "cpus": os.cpu_count(),
@@ -157,10 +134,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         finally:
             process.terminate()
             process.wait(timeout=30)
-    text = json.dumps(doc, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    emit(doc, args.out)
     return doc
 
 

@@ -13,29 +13,18 @@ Prints one JSON document (and writes it to ``--out``).
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import resource
 import sqlite3
-import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
 from bench import synthetic
+from bench.common import argument_parser, backends, emit, fresh_store, peak_rss_mb
 from ledger.ingest import ingest_stream
 from ledger.store import Ledger
-
-MAINTENANCE = os.environ.get("LOKIKIRJA_BENCH_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _stored_rows(ledger: Ledger) -> list[tuple[Any, ...]]:
@@ -78,17 +67,9 @@ def _raw_copy(rows: list[tuple[Any, ...]], dsn: str) -> float:
 def _one_backend(backend: str, source: Path, n: int, folder: Path) -> dict[str, Any]:
     from service.pipeline import after_append
 
-    dsn = None
-    if backend == "sqlite":
-        targets = [str(folder / "a.db"), str(folder / "b.db")]
-    else:
-        name = f"lokikirja_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(MAINTENANCE, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        base = MAINTENANCE.rsplit("/", 1)[0] + "/" + name
-        dsn = base
-        targets = [f"{base}?schema=a", f"{base}?schema=b"]
-    try:
+    with fresh_store(backend, folder, "a") as store:
+        # two stores: the SQLite files a.db and b.db, or the schemas a and b of one PostgreSQL database
+        targets = [store, str(folder / "b.db")] if backend == "sqlite" else [f"{store}?schema={s}" for s in "ab"]
         result: dict[str, Any] = {"events": n}
         ledger, _ = Ledger.init(targets[0], folder / "keys")
         with ledger, source.open("rb") as stream:
@@ -106,37 +87,24 @@ def _one_backend(backend: str, source: Path, n: int, folder: Path) -> dict[str, 
             result["raw_baseline"] = "sqlite executemany, 500 rows per transaction"
             result["raw_rows_per_s"] = round(_raw_sqlite(rows, folder))
         else:
-            assert dsn is not None
             result["raw_baseline"] = "psycopg COPY text, one transaction"
-            result["raw_rows_per_s"] = round(_raw_copy(rows, dsn))
+            result["raw_rows_per_s"] = round(_raw_copy(rows, store))
         for key in ("ingest_events_per_s", "ingest_and_followers_events_per_s"):
             result[key.replace("_events_per_s", "_ratio")] = round(result[key] / result["raw_rows_per_s"], 3)
         result["target_ratio"] = 0.4
         return result
-    finally:
-        if dsn is not None:
-            with psycopg.connect(MAINTENANCE, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{dsn.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--out", type=Path)
-    args = parser.parse_args(argv)
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    args = argument_parser(__doc__, events=200_000).parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="lokikirja-bench-") as tmp:
         folder = Path(tmp)
         source = synthetic.write(folder / "events.jsonl", args.events)
         doc: dict[str, Any] = {"benchmark": "ingest", "events": args.events, "backends": {}}
-        for backend in backends:
+        for backend in backends(args.backend):
             doc["backends"][backend] = _one_backend(backend, source, args.events, folder)
-        doc["peak_rss_mb"] = round(_rss_mb(), 1)
-    text = json.dumps(doc, indent=2)
-    if args.out:
-        args.out.write_text(text + "\n")
-    sys.stdout.write(text + "\n")
+        doc["peak_rss_mb"] = peak_rss_mb()
+    emit(doc, args.out)
     return doc
 
 

@@ -14,11 +14,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
-import resource
 import sqlite3
-import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -27,17 +23,11 @@ from typing import Any
 
 import psycopg
 
+from bench.common import argument_parser, backends, emit, fresh_store, p50_p95, peak_rss_mb, timed_ms
 from ledger.ingest import ingest_stream
 from ledger.store import Ledger
 from replay.dossier import build_dossier
 from service.pipeline import after_append
-
-MAINTENANCE = os.environ.get("LOKIKIRJA_BENCH_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def _stats(samples: list[float]) -> dict[str, float]:
-    samples = sorted(samples)
-    return {"p50": round(statistics.median(samples), 3), "p95": round(samples[max(0, int(len(samples) * 0.95) - 1)], 3)}
 
 
 def _view(i: int, customer: str) -> dict[str, Any]:
@@ -73,59 +63,33 @@ def _raw_single(backend: str, target: str, folder: Path, n: int) -> list[float]:
 
 
 def _one_backend(backend: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
-    dbname = None
-    if backend == "sqlite":
-        target = str(folder / "latency.db")
-    else:
-        dbname = f"lokikirja_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(MAINTENANCE, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{dbname}"')
-        target = MAINTENANCE.rsplit("/", 1)[0] + "/" + dbname
-    try:
-        with Ledger.init(target, folder / f"keys-{backend}")[0] as ledger:
-            single = []
-            for i in range(args.facts):
-                line = (json.dumps(_view(i, f"c:s{i}")) + "\n").encode()
-                t = time.perf_counter()
-                ingest_stream(ledger, "one", io.BytesIO(line))
-                single.append((time.perf_counter() - t) * 1000)
-            raw = _raw_single(backend, target, folder, args.facts)
-            bulk = "".join(json.dumps(_view(i, "c:dossier")) + "\n" for i in range(args.dossier_events)).encode()
-            after_append(ledger, ingest_stream(ledger, "dossier", io.BytesIO(bulk)).ingested)
-            build_dossier(ledger, "c:dossier")
-            dossier = []
-            for _ in range(args.repeat):
-                t = time.perf_counter()
-                build_dossier(ledger, "c:dossier")
-                dossier.append((time.perf_counter() - t) * 1000)
-    finally:
-        if dbname:
-            with psycopg.connect(MAINTENANCE, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-    single_stats, raw_stats = _stats(single), _stats(raw)
+    with (fresh_store(backend, folder, "latency") as target,
+          Ledger.init(target, folder / f"keys-{backend}")[0] as ledger):
+        lines = [(json.dumps(_view(i, f"c:s{i}")) + "\n").encode() for i in range(args.facts)]
+        single = timed_ms(lambda line: ingest_stream(ledger, "one", io.BytesIO(line)), lines)
+        raw = _raw_single(backend, target, folder, args.facts)
+        bulk = "".join(json.dumps(_view(i, "c:dossier")) + "\n" for i in range(args.dossier_events)).encode()
+        after_append(ledger, ingest_stream(ledger, "dossier", io.BytesIO(bulk)).ingested)
+        build_dossier(ledger, "c:dossier")
+        dossier = timed_ms(lambda _: build_dossier(ledger, "c:dossier"), range(args.repeat))
+    single_stats, raw_stats = p50_p95(single), p50_p95(raw)
     return {"single_fact_ms": single_stats, "raw_single_commit_ms": raw_stats,
             "single_fact_p50_ratio": round(single_stats["p50"] / max(raw_stats["p50"], 1e-6), 2),
             "single_fact_target_p50_ratio": 2.0,
-            "dossier_events": args.dossier_events, "dossier_ms": _stats(dossier), "dossier_target_ms": 150}
+            "dossier_events": args.dossier_events, "dossier_ms": p50_p95(dossier), "dossier_target_ms": 150}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser = argument_parser(__doc__)
     parser.add_argument("--facts", type=int, default=200)
     parser.add_argument("--dossier-events", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=10)
-    parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     with tempfile.TemporaryDirectory(prefix="lokikirja-bench-") as tmp:
         doc: dict[str, Any] = {"benchmark": "latency",
-                               "backends": {b: _one_backend(b, args, Path(tmp)) for b in backends}}
-    doc["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    text = json.dumps(doc, indent=2)
-    if args.out:
-        args.out.write_text(text + "\n")
-    sys.stdout.write(text + "\n")
+                               "backends": {b: _one_backend(b, args, Path(tmp)) for b in backends(args.backend)}}
+    doc["peak_rss_mb"] = peak_rss_mb()
+    emit(doc, args.out)
     return doc
 
 

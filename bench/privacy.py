@@ -20,13 +20,10 @@ Prints one JSON document (and writes it to ``--out``). The monkeypatching lives 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
-import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -36,13 +33,11 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-import psycopg
-
 import ledger.ingest
+from bench.common import argument_parser, backends, emit, fresh_store
 from ledger.identifiers import hetu_check_char
 from ledger.store import AppendTransaction, Ledger
 
-MAINTENANCE = os.environ.get("LOKIKIRJA_BENCH_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 VARIANTS = ("encrypted", "plain_fields", "no_privacy")
 _FIRST = ["Aino", "Matti", "Liisa", "Juha", "Anna", "Väinö", "Helmi", "Onni"]
 _LAST = ["Virtanen", "Korhonen", "Nieminen", "Mäkinen", "Hämäläinen", "Laine", "Koskinen", "Järvinen"]
@@ -110,19 +105,16 @@ def _overheads(seconds: dict[str, list[float]]) -> dict[str, float]:
     return out
 
 
-def _targets(backend: str, folder: Path) -> tuple[Iterator[str], str | None]:
-    if backend == "sqlite":
-        return (str(folder / f"{uuid.uuid4().hex[:8]}.db") for _ in iter(int, 1)), None
-    name = f"lokikirja_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(MAINTENANCE, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = MAINTENANCE.rsplit("/", 1)[0] + "/" + name
-    return (f"{base}?schema=s{uuid.uuid4().hex[:8]}" for _ in iter(int, 1)), name
+def _stores(backend: str, folder: Path, database: str) -> Iterator[str]:
+    """Fresh stores without end: SQLite files in ``folder``, or new schemas of ``database``."""
+    while True:
+        tag = uuid.uuid4().hex[:8]
+        yield str(folder / f"{tag}.db") if backend == "sqlite" else f"{database}?schema=s{tag}"
 
 
 def one_backend(backend: str, source: Path, n: int, repeats: int, folder: Path) -> dict[str, Any]:
-    targets, database = _targets(backend, folder)
-    try:
+    with fresh_store(backend, folder, "privacy") as database:
+        targets = _stores(backend, folder, database)
         wall: dict[str, list[float]] = {v: [] for v in VARIANTS}
         cpu: dict[str, list[float]] = {v: [] for v in VARIANTS}
         for _ in range(repeats):
@@ -138,32 +130,21 @@ def one_backend(backend: str, source: Path, n: int, repeats: int, folder: Path) 
             "overhead_client_cpu": _overheads(cpu),
             "target_overhead": 0.15,
         }
-    finally:
-        if database is not None:
-            with psycopg.connect(MAINTENANCE, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser = argument_parser(__doc__, events=100_000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     with tempfile.TemporaryDirectory(prefix="lokikirja-bench-privacy-") as tmp:
         folder = Path(tmp)
         source = write_events(folder / "customers.jsonl", args.events)
         doc: dict[str, Any] = {"benchmark": "privacy", "events": args.events, "customers": args.events // 2,
                                "measured": "ingest_stream: validate + encrypt + append, one transaction",
                                "repeats": args.repeats, "backends": {}}
-        for backend in backends:
+        for backend in backends(args.backend):
             doc["backends"][backend] = one_backend(backend, source, args.events, args.repeats, folder)
-    text = json.dumps(doc, indent=2)
-    if args.out:
-        args.out.write_text(text + "\n")
-    sys.stdout.write(text + "\n")
+    emit(doc, args.out)
     return doc
 
 

@@ -31,38 +31,19 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
 from bench import synthetic
+from bench.common import argument_parser, backends, emit, fresh_store, p50_p95, peak_rss_mb, timed_ms
 from ledger.checkpoints import consistency_proof, inclusion_proof, sign_checkpoint
 from ledger.events import parse_event
 from ledger.ingest import ingest_stream
 from ledger.seal import PAGE, Seal
 from ledger.store import Ledger
 from replay.verify import verify
-
-MAINTENANCE = os.environ.get("LOKIKIRJA_BENCH_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def _target(backend: str, folder: Path) -> tuple[str, str | None]:
-    if backend == "sqlite":
-        return str(folder / "verify.db"), None
-    name = f"lokikirja_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(MAINTENANCE, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return MAINTENANCE.rsplit("/", 1)[0] + "/" + name, name
-
-
-def _drop(name: str | None) -> None:
-    if name:
-        with psycopg.connect(MAINTENANCE, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _write_source(path: Path, n: int) -> Path:
@@ -132,14 +113,7 @@ def _rate(fn: Callable[[], Any], n: int) -> float:
 
 
 def _latency(fn: Callable[[Any], Any], args: list[Any]) -> dict[str, float]:
-    samples = []
-    for a in args:
-        t = time.perf_counter()
-        fn(a)
-        samples.append((time.perf_counter() - t) * 1000)
-    samples.sort()
-    return {"p50": round(statistics.median(samples), 3), "p95": round(samples[int(len(samples) * 0.95) - 1], 3),
-            "n": len(samples)}
+    return {**p50_p95(timed_ms(fn, args)), "n": len(args)}
 
 
 def _proofs(ledger: Ledger, n: int) -> dict[str, Any]:
@@ -155,19 +129,16 @@ def _proofs(ledger: Ledger, n: int) -> dict[str, Any]:
 
 
 def _cli_verify_rss(target: str) -> dict[str, Any]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "service", "verify", "--db", target, "--format", "json"],
                           capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {"verify_cli_exit": done.returncode, "verify_cli_seconds": round(seconds, 2),
-            "verify_peak_rss_mb": round(max(peak, before) / 1024, 1)}
+            "verify_peak_rss_mb": peak_rss_mb(resource.RUSAGE_CHILDREN)}
 
 
 def _one_backend(backend: str, source: Path, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
-    target, dbname = _target(backend, folder)
-    try:
+    with fresh_store(backend, folder, "verify") as target:
         with Ledger.init(target, folder / "keys")[0] as ledger:
             result: dict[str, Any] = {"events": args.events, **_load(ledger, source, args.batches, folder)}
             full, narrow, fast, seq = [], [], [], []
@@ -186,30 +157,21 @@ def _one_backend(backend: str, source: Path, args: argparse.Namespace, folder: P
                 "target_ratio": 0.7, **_proofs(ledger, args.proofs)})
         result.update(_cli_verify_rss(target))
         return result
-    finally:
-        _drop(dbname)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser = argument_parser(__doc__, events=200_000)
     parser.add_argument("--batches", type=int, default=10, help="ingests, each ending with a checkpoint")
     parser.add_argument("--proofs", type=int, default=500, help="proofs to time")
     parser.add_argument("--workers", type=int, default=None, help="verify processes (default: one per CPU)")
-    parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     with tempfile.TemporaryDirectory(prefix="lokikirja-bench-") as tmp:
         folder = Path(tmp)
         source = _write_source(folder / "events.jsonl", args.events)
         doc: dict[str, Any] = {"benchmark": "verify", "events": args.events, "cpus": os.cpu_count(), "backends": {}}
-        for backend in backends:
+        for backend in backends(args.backend):
             doc["backends"][backend] = _one_backend(backend, source, args, folder)
-    text = json.dumps(doc, indent=2)
-    if args.out:
-        args.out.write_text(text + "\n")
-    sys.stdout.write(text + "\n")
+    emit(doc, args.out)
     return doc
 
 
