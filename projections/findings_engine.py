@@ -52,8 +52,8 @@ class FindingsEngine:
         world = DbWorld(self.db, cur, orgs, self.cache)
         acts = self._acts_to_judge(cur, touched)
         world.preload(acts)
-        self._judge_acts(cur, world, acts, new=len(touched.new_acts), pending=touched.pending)
-        sequences.recompute_bulk(self.db, cur, touched)
+        views = self._judge_acts(cur, world, acts, new=len(touched.new_acts), pending=touched.pending)
+        insert_rows(cur, self.t["views"], sequences.recompute_bulk(self.db, cur, views))
         sequences.recompute_customers(self.db, cur, world, touched)
 
     # ------------------------------------------------------------------ what to judge
@@ -101,9 +101,10 @@ class FindingsEngine:
 
     # ------------------------------------------------------------------ judging
     def _judge_acts(self, cur: Cursor, world: DbWorld, acts: list[StoredFact], *, new: int,
-                    pending: dict[str, list[tuple[Any, ...]]]) -> None:
+                    pending: dict[str, list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
         """Judge ``acts`` (the first ``new`` of them are the page's own); store their findings and
-        acting organisations. The page's views and decisions are inserted here, already judged."""
+        acting organisations. The page's decisions are inserted here, already judged; its views,
+        with their acting organisation, are returned (their bulk state comes next)."""
         finding_rows: list[tuple[Any, ...]] = []
         unknown_rows: list[tuple[str, int]] = []
         orgs: dict[int, tuple[Any, ...]] = {}
@@ -121,7 +122,6 @@ class FindingsEngine:
         older = [f.position for f in acts[new:]]
         self._delete(cur, self.t["findings"], older, f"AND rule IN {self._rule_list(EVENT_RULES)}")
         self._delete(cur, self.t["unknown_refs"], older)
-        insert_rows(cur, self.t["views"], [(*r[:5], orgs[r[0]][0], *r[6:]) for r in pending.get("views", [])])
         insert_rows(cur, self.t["decisions"], [(*r[:5], orgs[r[0]][0], *r[6:12], *orgs[r[0]][1:])
                                               for r in pending.get("decisions", [])])
         self.insert_findings(cur, finding_rows)
@@ -133,6 +133,7 @@ class FindingsEngine:
                         old_views)
         cur.executemany(f"UPDATE {self.t['decisions']} SET org = %s, competent = %s, rule_set = %s "
                         "WHERE position = %s", [(*orgs[p], p) for p in older if p in orgs and len(orgs[p]) == 3])
+        return [(*r[:5], orgs[r[0]][0], *r[6:]) for r in pending.get("views", [])]
 
     @staticmethod
     def _rule_list(rules_: Iterable[str]) -> str:

@@ -60,7 +60,14 @@ IGNORE_CONFLICTS = {"registered", "customer_homes", "hetu_index", "erased"}
 
 
 def insert_rows(cur: Cursor, table: str, rows: list[tuple[Any, ...]], *, ignore_conflicts: bool = False) -> None:
+    """Insert ``rows`` into ``table``; on PostgreSQL with ``COPY`` (several times the rate of one
+    INSERT per row) unless conflicts are to be ignored."""
     if not rows:
+        return
+    if cur.kind == "postgres" and not ignore_conflicts:
+        with cur.raw.copy(f"COPY {table} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
         return
     marks = ", ".join(["%s"] * len(rows[0]))
     conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""

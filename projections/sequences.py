@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -24,43 +26,76 @@ from projections.world import DbWorld
 WINDOW = micros(from_micros(0) + timedelta(minutes=60)) - micros(from_micros(0))
 
 
-def recompute_bulk(db: Database, cur: Cursor, touched: Touched) -> None:
-    earliest: dict[str, int] = {}
-    latest: dict[str, int] = {}
-    for f in touched.new_acts:
-        if f.type == "record.viewed" and f.actor.startswith("u:"):
-            at = micros(f.at)
-            earliest[f.actor] = min(at, earliest.get(f.actor, at))
-            latest[f.actor] = max(at, latest.get(f.actor, at))
-    for user in sorted(earliest):
-        _recompute_user(db, cur, user, earliest[user], latest[user])
+def recompute_bulk(db: Database, cur: Cursor, views: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Recompute the bulk state of the users with new ``views`` (rows of the views table, not yet
+    stored) and return those rows with their state, to be inserted. Stored views whose state
+    changed are updated; the recomputed views' ``ACCESS_BULK`` findings are replaced."""
+    new: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for r in views:
+        if r[4].startswith("u:"):
+            new[r[4]].append(r)
+    first = {user: min(r[2] for r in rows) for user, rows in new.items()}
+    stored = _stored_views(db, cur, {user: at - WINDOW for user, at in first.items()})
+    armed_before = _armed_before(db, cur, {user: at - WINDOW for user, at in first.items()
+                                           if not any(r[2] < at for r in stored[user])})
+    states: dict[int, tuple[int, int]] = {}
+    triggered: list[tuple[Any, ...]] = []
+    for user in sorted(new):
+        rows = sorted([*stored[user], *new[user]], key=lambda r: (r[2], r[1]))
+        start = next(i for i, r in enumerate(rows) if r[2] >= first[user])
+        armed = rows[start - 1][10] if start > 0 else armed_before.get(user)
+        sequence = [monitoring.BulkView(at=from_micros(r[2]), event=r[1], subject=r[6]) for r in rows]
+        recomputed = monitoring.resume_bulk(
+            sequence, start=start, armed_before=armed is None or bool(armed),
+            stored_armed=[None if r[10] is None else bool(r[10]) for r in rows[start:]],
+            settled_after=from_micros(max(r[2] for r in new[user]) + WINDOW))
+        for r, s in zip(rows[start : start + len(recomputed)], recomputed, strict=True):
+            states[r[0]] = (s.count, int(s.armed_after))
+            if s.triggered:
+                triggered.append((r[0], r[1], r[2], r[3], monitoring.bulk_verdict(
+                    user=user, subject=r[6], org=r[5], count=s.count, at=from_micros(r[2]))))
+    old = [r for user in sorted(stored) for r in stored[user] if r[0] in states]
+    # rewriting an unchanged state is a no-op, so only changed ones are written
+    cur.executemany(f"UPDATE {db.table('v_views')} SET bulk_count = %s, bulk_armed = %s WHERE position = %s",
+                    [(*states[r[0]], r[0]) for r in old if states[r[0]] != (r[9], r[10])])
+    # the page's own views have no finding yet
+    _replace_rule(db, cur, "ACCESS_BULK", [r[0] for r in old], triggered)
+    return [(*r[:9], *states[r[0]]) if r[0] in states else r for r in views]
 
 
-def _recompute_user(db: Database, cur: Cursor, user: str, first_new: int, last_new: int) -> None:
-    """Resume the user's bulk state just before the earliest new view and recompute forward."""
-    views = db.table("v_views")
-    rows = cur.execute(
-        f"SELECT position, event, at, at_text, subject, bulk_count, bulk_armed, org FROM {views} "
-        "WHERE usr = %s AND at >= %s ORDER BY at, event", (user, first_new - WINDOW)).fetchall()
-    start = next(i for i, r in enumerate(rows) if r[2] >= first_new)
-    if start > 0:
-        armed = bool(rows[start - 1][6]) if rows[start - 1][6] is not None else True
-    else:
-        before = cur.execute(
-            f"SELECT bulk_armed FROM {views} WHERE usr = %s AND at < %s ORDER BY at DESC, event DESC LIMIT 1",
-            (user, first_new - WINDOW)).fetchone()
-        armed = True if before is None or before[0] is None else bool(before[0])
-    sequence = [monitoring.BulkView(at=from_micros(r[2]), event=r[1], subject=r[4]) for r in rows]
-    stored = [None if r[6] is None else bool(r[6]) for r in rows[start:]]
-    states = monitoring.resume_bulk(sequence, start=start, armed_before=armed, stored_armed=stored,
-                                    settled_after=from_micros(last_new + WINDOW))
-    recomputed = rows[start : start + len(states)]
-    cur.executemany(f"UPDATE {views} SET bulk_count = %s, bulk_armed = %s WHERE position = %s",
-                    [(s.count, int(s.armed_after), r[0]) for r, s in zip(recomputed, states, strict=True)])
-    triggered = [(r[0], r[1], r[2], r[3], monitoring.bulk_verdict(
-        user=user, subject=r[4], org=r[7], count=s.count, at=from_micros(r[2])))
-        for r, s in zip(recomputed, states, strict=True) if s.triggered]
-    _replace_rule(db, cur, "ACCESS_BULK", [r[0] for r in recomputed], triggered)
+def _stored_views(db: Database, cur: Cursor, since: dict[str, int]) -> dict[str, list[tuple[Any, ...]]]:
+    """Each user's stored views at or after ``since[user]``."""
+    out: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for pairs, params in _chunks(db, since):
+        for row in cur.execute(
+                f"{pairs} SELECT v.position, v.event, v.at, v.at_text, v.usr, v.org, v.subject, v.purpose, "
+                f"v.categories, v.bulk_count, v.bulk_armed FROM {db.table('v_views')} v "
+                "JOIN b ON v.usr = b.usr AND v.at >= b.since", params):
+            out[row[4]].append(row)
+    return out
+
+
+def _armed_before(db: Database, cur: Cursor, since: dict[str, int]) -> dict[str, Any]:
+    """Each user's stored ``bulk_armed`` of the latest view before ``since[user]`` (``None``: none)."""
+    out: dict[str, Any] = {}
+    for pairs, params in _chunks(db, since):
+        out.update(cur.execute(
+            f"{pairs} SELECT b.usr, (SELECT v.bulk_armed FROM {db.table('v_views')} v WHERE v.usr = b.usr "
+            "AND v.at < b.since ORDER BY v.at DESC, v.event DESC LIMIT 1) FROM b", params).fetchall())
+    return out
+
+
+def _chunks(db: Database, since: dict[str, int]) -> Iterator[tuple[str, list[Any]]]:
+    """``WITH b(usr, since) AS (…)`` over ``since``, 500 users at a time, and its parameters."""
+    users = sorted(since)
+    for i in range(0, len(users), 500):
+        part = users[i : i + 500]
+        if db.kind == "postgres":
+            yield ("WITH b(usr, since) AS (SELECT * FROM unnest(%s::text[], %s::bigint[]))",
+                   [part, [since[u] for u in part]])
+        else:
+            yield ("WITH b(usr, since) AS (VALUES " + ", ".join(["(%s, %s)"] * len(part)) + ")",
+                   [x for u in part for x in (u, since[u])])
 
 
 def _replace_rule(db: Database, cur: Cursor, rule: str, positions: list[int], rows: list[tuple[Any, ...]]) -> None:
