@@ -7,7 +7,7 @@ rebuilt from the log by ``rebuild``; none holds a HETU or a name (only blind ind
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from ledger.db import Database
 
@@ -21,8 +21,7 @@ def micros(t: datetime) -> int:
 
 
 def from_micros(us: int) -> datetime:
-    from datetime import timedelta
-
+    """The aware (UTC) datetime of microseconds since the epoch."""
     return _EPOCH + timedelta(microseconds=us)
 
 
