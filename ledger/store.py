@@ -21,7 +21,6 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.application import Application
-from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
 from ledger.db import Cursor, Database, PostgresDatabase, SQLiteDatabase
@@ -296,14 +295,11 @@ class Ledger:
         position, left = start, limit
         while left is None or left > 0:
             size = page if left is None else min(page, left)
-            batch: Sequence[Notification] = recorder.select_notifications(
-                start=position, limit=size, stop=stop, topics=topics, inclusive_of_start=False
-            )
+            batch: list[StoredFact] = recorder.facts_after(position, size, stop, topics)  # type: ignore[attr-defined]
             if not batch:
                 return
-            for n in batch:
-                yield StoredFact.from_state(n.state, n.id)
-            position = batch[-1].id
+            yield from batch
+            position = batch[-1].position
             if left is not None:
                 left -= len(batch)
 
