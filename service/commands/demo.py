@@ -8,10 +8,14 @@ import time
 from pathlib import Path
 
 import click
+from rich import box
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from service.app import main, note
-from service.output import progress_bar, stdout
+from service.output import progress_bar, stderr, stdout
 
 ARTEFACTS = ("lokikirja.db", "lokikirja.db-wal", "lokikirja.db-shm", "events.jsonl", "truth.jsonl", "report.html")
 
@@ -34,29 +38,38 @@ def _simulate(folder: Path, customers: int, days: int, seed: int) -> dict[str, i
     return {"events": summary.events, "violations": summary.violations}
 
 
-def _ranking(report: dict) -> Table:
-    table = Table(title="AVI risk ranking (0–100, normalised by each area's volume)")
-    for column in ("rank", "area", "customers", "views", "decisions", "findings", "data protection",
-                   "equal treatment", "language", "overall"):
-        table.add_column(column, justify="left" if column == "area" else "right")
+def _ranking(report: dict, width: int) -> Table:
+    """The ranking; on a terminal under 100 columns without the volume columns, so it fits."""
+    wide = width >= 100
+    table = Table(title="AVI risk ranking (0–100, normalised by each area's volume)", box=box.SIMPLE_HEAD,
+                  caption="DP data protection · ET equal treatment")
+    columns = ["#", "area", "customers" if wide else "cust.", *(["views", "decisions"] if wide else []),
+               "findings" if wide else "find.", "DP", "ET", "language" if wide else "lang", "overall"]
+    for column in columns:
+        area = column == "area"
+        table.add_column(column, justify="left" if area else "right", no_wrap=True, overflow="ellipsis",
+                         max_width=22 if area else None, min_width=None if area else len(column))
     for a in report["areas"][:12]:
         r = a["risk"]
-        table.add_row(str(a["rank"]), a["name"], str(a["customers"]), str(a["views"]), str(a["decisions"]),
-                      str(sum(a["findings"].values())), f"{r['data_protection']:.1f}", f"{r['equal_treatment']:.1f}",
-                      f"{r['language']:.1f}", f"[bold]{r['overall']:.1f}[/bold]")
+        volume = [str(a["views"]), str(a["decisions"])] if wide else []
+        table.add_row(str(a["rank"]), a["name"], str(a["customers"]), *volume, str(sum(a["findings"].values())),
+                      f"{r['data_protection']:.1f}", f"{r['equal_treatment']:.1f}", f"{r['language']:.1f}",
+                      f"[bold]{r['overall']:.1f}[/bold]")
     return table
 
 
-def _top_findings(findings: list[dict]) -> Table:
+def _top_findings(findings: list[dict]) -> Group:
+    """The ten most serious recent findings, each on a line of its own with its explanation below
+    (readable in any terminal width)."""
     order = {"high": 0, "medium": 1, "low": 2}
-    table = Table(title="Top findings (high severity first, latest first)")
-    for column in ("at", "rule", "org", "user", "subject", "explanation"):
-        table.add_column(column, overflow="fold")
-    chosen = sorted(findings, key=lambda f: (order[f["severity"]], f["at"]), reverse=False)
+    chosen = sorted(findings, key=lambda f: (order[f["severity"]], f["at"]))
     chosen = sorted(chosen[:200], key=lambda f: (order[f["severity"]], -_epoch(f["at"])))[:10]
-    for f in chosen:
-        table.add_row(f["at"][:16], f["rule"], f["org"] or "", f["user"] or "", f["subject"] or "", f["explanation"])
-    return table
+    lines: list[RenderableType] = [Text("Top findings (high severity first, latest first)", style="italic")]
+    for i, f in enumerate(chosen, 1):
+        who = " · ".join(x for x in (f["org"], f["user"], f["subject"]) if x)
+        head = Text.assemble(f"{i:2}. {f['at'][:16].replace('T', ' ')}  ", (f["rule"], "bold"), f" ({f['severity']})")
+        lines += [head, Padding(Text(who, style="dim"), (0, 0, 0, 4)), Padding(Text(f["explanation"]), (0, 0, 0, 4))]
+    return Group(*lines)
 
 
 def _epoch(at: str) -> float:
@@ -118,7 +131,7 @@ def demo(folder: Path, customers: int, days: int, seed: int) -> None:
     injected, caught, extra = _agreement(findings, folder / "truth.jsonl")
     stdout.print(f"6. findings: {len(findings):,}; the rules caught {caught} of {injected} injected violations"
                  + (f" and {extra} others" if extra else ""))
-    stdout.print(_ranking(ranking))
+    stdout.print(_ranking(ranking, stdout.width))
     stdout.print(_top_findings(findings))
     stdout.print(f"Wrote the supervision report to {folder / 'report.html'} ({time.perf_counter() - began:.1f} s).")
     _next_steps(db, keys, findings)
@@ -127,7 +140,9 @@ def demo(folder: Path, customers: int, days: int, seed: int) -> None:
 def _next_steps(db: Path, keys: Path, findings: list[dict]) -> None:
     subject = next((f["subject"] for f in findings if f["subject"] and f["subject"].startswith("c:")), "c:…")
     where = f"--db {db} --keys {keys}"
-    note("\nWhat to try next:")
-    note(f"  lokikirja access-log --subject {subject} --as u:dpo-1 --purpose 'demo' {where}")
-    note(f"  lokikirja dossier {subject} --as u:appeals-1 --purpose 'demo' --format html --out dossier.html {where}")
-    note(f"  lokikirja findings --rule ACCESS_OUTSIDE_OWN_CUSTOMERS --format json --db {db}")
+    note("\nWhat to try next (each command on one line):")
+    for command in (f"lokikirja access-log --subject {subject} --as u:dpo-1 --purpose 'demo' {where}",
+                    f"lokikirja dossier {subject} --as u:appeals-1 --purpose 'demo' --format html --out dossier.html "
+                    f"{where}",
+                    f"lokikirja findings --rule ACCESS_OUTSIDE_OWN_CUSTOMERS --format json --db {db}"):
+        stderr.print(f"  {command}", highlight=False, soft_wrap=True)

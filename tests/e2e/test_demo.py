@@ -1,0 +1,34 @@
+"""``lokikirja demo``, the README's first command: the main job end to end in a fresh folder."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.parametrize("columns", ["80", "140"])
+def test_the_demo_runs_the_main_job_and_catches_every_injected_violation(tmp_path: Path, columns: str):
+    folder = tmp_path / "demo"
+    env = {**os.environ, "COLUMNS": columns}
+    env.pop("LOKIKIRJA_DB", None)
+    done = subprocess.run([sys.executable, "-m", "service", "demo", "--dir", str(folder), "--customers", "300",
+                           "--days", "30"], capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout + done.stderr
+    assert "Traceback" not in out
+    caught = re.search(r"the rules caught (\d+) of (\d+) injected violations", out)
+    assert caught and caught[1] == caught[2] and int(caught[2]) > 0
+    assert "5. verify: OK" in out
+    assert max(map(len, done.stdout.splitlines())) <= int(columns)  # fits the terminal
+    assert (folder / "report.html").read_text(encoding="utf-8").startswith("<!doctype html>")
+    tried = [line.strip() for line in done.stderr.splitlines() if line.strip().startswith("lokikirja ")]
+    assert len(tried) == 3 and all(f"--db {folder / 'lokikirja.db'}" in line for line in tried)
+    # the suggested commands work as printed (the first is the access log)
+    first = subprocess.run([sys.executable, "-m", "service", *tried[0].split()[1:]], capture_output=True, text=True,
+                           env=env, timeout=300, check=False)
+    assert first.returncode == 0, first.stderr
