@@ -12,7 +12,7 @@ import click
 
 from ledger.errors import InvalidInput, UsageError
 from ledger.store import Ledger
-from service.app import db_option, format_option, keys_option, main, note
+from service.app import db_option, format_option, keys_option, main
 from service.output import emit_json, progress_bar, stdout
 
 
@@ -85,7 +85,8 @@ def ingest(files: tuple[str, ...], db: str | None, keys: str | None, fmt: str) -
     if fmt == "json":
         emit_json({"ingested": total.ingested, "duplicates": total.duplicates})
     else:
-        note(f"ingested {total.ingested}, duplicates {total.duplicates}")
+        # the result is data, so it goes to stdout like every format's; stderr carries only problems
+        stdout.print(f"ingested {total.ingested}, duplicates {total.duplicates}", highlight=False)
     if failures:
         problems = [p for f in failures for p in f.problems][:100]
         raise InvalidInput(problems, sum(f.total for f in failures))

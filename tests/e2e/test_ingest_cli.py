@@ -113,3 +113,15 @@ def test_ingest_without_init_creates_the_ledger(cli, tmp_path: Path):
     path = write_jsonl(tmp_path / "a.jsonl", _views(2))
     assert _ingest_json(cli, str(path)) == {"ingested": 2, "duplicates": 0}
     assert (cli.keys / "signing.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_table_summary_is_data_on_stdout_and_problems_alone_go_to_stderr(cli, tmp_path: Path):
+    path = write_jsonl(tmp_path / "a.jsonl", _views(2))
+    first = cli("ingest", str(path), check=0)
+    assert first.stdout.strip() == "ingested 2, duplicates 0"
+    assert "ingested" not in first.stderr
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{}\n")
+    failed = cli("ingest", str(bad), check=2)
+    assert "ingested 0, duplicates 0" in failed.stdout
+    assert "ingested" not in failed.stderr and f"{bad}:1: " in failed.stderr
