@@ -90,7 +90,13 @@ def _agreement(findings: list[dict], truth_path: Path) -> tuple[int, int, int]:
 @click.option("--customers", type=int, default=1500, show_default=True, help="Simulated customers.")
 @click.option("--days", type=int, default=60, show_default=True, help="Simulated days from 1.3.2021.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Simulation seed.")
-def demo(folder: Path, customers: int, days: int, seed: int) -> None:
+@click.option("--db", "db_target", metavar="TARGET", default=None, hidden=True,
+              help="Put the demo's ledger here instead of DIR/lokikirja.db (CONTRACT §6: every command takes "
+                   "--db); its keys then follow --keys as for `init`. An existing ledger there is kept.")
+@click.option("--keys", "keys_dir", metavar="DIR", default=None, hidden=True,
+              help="With --db: the key folder (default: $LOKIKIRJA_KEYS, else ./lokikirja-keys/, else the folder "
+                   "init recorded).")
+def demo(folder: Path, customers: int, days: int, seed: int, db_target: str | None, keys_dir: str | None) -> None:
     """Simulate a small experiment, ingest, judge, seal, verify; print the AVI ranking and the top
     findings, and write the html supervision report.
 
@@ -110,9 +116,15 @@ def demo(folder: Path, customers: int, days: int, seed: int) -> None:
         simulated = _simulate(folder, customers, days, seed)
     stdout.print(f"1. simulated {simulated['events']:,} events with {simulated['violations']} injected violations "
                  f"→ {folder / 'events.jsonl'}")
-    db, keys = folder / "lokikirja.db", folder / "keys"
-    with Ledger.init(str(db), keys)[0] as ledger:
-        stdout.print(f"2. created the ledger {db} with keys in {keys}/ (0600)")
+    if db_target is None:
+        db, keys = str(folder / "lokikirja.db"), str(folder / "keys")
+    else:  # a store named with --db, and its keys as `init --db` finds them
+        db, keys = db_target, keys_dir
+    opened, created = Ledger.init(db, keys)
+    with opened as ledger:
+        if db_target is not None:
+            db, keys = ledger.target.display, ledger.meta()["keys_dir"]
+        stdout.print(f"2. {'created' if created else 'opened'} the ledger {db} with keys in {keys}/ (0600)")
         source = folder / "events.jsonl"
         with source.open("rb") as stream, progress_bar("ingest", source.stat().st_size, bytes_mode=True) as step:
             report = ingest_stream(ledger, str(source), stream, on_bytes=step)
@@ -137,7 +149,7 @@ def demo(folder: Path, customers: int, days: int, seed: int) -> None:
     _next_steps(db, keys, findings)
 
 
-def _next_steps(db: Path, keys: Path, findings: list[dict]) -> None:
+def _next_steps(db: str, keys: str, findings: list[dict]) -> None:
     subject = next((f["subject"] for f in findings if f["subject"] and f["subject"].startswith("c:")), "c:…")
     where = f"--db {db} --keys {keys}"
     note("\nWhat to try next (each command on one line):")
