@@ -18,8 +18,7 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
@@ -43,9 +42,9 @@ def split(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Node:
-    """The perfect subtree over leaves ``[index·2^level, (index+1)·2^level)``."""
+class Node(NamedTuple):
+    """The perfect subtree over leaves ``[index·2^level, (index+1)·2^level)``. A tuple: proofs of
+    many leaves look up thousands of nodes, and a tuple hashes in C."""
 
     level: int
     index: int
