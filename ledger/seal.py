@@ -61,6 +61,14 @@ def leaf_hashes(first_index: int, rows: Sequence[tuple[int, bytes]]) -> list[byt
     return [sha(prefix + pack(i, p) + s).digest() for i, (p, s) in enumerate(rows, first_index)]
 
 
+def stored_bytes(value: Any) -> bytes:
+    """A stored state as bytes. SQLite keeps whatever type a value was written with: a state an
+    attacker wrote back as text (or a number) is hashed as its UTF-8 text, and so fails the seal."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode("utf-8", "surrogatepass")
+
+
 class Seal:
     """The seal tables of one ledger, and the log read the way the seal reads it."""
 
@@ -176,6 +184,8 @@ class Seal:
             rows = cur.raw.execute(statement, (after, limit), binary=True).fetchall()
         else:
             rows = cur.raw.execute(statement.replace("%s", "?"), (after, limit)).fetchall()
+            if any(type(r[-1]) is not bytes for r in rows):  # a value written back as TEXT by hand
+                rows = [(*r[:-1], stored_bytes(r[-1])) for r in rows]
         if stop is not None and rows and rows[-1][0] > stop:
             rows = rows[: bisect.bisect_right(rows, stop, key=lambda r: r[0])]
         if not with_event:
@@ -197,11 +207,15 @@ class Seal:
             for key, position, state in cur.execute(
                     f"SELECT originator_id, {self.position_column}, state FROM {self.events} "
                     f"WHERE originator_id IN {marks}", params):
-                out[key if isinstance(key, UUID) else UUID(hex=key)] = (position, bytes(state))
+                out[key if isinstance(key, UUID) else UUID(hex=key)] = (position, stored_bytes(state))
         return out
 
     def count_after(self, cur: Cursor, after: int) -> int:
         return int(cur.scalar(f"SELECT COUNT(*) FROM {self.events} WHERE {self.position_column} > %s", (after,)))
+
+    def count_before(self, cur: Cursor, position: int) -> int:
+        """How many stored events lie before ``position``: its 0-based place in the log's order."""
+        return int(cur.scalar(f"SELECT COUNT(*) FROM {self.events} WHERE {self.position_column} < %s", (position,)))
 
     def head(self, cur: Cursor) -> tuple[int, int]:
         """``(sealed tree size, position of the last sealed event)``; ``(0, 0)`` before any."""

@@ -163,7 +163,6 @@ class _Job:
         total = sum(s.count for s in scans)
         blocks = [b for s in scans for b in s.blocks]
         parts = {k: v for s in scans for k, v in s.parts.items()}
-        positions = {k: v for s in scans for k, v in s.positions.items()}
         tree, verified, covered = merkle.CompactRange(), 0, 0
         try:
             for checkpoint in self.checkpoints:
@@ -171,12 +170,12 @@ class _Job:
                 if (limit is not None and n - 1 >= limit) or n > total:
                     break  # a bad leaf or the end of the log comes first
                 if not checkpoint.verifies_with(self.key):
-                    raise Found(n - 1, _forged(checkpoint, positions.get(n - 1)))
+                    raise Found(n - 1, _forged(checkpoint, n - 1))
                 while tree.size < n >> BLOCK_LEVEL << BLOCK_LEVEL:
                     tree.push(BLOCK_LEVEL, blocks[tree.size >> BLOCK_LEVEL])
                 subtrees = tree.hashes + (parts[n] if n % BLOCK else [])
                 if (merkle.fold(subtrees) if subtrees else merkle.EMPTY_ROOT) != checkpoint.root_hash:
-                    raise Found(covered, _mismatch(checkpoint, covered, positions.get(covered)))
+                    raise Found(covered, _mismatch(checkpoint, covered))
                 verified, covered = verified + 1, n
             if bad is not None:
                 raise Found(*bad)
@@ -188,14 +187,14 @@ class _Job:
 
     def _check_tail(self, total: int, verified: int) -> None:
         if total < self.sealed:
-            index, position, event, _ = self.seal.sealed_leaves(self.cur, total, total + 1)[0]
-            raise Found(total, BadPosition(position, str(UUID(bytes=event)), (
+            _index, _position, event, _ = self.seal.sealed_leaves(self.cur, total, total + 1)[0]
+            raise Found(total, BadPosition(total, str(UUID(bytes=event)), (
                 f"truncated: the log ends after {total} events but {self.sealed} were sealed; the event sealed "
-                f"at position {position} (leaf {index}) and every later one are missing")))
+                f"at position {total} and every later one are missing")))
         for checkpoint in self.checkpoints[verified:]:
             if not checkpoint.verifies_with(self.key):
-                raise Found(total, _forged(checkpoint, None))
-            raise Found(total, BadPosition(None, None, (
+                raise Found(total, _forged(checkpoint, checkpoint.tree_size - 1))
+            raise Found(total, BadPosition(total, None, (
                 f"truncated: the log holds {total} events but the checkpoint of tree size "
                 f"{checkpoint.tree_size} ({checkpoint.timestamp}) covers more; its tail was removed")))
 
@@ -206,8 +205,8 @@ def _forged(checkpoint: Checkpoint, position: int | None) -> BadPosition:
         f"does not verify with the ledger's public key (key id {checkpoint.key_id}); it was forged or altered"))
 
 
-def _mismatch(checkpoint: Checkpoint, covered: int, position: int | None) -> BadPosition:
-    return BadPosition(position, None, (
+def _mismatch(checkpoint: Checkpoint, covered: int) -> BadPosition:
+    return BadPosition(covered, None, (
         f"the events from leaf {covered} to leaf {checkpoint.tree_size - 1} do not hash to the root signed by the "
         f"checkpoint of tree size {checkpoint.tree_size} ({checkpoint.timestamp}); one of them was altered, removed, "
         "reordered or inserted, and the seal tables were rewritten to match"))

@@ -28,7 +28,8 @@ Progress = Callable[[int], None]
 
 @dataclass(frozen=True)
 class BadPosition:
-    """The first problem: the log position (``None`` where none applies), the event and why."""
+    """The first problem: its position — the 0-based place in the log's total order, which is the
+    leaf index (CONTRACT §7); ``None`` where none applies — the event and why."""
 
     position: int | None
     event: str | None
@@ -58,7 +59,6 @@ class Scanned:
     count: int = 0
     blocks: list[bytes] = field(default_factory=list)
     parts: dict[int, list[bytes]] = field(default_factory=dict)  # size → subtrees of its open block
-    positions: dict[int, int] = field(default_factory=dict)  # leaf index → position, next to sizes
     bad: tuple[int, BadPosition] | None = None
 
 
@@ -94,8 +94,6 @@ class Scanner:
         hashes = leaf_hashes(self.size, rows)
         k = 0
         while k < len(rows):
-            if self.size in self.marks:
-                self.out.positions[self.size] = rows[k][0]
             take = min(BLOCK - len(self.hashes), len(rows) - k)
             while marks and marks[0] <= self.size:
                 marks.popleft()
@@ -113,7 +111,6 @@ class Scanner:
     def _mark(self) -> None:
         """Record what the checkpoint of the current size needs: the open block's subtrees."""
         start = self.size - len(self.hashes)
-        self.out.positions[self.size - 1] = self.rows[-1][0]
         parts = []
         for n in merkle.range_nodes(start, self.size) if self.hashes else []:
             if n not in self.subtrees:  # several checkpoints in one block share their subtrees
@@ -129,7 +126,7 @@ class Scanner:
             if self.size > self.sealed or stored != digest:
                 self._compare_open_block()
             if self.size <= self.sealed and stored != digest:
-                raise Found(start, BadPosition(self.rows[0][0], None, (
+                raise Found(start, BadPosition(start, None, (
                     f"seal: the stored subtree hash of leaves {start}–{self.size - 1} does not match them, though "
                     "every leaf does (the seal's node table was altered)")))
         self.out.blocks.append(digest)
@@ -154,10 +151,10 @@ class Scanner:
             position, state = self.rows[index - start]
             expected = sealed.get(index)
             if expected is None:
-                raise Found(index, BadPosition(position, None, (
+                raise Found(index, BadPosition(index, None, (
                     f"seal: leaf {index} is missing from the seal's leaf table (the seal tables were altered)")))
             if expected[0] != position or expected[2] != self.hashes[index - start]:
-                raise Found(index, _classify(self.seal, self.cur, position, state, expected))
+                raise Found(index, _classify(self.seal, self.cur, index, position, state, expected))
 
 
 def _event_id(state: bytes) -> UUID | None:
@@ -167,29 +164,30 @@ def _event_id(state: bytes) -> UUID | None:
         return None
 
 
-def _classify(seal: Seal, cur: Cursor, position: int, state: bytes, expected: tuple[int, bytes, bytes]) -> BadPosition:
-    """What happened at a leaf whose stored event differs from the sealed one."""
+def _classify(seal: Seal, cur: Cursor, index: int, position: int, state: bytes,
+              expected: tuple[int, bytes, bytes]) -> BadPosition:
+    """What happened at leaf ``index`` (stored at ``position``), whose stored event differs from
+    the sealed one. Positions in the report are leaf indexes: 0-based places in the log's order."""
     sealed_position, sealed_event = expected[0], UUID(bytes=expected[1])
     if position > sealed_position:
         where = seal.event_rows(cur, [sealed_event]).get(sealed_event)
         what = "deleted" if where is None else "moved"
-        now = "is missing from the log" if where is None else f"is now at position {where[0]}"
-        return BadPosition(sealed_position, str(sealed_event),
-                           f"{what}: event {sealed_event} sealed at position {sealed_position} {now}")
+        now = "is missing from the log" if where is None else f"is now at position {seal.count_before(cur, where[0])}"
+        return BadPosition(index, str(sealed_event), f"{what}: event {sealed_event} sealed at position {index} {now}")
     found = _event_id(state)
     keyed = seal.event_rows(cur, [sealed_event]).get(sealed_event)  # where the sealed id's row is now
     if found is None or found == sealed_event or (keyed is not None and keyed[0] == position):
-        return BadPosition(position, str(sealed_event),
-                           f"altered: the stored event at position {position} is not the one sealed there")
+        return BadPosition(index, str(sealed_event),
+                           f"altered: the stored event at position {index} is not the one sealed there")
     elsewhere = seal.find_sealed_event(cur, found.bytes)
     if elsewhere is not None:
         kind = "reordered" if position == sealed_position else "moved"
-        return BadPosition(position, str(found), f"{kind}: position {position} holds event {found}, "
-                                                 f"which was sealed at position {elsewhere[1]}")
+        return BadPosition(index, str(found), f"{kind}: position {index} holds event {found}, "
+                                              f"which was sealed at position {elsewhere[0]}")
     if position == sealed_position and keyed is None:
-        return BadPosition(position, str(found), f"replaced: position {position} holds event {found}, "
-                                                 f"never sealed, instead of {sealed_event}")
-    return BadPosition(position, str(found), f"inserted: event {found} at position {position} was never sealed")
+        return BadPosition(index, str(found), f"replaced: position {index} holds event {found}, "
+                                              f"never sealed, instead of {sealed_event}")
+    return BadPosition(index, str(found), f"inserted: event {found} at position {index} was never sealed")
 
 
 # ---------------------------------------------------------------------- in a forked worker

@@ -44,7 +44,7 @@ def test_an_altered_row_is_named(attacker: Attacker, cli):
     p = attacker.positions()[400]
     attacker.flip_byte(p, 40)
     bad = _bad(cli)
-    assert (bad["position"], bad["event"]) == (p, attacker.event_at(p))
+    assert (bad["position"], bad["event"]) == (400, attacker.event_at(p))  # 0-based, the log's order (§7)
     assert bad["reason"].startswith("altered")
 
 
@@ -52,8 +52,8 @@ def test_a_deleted_row_is_named(attacker: Attacker, cli):
     p = attacker.positions()[450]
     event = attacker.event_at(p)
     attacker.delete(p)
-    assert _bad(cli) == {"position": p, "event": event,
-                         "reason": f"deleted: event {event} sealed at position {p} is missing from the log"}
+    assert _bad(cli) == {"position": 450, "event": event,
+                         "reason": f"deleted: event {event} sealed at position 450 is missing from the log"}
 
 
 def test_two_swapped_rows_are_named_at_the_first(attacker: Attacker, cli):
@@ -62,8 +62,8 @@ def test_two_swapped_rows_are_named_at_the_first(attacker: Attacker, cli):
     moved_in = attacker.event_at(q)
     attacker.swap(p, q)
     bad = _bad(cli)
-    assert (bad["position"], bad["event"]) == (p, moved_in)
-    assert bad["reason"].startswith("reordered") and f"sealed at position {q}" in bad["reason"]
+    assert (bad["position"], bad["event"]) == (100, moved_in)
+    assert bad["reason"].startswith("reordered") and "sealed at position 500" in bad["reason"]
 
 
 def test_a_row_inserted_in_the_middle_is_named(attacker: Attacker, cli):
@@ -71,7 +71,7 @@ def test_a_row_inserted_in_the_middle_is_named(attacker: Attacker, cli):
     event, state = attacker.forged_row(like=p)
     attacker.insert_shifted(p, event, state)
     bad = _bad(cli)
-    assert (bad["position"], bad["event"]) == (p, event)
+    assert (bad["position"], bad["event"]) == (350, event)
     assert bad["reason"].startswith("inserted")
 
 
@@ -80,7 +80,7 @@ def test_a_truncated_tail_is_named(attacker: Attacker, cli):
     first = attacker.event_at(tail[0])
     attacker.delete(*tail)
     bad = _bad(cli)
-    assert (bad["position"], bad["event"]) == (tail[0], first)
+    assert (bad["position"], bad["event"]) == (695, first)
     assert bad["reason"].startswith("truncated")
 
 
@@ -88,7 +88,7 @@ def test_an_altered_checkpoint_is_named(attacker: Attacker, cli):
     table = attacker.seal.checkpoints
     attacker.sql(f"UPDATE {table} SET root_hash = %s WHERE tree_size = 600", (bytes(32),))
     bad = _bad(cli)
-    assert (bad["position"], bad["event"]) == (attacker.positions()[599], None)
+    assert (bad["position"], bad["event"]) == (599, None)
     assert bad["reason"].startswith("forged checkpoint") and "tree size 600" in bad["reason"]
 
 
@@ -97,7 +97,7 @@ def test_a_forged_checkpoint_is_named(attacker: Attacker, cli):
     attacker.sql(f"INSERT INTO {table} (tree_size, root_hash, timestamp, key_id, signature) "
                  "SELECT 650, root_hash, timestamp, key_id, signature FROM " + table + " WHERE tree_size = 600")
     bad = _bad(cli)
-    assert bad["position"] == attacker.positions()[649]
+    assert bad["position"] == 649
     assert bad["reason"].startswith("forged checkpoint") and "tree size 650" in bad["reason"]
 
 
@@ -112,7 +112,7 @@ def test_rewriting_the_seal_as_well_is_caught_by_the_signed_root(attacker: Attac
     attacker.sql(f"DELETE FROM {tracking} WHERE application_name = 'Lokikirja/seal'")
     assert seal_catch_up(ledger) == 700
     bad = _bad(cli)
-    assert (bad["position"], bad["event"]) == (positions[300], None)
+    assert (bad["position"], bad["event"]) == (300, None)
     assert "leaf 300 to leaf 599" in bad["reason"] and "tree size 600" in bad["reason"]
 
 
@@ -125,8 +125,8 @@ def test_postgres_deleting_the_event_after_a_legitimate_gap_is_named(ledger: Led
     assert positions[600] - positions[599] == 4  # the gap: three positions no event ever held
     event = attacker.event_at(positions[600])
     attacker.delete(positions[600])
-    reason = f"deleted: event {event} sealed at position {positions[600]} is missing from the log"
-    assert _bad(cli) == {"position": positions[600], "event": event, "reason": reason}
+    reason = f"deleted: event {event} sealed at position 600 is missing from the log"
+    assert _bad(cli) == {"position": 600, "event": event, "reason": reason}  # the gap is not a position
     attacker.close()
 
 
@@ -140,6 +140,19 @@ def test_postgres_a_row_inserted_into_a_legitimate_gap_is_named(ledger: Ledger, 
     event, state = attacker.forged_row(like=positions[599])
     attacker.insert_at(hole, event, state)
     bad = _bad(cli)
-    assert (bad["position"], bad["event"]) == (hole, event)
+    assert (bad["position"], bad["event"]) == (600, event)  # the 601st stored event
     assert bad["reason"].startswith("inserted")
     attacker.close()
+
+
+def test_sqlite_a_row_written_back_as_text_is_named_not_a_crash(attacker: Attacker, cli):
+    if attacker.kind != "sqlite":
+        pytest.skip("a column's stored type can change on SQLite only")
+    p = attacker.positions()[420]
+    event = attacker.event_at(p)
+    attacker.sql(f"UPDATE {attacker.events} SET state = replace(CAST(state AS TEXT), '\"actor\"', '\"actor\" ') "
+                 f"WHERE {attacker.pos} = %s", (p,))
+    assert attacker.sql(f"SELECT typeof(state) FROM {attacker.events} WHERE {attacker.pos} = %s", (p,)) == [("text",)]
+    bad = _bad(cli)
+    assert (bad["position"], bad["event"]) == (420, event)
+    assert bad["reason"].startswith("altered")

@@ -41,7 +41,7 @@ def test_a_sealed_but_not_yet_signed_event_is_still_compared_with_the_seal(ledge
     p = attacker.positions()[32]
     attacker.flip_byte(p, 3)
     report = verify(ledger)
-    assert not report.ok and report.first_bad is not None and report.first_bad.position == p
+    assert not report.ok and report.first_bad is not None and report.first_bad.position == 32
     attacker.close()
 
 
@@ -57,7 +57,7 @@ def test_any_one_byte_change_of_a_stored_event_fails_verification_at_its_positio
         try:
             report = verify(ledger)
             assert not report.ok and report.first_bad is not None
-            assert report.first_bad.position == positions[leaf]
+            assert report.first_bad.position == leaf
             assert report.first_bad.reason.startswith("altered")
         finally:
             attacker.set_state(positions[leaf], original)
@@ -97,5 +97,5 @@ def test_checkpoints_signed_after_tampering_do_not_hide_it(ledger: Ledger):
     ingest(ledger, views(5, 50))
     sign_checkpoint(ledger)  # seals and signs the new events; the altered one stays altered
     report = verify(ledger)
-    assert not report.ok and report.first_bad is not None and report.first_bad.position == p
+    assert not report.ok and report.first_bad is not None and report.first_bad.position == 10
     attacker.close()
