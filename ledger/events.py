@@ -240,6 +240,16 @@ def _employer_check(value: str) -> str:
     return value
 
 
+_HETU_SHAPED = re.compile(r"c:\d{6}[-+a-fu-y]\d{3}[0-9a-y]", re.IGNORECASE)
+
+
+def _not_a_hetu(value: str) -> str:
+    """CONTRACT ยง1: a customer id is opaque, never a HETU (the message never repeats it)."""
+    if _HETU_SHAPED.fullmatch(value):
+        raise ValueError("is shaped like a personal identity code (HETU); a customer id must be opaque")
+    return value
+
+
 def _not_null(value: Any) -> Any:
     if value is None:
         raise ValueError("may be left out but may not be null")
@@ -256,12 +266,13 @@ OrgId = Annotated[str, _matching(ids.ORG_RE.pattern, "an organisation id (area:โ
 AreaId = Annotated[str, _matching(rf"area:{ids.SLUG}", "an experiment area id area:<slug>")]
 TeOfficeId = Annotated[str, _matching(rf"te:{ids.SLUG}", "a TE office id te:<slug>")]
 UserId = Annotated[str, _matching(ids.USER_RE.pattern, "a user id of the form u:<token>")]
-CustomerId = Annotated[str, _matching(ids.CUSTOMER_RE.pattern, "a customer id of the form c:<token>")]
+CustomerId = Annotated[str, _matching(ids.CUSTOMER_RE.pattern, "a customer id of the form c:<token>"),
+                      AfterValidator(_not_a_hetu)]
 EmployerId = Annotated[str, _matching(_EMPLOYER, "an employer id of the form e:NNNNNNN-C"),
                       AfterValidator(_employer_check)]
 SubjectId = Annotated[str, _matching(f"{ids.CUSTOMER_RE.pattern}|{_EMPLOYER}",
                                      "a customer id c:<token> or an employer id e:NNNNNNN-C"),
-                      AfterValidator(_employer_check)]
+                      AfterValidator(_employer_check), AfterValidator(_not_a_hetu)]
 DecisionId = Annotated[str, _matching(ids.DECISION_RE.pattern, "a decision id of the form d:<token>")]
 VacancyId = Annotated[str, _matching(ids.VACANCY_RE.pattern, "a vacancy id of the form v:<token>")]
 ComplaintId = Annotated[str, _matching(ids.COMPLAINT_RE.pattern, "a complaint id of the form k:<token>")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -11,7 +12,8 @@ from ledger.events import Category, DecisionKind, Language, Outcome, Purpose, Tr
 from tests.factories import business_id, hetu
 
 tokens = st.from_regex(r"[a-z0-9][a-z0-9._-]{0,12}", fullmatch=True)
-customers = tokens.map(lambda t: f"c:{t}")
+customers = tokens.filter(lambda t: not re.fullmatch(r"\d{6}[-+a-fu-y]\d{3}[0-9a-y]", t)).map(
+    lambda t: f"c:{t}")  # never shaped like a HETU (CONTRACT §1)
 users = tokens.map(lambda t: f"u:{t}")
 areas = tokens.map(lambda t: f"area:{t}")
 te_offices = tokens.map(lambda t: f"te:{t}")

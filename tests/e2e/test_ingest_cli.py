@@ -109,6 +109,17 @@ def test_personal_data_never_appears_in_an_error_message(cli, tmp_path: Path):
     assert "Maija" not in result.stderr
 
 
+def test_a_customer_id_shaped_like_a_hetu_is_refused_without_repeating_it(cli, tmp_path: Path):
+    shaped = "c:" + hetu(date(1990, 1, 1)).lower()  # CONTRACT §1: a customer id is opaque, never a HETU
+    view = ev("record.viewed", "2022-03-14T09:12:00+02:00", actor="u:x", subject=shaped,
+              purpose="service_guidance", categories=["identity"])
+    moved = ev("customer.changed", "2022-03-14T09:12:00+02:00", customer=shaped, language="fi")
+    result = cli("ingest", str(write_jsonl(tmp_path / "h.jsonl", [view, moved])), check=2)
+    assert "h.jsonl:1: data.subject: is shaped like a personal identity code" in result.stderr
+    assert "h.jsonl:2: data.customer: is shaped like a personal identity code" in result.stderr
+    assert shaped[2:] not in result.stderr.lower()
+
+
 def test_ingest_without_init_creates_the_ledger(cli, tmp_path: Path):
     path = write_jsonl(tmp_path / "a.jsonl", _views(2))
     assert _ingest_json(cli, str(path)) == {"ingested": 2, "duplicates": 0}
