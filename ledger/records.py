@@ -44,10 +44,13 @@ class StoredFact:
     fp: str
     hetu_index: str | None = None
     position: int | None = field(default=None, compare=False)
+    known_text: str | None = field(default=None, compare=False, repr=False)  # str(id), when already at hand
 
     @property
     def id_text(self) -> str:
-        return str(self.id)
+        """The id as text (``str(id)``, the contract's form), without formatting the UUID again
+        when the fact was read from its stored state."""
+        return self.known_text or str(self.id)
 
     # The attributes eventsourcing's domain-event protocol reads.
     @property
@@ -98,7 +101,14 @@ class StoredFact:
             fp=obj["fp"],
             hetu_index=obj.get("hetu_index"),
             position=position,
+            known_text=_canonical_id(obj["id"]),
         )
+
+
+def _canonical_id(text: str) -> str | None:
+    """``text`` when it is already ``str(UUID(text))`` (as every state written here is), else None."""
+    hyphens = len(text) == 36 and text[8] == text[13] == text[18] == text[23] == "-"
+    return text if hyphens and text == text.lower() else None
 
 
 class FactMapper(Mapper[UUID]):

@@ -77,15 +77,15 @@ def build_dossier(ledger: Ledger, customer: str, bounds: Bounds = Bounds(), *,
         horizon = world.horizon()
         findings: dict[str, list[str]] = defaultdict(list)
         for fact in facts:
-            findings[str(fact.id)] += [v.rule.value for v in rules.judge(as_fact(fact), world)]
+            findings[fact.id_text] += [v.rule.value for v in rules.judge(as_fact(fact), world)]
         for event in _bulk(ledger, cur, [f for f in facts if f.type == "record.viewed"], bounds):
             findings[event].append(Rule.ACCESS_BULK.value)
         if history is not None:
             for episode in transfer.missed_transfers(history, world.orgs, horizon):
                 findings[episode.event].append(Rule.TRANSFER_MISSED.value)
-        extra = sorted(set(findings) - {str(f.id) for f in facts})
+        extra = sorted(set(findings) - {f.id_text for f in facts})
         facts += list(ledger.facts_by_id([UUID(e) for e in extra]).values())
-        facts.sort(key=lambda f: (f.at, str(f.id)))
+        facts.sort(key=lambda f: (f.at, f.id_text))
         decisions = [_decision(f, world) for f in facts if f.type == "decision.made"]
     return _document(ledger, customer, bounds, horizon, history, facts, findings, decisions, unproven)
 
@@ -108,10 +108,10 @@ def _document(ledger: Ledger, customer: str, bounds: Bounds, horizon: datetime |
     subjects = {s for f in facts if (s := personal_subject(f.type, f.data))}
     with ledger.db.read() as cur:
         keys = ledger.data_keys.for_reading(cur, subjects) if subjects else {}
-    timeline = [{"event": str(f.id), "type": f.type, "at": f.at.isoformat(),
+    timeline = [{"event": (event := f.id_text), "type": f.type, "at": f.at.isoformat(),
                  "recorded_at": f.recorded_at.isoformat(), "actor": f.actor,
-                 "summary": summary(f.type, reveal(f.type, str(f.id), f.data, keys)),
-                 "findings": sorted(set(findings.get(str(f.id), [])))} for f in facts]
+                 "summary": summary(f.type, reveal(f.type, event, f.data, keys)),
+                 "findings": sorted(set(findings.get(event, [])))} for f in facts]
     checkpoint = latest_checkpoint(ledger)
     covered = [f.id for f in facts if checkpoint is not None]
     failed: dict[UUID, str] | None = None if unproven is None else {}
