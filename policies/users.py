@@ -1,10 +1,9 @@
 """A user's (an official's) history: registrations, access-right grants and revocations.
 
 CONTRACT §2: a user's organisation at t is the ``org`` of their latest ``user.registered`` in force
-(at ≤ t). **Fallback:** where none is in force yet — a grant or a view dated a little before the
-registration, as source systems' clocks and batches drift — the earliest registration is used, so a
-user is never organisation-less merely because the registration was stamped later. A user with no
-registration at all has no organisation.
+(at ≤ t). Before their first registration a user has no organisation (and no main duties): the
+contract reads "in force" literally, so an act stamped before the registration is judged as by a
+user of no organisation — e.g. a grant then is not by a user of ``keha`` (``GRANT_UNAUTHORISED``).
 
 An access right (käyttöoikeus) is in force at t when an ``access.granted`` has at ≤ t and
 ``valid_from`` ≤ local date(t) ≤ ``valid_until`` (inclusive, Europe/Helsinki; no ``valid_until``:
@@ -88,19 +87,17 @@ class UserHistory:
         return cls(user, regs, grants, revs)
 
     def registration_at(self, t: datetime) -> UserRegistration | None:
-        """The latest registration in force at t, else the earliest one (fallback), else ``None``."""
-        if not self.registrations:
-            return None
+        """The latest registration in force at t, else ``None``."""
         i = bisect_right(self._reg_ats, t)
-        return self.registrations[i - 1] if i else self.registrations[0]
+        return self.registrations[i - 1] if i else None
 
     def org_at(self, t: datetime) -> str | None:
-        """The user's organisation at t (CONTRACT §2, with the fallback above)."""
+        """The user's organisation at t (CONTRACT §2)."""
         reg = self.registration_at(t)
         return None if reg is None else reg.org
 
     def main_duties_at(self, t: datetime) -> bool | None:
-        """Whether the user's main duties are the Act's tasks at t; ``None`` if never registered."""
+        """Whether the user's main duties are the Act's tasks at t; ``None`` if not registered by then."""
         reg = self.registration_at(t)
         return None if reg is None else reg.main_duties_under_act
 

@@ -77,12 +77,14 @@ def _user() -> UserHistory:
 
 
 @pytest.mark.parametrize(("when", "org", "duties"), [
-    ("2021-03-01 08:00", "area:a", True),  # before any registration: the earliest one (fallback)
+    ("2021-03-01 08:00", None, None),  # before any registration: none is in force (CONTRACT §2)
+    ("2021-03-10 08:59", None, None),
     ("2021-03-10 09:00", "area:a", True),
     ("2022-01-01 08:59", "area:a", True),
     ("2022-01-01 09:00", "te:x", False),
 ])
-def test_a_users_organisation_is_the_latest_registration_in_force(when: str, org: str, duties: bool) -> None:
+def test_a_users_organisation_is_the_latest_registration_in_force(when: str, org: str | None,
+                                                                  duties: bool | None) -> None:
     assert (_user().org_at(at(when)), _user().main_duties_at(at(when))) == (org, duties)
 
 

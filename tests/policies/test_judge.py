@@ -233,3 +233,19 @@ def test_timestamps_in_any_offset_give_the_same_verdicts() -> None:
     local = _view(when="2022-03-14 19:30")
     utc = Fact(id=local.id, type=local.type, at=at("2022-03-14T17:30:00+00:00"), actor=local.actor, data=local.data)
     assert judge(local, _world()) == judge(utc, _world())
+
+
+def test_before_a_users_first_registration_the_user_has_no_organisation() -> None:
+    """CONTRACT §2 read literally: an act stamped before the actor's registration is by a user of
+    no organisation — a grant then is not by a user of keha; a view then is by no area's user."""
+    late_keha = fact("user.registered", "2022-03-14 11:00", user="u:keha-late", org="keha", main_duties_under_act=True)
+    grant = fact("access.granted", WORKDAY, "u:keha-late", user="u:hki-1", valid_from="2022-03-14")
+    assert _rules(judge(grant, _world(late_keha))) == ["GRANT_UNAUTHORISED"]
+    later = fact("access.granted", "2022-03-14 11:00", "u:keha-late", user="u:hki-1", valid_from="2022-03-14")
+    assert _rules(judge(later, _world(late_keha))) == []
+    late_area = [fact("user.registered", "2022-03-14 11:00", user="u:esp-late", org="area:vantaa-kerava",
+                      main_duties_under_act=True),
+                 fact("access.granted", "2021-03-01 00:00", "u:keha-1", user="u:esp-late", valid_from="2021-03-01")]
+    assert "ACCESS_OUTSIDE_OWN_CUSTOMERS" not in _rules(judge(_view(actor="u:esp-late"), _world(*late_area)))
+    assert "ACCESS_OUTSIDE_OWN_CUSTOMERS" in _rules(judge(_view(actor="u:esp-late", when="2022-03-14 12:00"),
+                                                          _world(*late_area)))
