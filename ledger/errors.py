@@ -42,7 +42,9 @@ class InvalidInput(LedgerError):
     def __init__(self, problems: list[Problem], total: int | None = None) -> None:
         self.problems = problems
         self.total = total if total is not None else len(problems)
-        super().__init__(f"{self.total} invalid line(s); nothing from the input was stored")
+        sources = sorted({p.source for p in problems})
+        where = sources[0] if len(sources) == 1 else "the input"
+        super().__init__(f"{self.total} invalid line(s); nothing from {where} was stored")
 
 
 class ConflictingEvent(InvalidInput):

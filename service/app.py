@@ -72,6 +72,9 @@ class LokikirjaGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted; nothing half-written was kept", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # the reader went away (`… | head`): stop quietly, as Unix tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except Exception as e:  # an internal fault: one sentence, the traceback only on request
             if os.environ.get("LOKIKIRJA_DEBUG"):
                 traceback.print_exc()
