@@ -48,6 +48,7 @@ class Follower(ABC):
         self.ledger = ledger
         self.db = ledger.db
         self.tracking_name = f"Lokikirja/{self.name}"
+        self._deferred: list[str] = []  # DDL a rebuild from scratch runs once caught up
         datastore = ledger.db.datastore
         if ledger.db.kind == "postgres":
             self.tracker: Any = PostgresTrackingRecorder(
@@ -68,6 +69,11 @@ class Follower(ABC):
     def table_names(self) -> list[str]:
         """Qualified names of the follower's tables, dropped by :meth:`reset`."""
 
+    def reset_statements(self) -> tuple[list[str], list[str]]:
+        """DDL for empty tables at :meth:`reset`, and DDL deferred until the rebuild has caught up
+        (indexes the follower never reads are cheaper built once than maintained row by row)."""
+        return self.create_statements(), []
+
     @abstractmethod
     def apply(self, cur: Cursor, facts: list[StoredFact]) -> None:
         """Apply one page of facts (in log order) inside the page's transaction."""
@@ -87,6 +93,7 @@ class Follower(ABC):
             start = self.position()
             facts = list(self.ledger.read_log(start, stop=stop, page=page, limit=page, topics=self.topics))
             if not facts:
+                self._create_deferred()
                 if done >= ANALYZE_AFTER:
                     self.analyze()
                 return done
@@ -107,6 +114,15 @@ class Follower(ABC):
             self.apply(cur, facts)
             self.tracker._insert_tracking(cur.raw, Tracking(self.tracking_name, last))
 
+    def _create_deferred(self) -> None:
+        """Run the DDL :meth:`reset` deferred, once caught up. Should a rebuild stop before that,
+        the next follower of the store creates it (``create_statements`` are run on opening)."""
+        deferred, self._deferred = self._deferred, []
+        if deferred:
+            with self.db.write() as cur:
+                for statement in deferred:
+                    cur.execute(statement)
+
     def analyze(self) -> None:
         """Refresh the query planner's statistics of the follower's tables."""
         with self.db.write() as cur:
@@ -121,7 +137,8 @@ class Follower(ABC):
             tracking = (f"{self.db.datastore.schema}.lokikirja_{self.name}_tracking"
                         if self.db.kind == "postgres" else "tracking")
             cur.execute(f"DELETE FROM {tracking} WHERE application_name = %s", (self.tracking_name,))
-            for statement in self.create_statements():
+            statements, self._deferred = self.reset_statements()
+            for statement in statements:
                 cur.execute(statement)
 
     def follow(self, stop_event: threading.Event, *, poll: float = 1.0,

@@ -21,6 +21,9 @@ class ReadModel(Follower):
     def create_statements(self) -> list[str]:
         return schema.create_statements(self.db)
 
+    def reset_statements(self) -> tuple[list[str], list[str]]:
+        return schema.create_statements(self.db, defer=True), schema.deferred_statements(self.db)
+
     def table_names(self) -> list[str]:
         return schema.table_names(self.db)
 
