@@ -141,8 +141,10 @@ def build_fact(event: Any, uid: UUID, doc: dict[str, Any], fp: str, keys: dict[s
         for name in PERSONAL_FIELDS[event.type]:
             if name in data:
                 data[name] = encrypt_field(keys[subject], str(uid), name, data[name])
+    given = doc["at"]
     return StoredFact(id=uid, type=event.type, at=event.at, actor=event.actor,
-                      recorded_at=recorded_at, data=data, fp=fp, hetu_index=hetu_index)
+                      recorded_at=recorded_at, data=data, fp=fp, hetu_index=hetu_index,
+                      given_at=(given[:10] + "T" + given[11:]).upper())
 
 
 def _validated(chunk: list[tuple[int, bytes]], ledger: Ledger, problems: _Problems) -> list[_Parsed]:

@@ -45,12 +45,19 @@ class StoredFact:
     hetu_index: str | None = None
     position: int | None = field(default=None, compare=False)
     known_text: str | None = field(default=None, compare=False, repr=False)  # str(id), when already at hand
+    given_at: str | None = field(default=None, compare=False, repr=False)  # ``at`` as the source wrote it
 
     @property
     def id_text(self) -> str:
         """The id as text (``str(id)``, the contract's form), without formatting the UUID again
         when the fact was read from its stored state."""
         return self.known_text or str(self.id)
+
+    @property
+    def at_text(self) -> str:
+        """``at`` as the source gave it (CONTRACT §1: RFC 3339 with its own offset and precision;
+        ``T`` and ``Z`` in upper case), which is what the ledger stores and prints."""
+        return self.given_at or self.at.isoformat()
 
     # The attributes eventsourcing's domain-event protocol reads.
     @property
@@ -68,7 +75,7 @@ class StoredFact:
     def state(self, *, at_text: str | None = None, recorded_text: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {
             "actor": self.actor,
-            "at": at_text or self.at.isoformat(),
+            "at": at_text or self.at_text,
             "data": self.data,
             "fp": self.fp,
             "id": self.id_text,
@@ -102,6 +109,7 @@ class StoredFact:
             hetu_index=obj.get("hetu_index"),
             position=position,
             known_text=_canonical_id(obj["id"]),
+            given_at=obj["at"],
         )
 
 

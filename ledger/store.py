@@ -359,5 +359,5 @@ def contract_json(ledger: Ledger, facts: Sequence[StoredFact]) -> list[dict[str,
     subjects = {s for f in facts if (s := personal_subject(f.type, f.data))}
     with ledger.db.read() as cur:
         keys = ledger.data_keys.for_reading(cur, subjects) if subjects else {}
-    return [{"id": str(f.id), "type": f.type, "at": f.at.isoformat(), "actor": f.actor,
+    return [{"id": str(f.id), "type": f.type, "at": f.at_text, "actor": f.actor,
              "data": reveal(f.type, str(f.id), f.data, keys)} for f in facts]

@@ -99,9 +99,9 @@ class Intake:
         if f.type not in LEDGER_TYPES:
             touched.new_acts.append(f)
             if touched.horizon is None or at > touched.horizon[0]:
-                touched.horizon = (at, f.at.isoformat())
+                touched.horizon = (at, f.at_text)
         if f.type in ORG_TYPES:
-            rows["org_facts"].append((f.position, ev, at, f.at.isoformat(), d["org"], f.type, _payload(f).decode()))
+            rows["org_facts"].append((f.position, ev, at, f.at_text, d["org"], f.type, _payload(f).decode()))
             touched.orgs_since = at if touched.orgs_since is None else min(at, touched.orgs_since)
             named = d.get("municipalities") or ([d["municipality"]] if "municipality" in d else [])
             touched.municipalities.update(named)
@@ -122,13 +122,13 @@ class Intake:
             touched.employers.add(d["employer"])
             touched.registered.add(d["employer"])
         elif f.type == "record.viewed":
-            rows["views"].append((f.position, ev, at, f.at.isoformat(), f.actor, None, d["subject"], d["purpose"],
+            rows["views"].append((f.position, ev, at, f.at_text, f.actor, None, d["subject"], d["purpose"],
                                   orjson.dumps(d["categories"]).decode(), None, None))
         elif f.type == "decision.made":
-            rows["decisions"].append((f.position, ev, at, f.at.isoformat(), f.actor, None, d["decision"], d["kind"],
+            rows["decisions"].append((f.position, ev, at, f.at_text, f.actor, None, d["decision"], d["kind"],
                                       d["customer"], d.get("employer"), d["outcome"], d["language"], None, None))
         elif f.type in OTHER_TYPES:
-            rows["others"].append((f.position, ev, at, f.at.isoformat(), f.type, f.actor, d.get("org"),
+            rows["others"].append((f.position, ev, at, f.at_text, f.type, f.actor, d.get("org"),
                                    d.get("customer"), _payload(f).decode()))
         else:
             self._route_ledger(f, at, rows)
@@ -136,7 +136,7 @@ class Intake:
     def _route_customer(self, f: StoredFact, at: int, touched: Touched, rows: dict[str, list[tuple[Any, ...]]]) -> None:
         d = f.data
         customer = d["customer"]
-        rows["customer_facts"].append((f.position, str(f.id), at, f.at.isoformat(), customer, f.type, f.actor,
+        rows["customer_facts"].append((f.position, str(f.id), at, f.at_text, customer, f.type, f.actor,
                                        _payload(f).decode()))
         # a registration carries the HETU the own-record rule compares at any time
         touched.touch(touched.customers, customer, ALL_TIME if f.type == "customer.registered" else at)
@@ -150,10 +150,10 @@ class Intake:
     def _route_ledger(self, f: StoredFact, at: int, rows: dict[str, list[tuple[Any, ...]]]) -> None:
         d = f.data
         if f.type == "ledger.queried":
-            rows["queries"].append((f.position, str(f.id), at, f.at.isoformat(), f.actor, d["purpose"], d["command"],
+            rows["queries"].append((f.position, str(f.id), at, f.at_text, f.actor, d["purpose"], d["command"],
                                     d.get("subject"), d.get("user"), d.get("hetu_index"), int(bool(d.get("refused")))))
         elif f.type == "finding.reviewed":
-            rows["reviews"].append((f.position, d["finding"], d["verdict"], d["note"], f.actor, at, f.at.isoformat()))
+            rows["reviews"].append((f.position, d["finding"], d["verdict"], d["note"], f.actor, at, f.at_text))
         elif f.type == "subject.erased":
             rows["erased"].append((d["subject"], f.position))
 

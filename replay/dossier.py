@@ -108,7 +108,7 @@ def _document(ledger: Ledger, customer: str, bounds: Bounds, horizon: datetime |
     subjects = {s for f in facts if (s := personal_subject(f.type, f.data))}
     with ledger.db.read() as cur:
         keys = ledger.data_keys.for_reading(cur, subjects) if subjects else {}
-    timeline = [{"event": (event := f.id_text), "type": f.type, "at": f.at.isoformat(),
+    timeline = [{"event": (event := f.id_text), "type": f.type, "at": f.at_text,
                  "recorded_at": f.recorded_at.isoformat(), "actor": f.actor,
                  "summary": summary(f.type, reveal(f.type, event, f.data, keys)),
                  "findings": sorted(set(findings.get(event, [])))} for f in facts]

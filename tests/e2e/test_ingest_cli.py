@@ -136,3 +136,18 @@ def test_the_table_summary_is_data_on_stdout_and_problems_alone_go_to_stderr(cli
     failed = cli("ingest", str(bad), check=2)
     assert "ingested 0, duplicates 0" in failed.stdout
     assert "ingested" not in failed.stderr and f"{bad}:1: " in failed.stderr
+
+
+def test_times_are_printed_as_the_source_wrote_them(cli, tmp_path: Path):
+    """CONTRACT §1: ``at`` is the source's RFC 3339 time; findings and the access log print it as given
+    (upper-case T and Z), not converted to another offset or precision."""
+    given = ["2022-03-14T07:12:00Z", "2022-03-14t07:13:00.5z", "2022-03-14 09:14:00.123456789+02:00"]
+    views = [ev("record.viewed", at, actor="u:nobody", key=f"t{i}", subject="c:t1", purpose="service_guidance",
+                categories=["identity"]) for i, at in enumerate(given)]
+    cli("ingest", str(write_jsonl(tmp_path / "t.jsonl", views)), check=0)
+    findings = json.loads(cli("findings", "--format", "json", check=0).stdout)
+    shown = {f["at"] for f in findings}
+    assert shown == {"2022-03-14T07:12:00Z", "2022-03-14T07:13:00.5Z", "2022-03-14T09:14:00.123456789+02:00"}
+    rows = json.loads(cli("access-log", "--subject", "c:t1", "--as", "u:dpo", "--purpose", "check", "--format",
+                          "json", check=0).stdout)
+    assert [r["at"] for r in rows] == sorted(shown, key=lambda t: t[11:19])
