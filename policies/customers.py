@@ -155,19 +155,19 @@ TYPES = frozenset({*_END_WITHHOLDING, "customer.transfer_withheld"})
 
 
 def _step(state: CustomerState, at: datetime, event_id: str, type_: str, d: Mapping[str, Any]) -> CustomerState:
-    s = replace(state, at=at, event_id=event_id)
+    # one new state per fact, built at once (``dataclasses.replace`` is slow, and this runs per fact)
+    registered, responsible, attributes = state.registered, state.responsible, state.attributes
     if type_ == "customer.registered":
-        return replace(s, registered=True, responsible=d["org"], attributes=_attributes(d), withheld=False)
+        return CustomerState(at, event_id, True, d["org"], _attributes(d), False)
     if type_ == "customer.transfer_withheld":
-        return replace(s, withheld=True)
-    s = replace(s, withheld=False)
-    if type_ == "customer.changed" and s.attributes is not None:
-        return replace(s, attributes=_changed(s.attributes, d))
-    if type_ == "customer.transferred" and s.registered:
-        return replace(s, responsible=d["to"])
-    if type_ == "customer.deregistered":
-        return replace(s, registered=False, responsible=None)
-    return s
+        return CustomerState(at, event_id, registered, responsible, attributes, True)
+    if type_ == "customer.changed" and attributes is not None:
+        attributes = _changed(attributes, d)
+    elif type_ == "customer.transferred" and registered:
+        responsible = d["to"]
+    elif type_ == "customer.deregistered":
+        registered, responsible = False, None
+    return CustomerState(at, event_id, registered, responsible, attributes, False)
 
 
 class CustomerHistory:

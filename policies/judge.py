@@ -45,7 +45,7 @@ from policies.verdicts import Verdict, finding_id, verdict
 __all__ = ["Fact", "acting_org", "competence_of", "competent_authority", "finding_id", "judge",
            "unknown_references"]
 
-_REFERENCE_FIELDS = ("user", "customer", "subject", "employer", "org", "from", "to", "te_office")
+_REFERENCE_FIELDS = frozenset({"user", "customer", "subject", "employer", "org", "from", "to", "te_office"})
 _ENTITY_PREFIXES = ("u:", "c:", "e:", "area:", "te:")
 _ORGS = frozenset({"keha", "avi", "tem"})
 _RULE_ORDER = {rule: i for i, rule in enumerate(Rule)}
@@ -71,12 +71,14 @@ def unknown_references(fact: Fact, world: World) -> list[str]:
     names that no event registers, sorted."""
     if fact.type in LEDGER_TYPES:
         return []
-    named = {fact.actor} if fact.actor.startswith("u:") else set()
-    for field in _REFERENCE_FIELDS:
-        value = fact.data.get(field)
-        if isinstance(value, str) and (value.startswith(_ENTITY_PREFIXES) or value in _ORGS):
-            named.add(value)
-    return sorted(e for e in named if not world.registered(e))
+    named = [fact.actor] if fact.actor.startswith("u:") else []
+    # the data's own fields are fewer than the reference fields: walk those
+    for field, value in fact.data.items():
+        if field in _REFERENCE_FIELDS and isinstance(value, str) \
+                and (value.startswith(_ENTITY_PREFIXES) or value in _ORGS):
+            named.append(value)
+    registered = world.registered
+    return sorted({e for e in named if not registered(e)})
 
 
 def competence_of(fact: Fact, world: World) -> Competence:

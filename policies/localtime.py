@@ -7,7 +7,7 @@ The rules never read the system clock: every time comes from a fact's ``at`` (an
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,14 +22,33 @@ def aware(t: datetime) -> datetime:
     return t
 
 
+_LOCAL: dict[datetime, tuple[datetime, date]] = {}
+_LOCAL_LIMIT = 4096
+
+
+def _local(t: datetime) -> tuple[datetime, date]:
+    # Several rules ask for the local time of the same ``at``; the answer is remembered for times
+    # with a fixed offset (as every contract time is), where equal keys are the same instant.
+    # Not for other zones: times differing only in ``fold`` compare equal yet are other instants.
+    found = _LOCAL.get(t) if type(t.tzinfo) is timezone else None
+    if found is None:
+        lt = aware(t).astimezone(HELSINKI)
+        found = (lt, lt.date())
+        if type(t.tzinfo) is timezone:
+            if len(_LOCAL) >= _LOCAL_LIMIT:
+                _LOCAL.clear()
+            _LOCAL[t] = found
+    return found
+
+
 def local(t: datetime) -> datetime:
     """The same instant as a Europe/Helsinki wall-clock time."""
-    return aware(t).astimezone(HELSINKI)
+    return _local(t)[0]
 
 
 def local_date(t: datetime) -> date:
     """The Europe/Helsinki calendar date of the instant ``t``."""
-    return local(t).date()
+    return _local(t)[1]
 
 
 def local_midnight(day: date) -> datetime:

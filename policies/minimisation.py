@@ -10,6 +10,7 @@ takes a category its purpose does not need breaks ``ACCESS_EXCESS_CATEGORIES``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from types import MappingProxyType
 
 from ledger.events import EMPLOYER_CATEGORIES, Category, Purpose
@@ -47,8 +48,21 @@ def needed_categories(purpose: Purpose | str) -> frozenset[Category]:
 
 def excess_categories(purpose: Purpose | str, categories: Iterable[Category | str]) -> tuple[Category, ...]:
     """The categories viewed that ``purpose`` does not need, without repeats, in contract order."""
+    key = tuple(categories)
+    try:
+        return _remembered(purpose, key)
+    except TypeError:  # an unhashable value: refused exactly as without the memo
+        return _excess(purpose, key)
+
+
+def _excess(purpose: Purpose | str, categories: tuple[Category | str, ...]) -> tuple[Category, ...]:
     needed = needed_categories(purpose)
     viewed = {Category(c) for c in categories}
     if viewed <= needed:
         return ()
     return tuple(c for c in _ORDER if c in viewed and c not in needed)
+
+
+# Views repeat a handful of (purpose, categories) pairs. Equal keys (a member or its text) give the
+# same answer; an unknown value raises every time, as exceptions are not remembered.
+_remembered = lru_cache(maxsize=4096)(_excess)

@@ -55,13 +55,14 @@ class Revocation:
 class UserHistory:
     """One user's facts, sorted by (at, event_id), answering "as of t" questions. Immutable."""
 
-    __slots__ = ("_grants", "_reg_ats", "_revoked_at", "registrations", "user")
+    __slots__ = ("_grants", "_hetu_index", "_reg_ats", "_revoked_at", "registrations", "user")
 
     def __init__(self, user: str, registrations: Iterable[UserRegistration] = (),
                  grants: Iterable[Grant] = (), revocations: Iterable[Revocation] = ()) -> None:
         self.user = user
         self.registrations = tuple(sorted(registrations, key=lambda r: (r.at, r.event_id)))
         self._reg_ats = [r.at for r in self.registrations]
+        self._hetu_index = next((r.hetu_index for r in self.registrations if r.hetu_index is not None), None)
         self._grants = tuple(sorted(grants, key=lambda g: (g.at, g.event_id)))
         revs = sorted(revocations, key=lambda r: (r.at, r.event_id))
         keys = [(r.at, r.event_id) for r in revs]
@@ -104,7 +105,7 @@ class UserHistory:
     @property
     def hetu_index(self) -> str | None:
         """The blind index of the user's own HETU (a person's HETU does not change), if any."""
-        return next((r.hetu_index for r in self.registrations if r.hetu_index is not None), None)
+        return self._hetu_index
 
     def grant_in_force(self, t: datetime) -> Grant | None:
         """The latest grant that gives the user an access right in force at t, or ``None``."""
