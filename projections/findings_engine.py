@@ -146,7 +146,7 @@ class FindingsEngine:
 
     @staticmethod
     def _row(fact: StoredFact, v: Verdict) -> tuple[Any, ...]:
-        return finding_row(fact.position, str(fact.id), micros(fact.at), fact.at_text, v)
+        return finding_row(fact.position, fact.id_text, micros(fact.at), fact.at_text, v)
 
     def insert_findings(self, cur: Cursor, rows: list[tuple[Any, ...]]) -> None:
         insert_findings(self.db, cur, rows)

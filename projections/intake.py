@@ -95,7 +95,7 @@ class Intake:
         return touched
 
     def _route(self, f: StoredFact, touched: Touched, rows: dict[str, list[tuple[Any, ...]]]) -> None:
-        at, d, ev = micros(f.at), f.data, str(f.id)
+        at, d, ev = micros(f.at), f.data, f.id_text
         if f.type not in LEDGER_TYPES:
             touched.new_acts.append(f)
             if touched.horizon is None or at > touched.horizon[0]:
@@ -136,7 +136,7 @@ class Intake:
     def _route_customer(self, f: StoredFact, at: int, touched: Touched, rows: dict[str, list[tuple[Any, ...]]]) -> None:
         d = f.data
         customer = d["customer"]
-        rows["customer_facts"].append((f.position, str(f.id), at, f.at_text, customer, f.type, f.actor,
+        rows["customer_facts"].append((f.position, f.id_text, at, f.at_text, customer, f.type, f.actor,
                                        _payload(f).decode()))
         # a registration carries the HETU the own-record rule compares at any time
         touched.touch(touched.customers, customer, ALL_TIME if f.type == "customer.registered" else at)
@@ -150,7 +150,7 @@ class Intake:
     def _route_ledger(self, f: StoredFact, at: int, rows: dict[str, list[tuple[Any, ...]]]) -> None:
         d = f.data
         if f.type == "ledger.queried":
-            rows["queries"].append((f.position, str(f.id), at, f.at_text, f.actor, d["purpose"], d["command"],
+            rows["queries"].append((f.position, f.id_text, at, f.at_text, f.actor, d["purpose"], d["command"],
                                     d.get("subject"), d.get("user"), d.get("hetu_index"), int(bool(d.get("refused")))))
         elif f.type == "finding.reviewed":
             rows["reviews"].append((f.position, d["finding"], d["verdict"], d["note"], f.actor, at, f.at_text))

@@ -44,7 +44,7 @@ def recompute_bulk(db: Database, cur: Cursor, views: list[tuple[Any, ...]]) -> l
         rows = sorted([*stored[user], *new[user]], key=lambda r: (r[2], r[1]))
         start = next(i for i, r in enumerate(rows) if r[2] >= first[user])
         armed = rows[start - 1][10] if start > 0 else armed_before.get(user)
-        sequence = [monitoring.BulkView(at=from_micros(r[2]), event=r[1], subject=r[6]) for r in rows]
+        sequence = [monitoring.BulkView(from_micros(r[2]), r[1], r[6]) for r in rows]
         recomputed = monitoring.resume_bulk(
             sequence, start=start, armed_before=armed is None or bool(armed),
             stored_armed=[None if r[10] is None else bool(r[10]) for r in rows[start:]],

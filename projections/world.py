@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -22,20 +22,27 @@ from projections.schema import from_micros
 
 
 def as_fact(f: StoredFact) -> Fact:
-    """The rules' light view of a stored fact (personal fields never needed: blind index only)."""
-    return Fact(id=str(f.id), type=f.type, at=f.at, actor=f.actor, data=f.data, hetu_index=f.hetu_index)
+    """The rules' light view of a stored fact (personal fields never needed: blind index only).
+
+    ``at`` is the same instant in UTC, as the histories' times are (:func:`from_micros`): the rules
+    compare instants only, and two datetimes whose offsets are one object compare about fifteen
+    times faster than two with offsets of their own."""
+    return Fact(f.id_text, f.type, f.at.astimezone(UTC), f.actor, f.data, f.hetu_index)
 
 
-def _named(fact: StoredFact) -> tuple[set[str], set[str], set[str]]:
-    users, customers, employers = set(), set(), set()
-    ids = [fact.actor, *(v for v in fact.data.values() if isinstance(v, str))]
-    for value in ids:
-        if value.startswith("u:"):
-            users.add(value)
-        elif value.startswith("c:"):
-            customers.add(value)
-        elif value.startswith("e:"):
-            employers.add(value)
+def _named(facts: Iterable[StoredFact]) -> tuple[set[str], set[str], set[str]]:
+    """The users, customers and employers ``facts`` name (actor or any text value of the data)."""
+    users: set[str] = set()
+    customers: set[str] = set()
+    employers: set[str] = set()
+    by_prefix = {"u:": users.add, "c:": customers.add, "e:": employers.add}
+    for fact in facts:
+        add = by_prefix.get(fact.actor[:2])
+        if add is not None:
+            add(fact.actor)
+        for value in fact.data.values():
+            if isinstance(value, str) and (add := by_prefix.get(value[:2])) is not None:
+                add(value)
     return users, customers, employers
 
 
@@ -108,14 +115,7 @@ class DbWorld(h.World):
 
     # ------------------------------------------------------------------ batch loading
     def preload(self, facts: Iterable[StoredFact]) -> None:
-        users: set[str] = set()
-        customers: set[str] = set()
-        employers: set[str] = set()
-        for fact in facts:
-            u, c, e = _named(fact)
-            users |= u
-            customers |= c
-            employers |= e
+        users, customers, employers = _named(facts)
         self.load_users(users - self._users.keys())
         self.load_customers(customers - self._customers.keys())
         self.load_employers(employers - self._employers.keys())
