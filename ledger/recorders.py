@@ -91,11 +91,14 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int]:
         """One ``executemany``; the write lock is held, so SQLite gives the new rows the rowids
         following the largest one (its documented rowid algorithm), which are returned."""
+        rows = [(s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,
+                 s.originator_version, s.topic, s.state) for s in stored_events]
+        if len(rows) == 1:  # the gateway path: one statement, the rowid read back from it
+            c.execute(self.insert_events_statement, rows[0])
+            return [c.lastrowid]
         c.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
         last = c.fetchone()[0] or 0
-        c.executemany(self.insert_events_statement, [
-            (s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,
-             s.originator_version, s.topic, s.state) for s in stored_events])
+        c.executemany(self.insert_events_statement, rows)
         return list(range(last + 1, last + 1 + len(stored_events)))
 
     def fingerprints(self, raw: Any, ids: Sequence[UUID]) -> dict[UUID, str]:
