@@ -25,7 +25,7 @@ soon as the remaining stored states are provably unchanged.
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -114,7 +114,8 @@ class BulkDetector:
     def __init__(self, *, armed: bool = True) -> None:
         self.armed = armed
         self._window: deque[BulkView] = deque()
-        self._customers: Counter[str] = Counter()
+        self._customers: dict[str, int] = {}  # views per customer in the window (a dict: Counter's
+        # own __missing__ and __delitem__ are Python code, and this runs per view)
         self._last: tuple[datetime, str] | None = None
 
     def _advance(self, view: BulkView) -> None:
@@ -123,17 +124,21 @@ class BulkDetector:
             raise ValueError("views must be fed in strictly increasing (at, event_id) order")
         self._last = order
         since = view.at - BULK_WINDOW
-        while self._window and self._window[0].at < since:
-            gone = self._window.popleft()
-            if gone.subject.startswith("c:"):
-                self._customers[gone.subject] -= 1
-                if not self._customers[gone.subject]:
-                    del self._customers[gone.subject]
+        window, customers = self._window, self._customers
+        while window and window[0].at < since:
+            gone = window.popleft().subject
+            if gone.startswith("c:"):
+                left = customers[gone] - 1
+                if left:
+                    customers[gone] = left
+                else:
+                    del customers[gone]
 
     def _add(self, view: BulkView) -> None:
         self._window.append(view)
-        if view.subject.startswith("c:"):
-            self._customers[view.subject] += 1
+        subject = view.subject
+        if subject.startswith("c:"):
+            self._customers[subject] = self._customers.get(subject, 0) + 1
 
     def prime(self, view: BulkView) -> None:
         """Add an earlier view as context only: it counts for later views but is not judged."""
