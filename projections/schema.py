@@ -85,7 +85,7 @@ INDEXES: dict[str, list[str]] = {
 
 
 #: indexes that only read queries use, never the follower itself: a rebuild from scratch creates
-#: them once it has caught up rather than maintaining them row by row (about a tenth of a rebuild)
+#: them once it has caught up rather than maintaining them row by row (views are most of the log)
 DEFERRABLE: dict[str, frozenset[str]] = {
     "views": frozenset({"at", "org, at"}),
 }
