@@ -6,7 +6,10 @@ Commands live in ``service/commands/<concern>.py`` and attach themselves to :dat
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
+import json
 import os
 import sys
 import traceback
@@ -16,7 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from ledger.errors import InvalidInput, LedgerError
-from service.output import FORMATS, stderr
+from service.output import FORMATS, emit_csv, stderr
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -111,10 +114,30 @@ def keys_option(f: F) -> F:
 
 
 def format_option(*choices: str, default: str = "table") -> Callable[[F], F]:
+    """``--format``. A command that prints JSON also prints CSV (CONTRACT §6: every command that
+    prints data takes ``table|json|csv``): its JSON document, flattened by :func:`emit_csv`."""
     def deco(f: F) -> F:
-        return click.option("--format", "fmt", type=click.Choice(choices or FORMATS),
+        offered = choices or FORMATS
+        if "json" in offered and "csv" not in offered:
+            offered, f = (*offered, "csv"), _csv_from_json(f)
+        return click.option("--format", "fmt", type=click.Choice(offered),
                             default=default, show_default=True, help="Output format.")(f)
     return deco
+
+
+def _csv_from_json(f: F) -> F:
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("fmt") != "csv":
+            return f(*args, **kwargs)
+        printed = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(printed):
+                return f(*args, **{**kwargs, "fmt": "json"})
+        finally:  # also when the command exits 1 (e.g. verify found tampering) after printing
+            if printed.getvalue().strip():
+                emit_csv(json.loads(printed.getvalue()))
+    return wrapper  # type: ignore[return-value]
 
 
 def who_options(f: F) -> F:

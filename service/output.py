@@ -35,6 +35,29 @@ def emit_json(doc: Any) -> None:
     sys.stdout.flush()
 
 
+def emit_csv(doc: Any) -> None:
+    """A JSON document as CSV: a list of objects is one row each; one object is one row; nested
+    values are compact JSON in their cell."""
+    rows = doc if isinstance(doc, list) else [doc]
+    rows = [r if isinstance(r, dict) else {"value": r} for r in rows]
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    for r in rows:
+        writer.writerow([_csv_cell(r.get(c)) for c in columns])
+    sys.stdout.flush()
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as in the JSON
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return value
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""

@@ -151,3 +151,13 @@ def test_times_are_printed_as_the_source_wrote_them(cli, tmp_path: Path):
     rows = json.loads(cli("access-log", "--subject", "c:t1", "--as", "u:dpo", "--purpose", "check", "--format",
                           "json", check=0).stdout)
     assert [r["at"] for r in rows] == sorted(shown, key=lambda t: t[11:19])
+
+
+def test_every_command_that_prints_json_prints_csv_too(cli, tmp_path: Path):
+    """CONTRACT §6: where a command prints data it takes --format table|json|csv."""
+    source = write_jsonl(tmp_path / "v.jsonl", _views(3))
+    result = cli("ingest", str(source), "--format", "csv", check=0)
+    assert result.stdout.splitlines() == ["ingested,duplicates", "3,0"]
+    verified = cli("verify", "--format", "csv", check=0).stdout.splitlines()
+    assert verified[0] == "ok,events,checkpoints,first_bad" and verified[1].startswith("true,3,")
+    assert cli("checkpoint", "--format", "csv", check=0).stdout.startswith("tree_size,root_hash,timestamp,key_id")
