@@ -205,9 +205,13 @@ class Seal:
         for i in range(0, len(events), 500):
             part = events[i : i + 500]
             marks, params = self.db.in_list(list(part) if self.kind == "postgres" else [u.hex for u in part])
-            for key, position, state in cur.execute(
-                    f"SELECT originator_id, {self.position_column}, state FROM {self.events} "
-                    f"WHERE originator_id IN {marks}", params):
+            statement = (f"SELECT originator_id, {self.position_column}, state FROM {self.events} "
+                         f"WHERE originator_id IN {marks}")
+            if self.kind == "postgres":  # binary: the states arrive as bytes, not as hex text to decode
+                rows = cur.raw.execute(statement, params, binary=True).fetchall()
+            else:
+                rows = cur.execute(statement, params).fetchall()
+            for key, position, state in rows:
                 out[key if isinstance(key, UUID) else UUID(hex=key)] = (position, stored_bytes(state))
         return out
 
