@@ -159,7 +159,7 @@ class _Job:
     def compose(self, scans: list[Scanned]) -> VerifyReport:
         """Check every checkpoint against the scanned blocks; the first problem in log order wins."""
         bad = next((s.bad for s in scans if s.bad is not None), None)
-        limit = bad[0] if bad else None
+        limit = bad.position if bad else None
         total = sum(s.count for s in scans)
         blocks = [b for s in scans for b in s.blocks]
         parts = {k: v for s in scans for k, v in s.parts.items()}
@@ -170,15 +170,15 @@ class _Job:
                 if (limit is not None and n - 1 >= limit) or n > total:
                     break  # a bad leaf or the end of the log comes first
                 if not checkpoint.verifies_with(self.key):
-                    raise Found(n - 1, _forged(checkpoint, n - 1))
+                    raise Found(_forged(checkpoint, n - 1))
                 while tree.size < n >> BLOCK_LEVEL << BLOCK_LEVEL:
                     tree.push(BLOCK_LEVEL, blocks[tree.size >> BLOCK_LEVEL])
                 subtrees = tree.hashes + (parts[n] if n % BLOCK else [])
                 if (merkle.fold(subtrees) if subtrees else merkle.EMPTY_ROOT) != checkpoint.root_hash:
-                    raise Found(covered, _mismatch(checkpoint, covered))
+                    raise Found(_mismatch(checkpoint, covered))
                 verified, covered = verified + 1, n
             if bad is not None:
-                raise Found(*bad)
+                raise Found(bad)
             self._check_tail(total, verified)
         except Found as found:
             events = total if bad is None else self.seal.count_after(self.cur, 0)
@@ -188,18 +188,18 @@ class _Job:
     def _check_tail(self, total: int, verified: int) -> None:
         if total < self.sealed:
             _index, _position, event, _ = self.seal.sealed_leaves(self.cur, total, total + 1)[0]
-            raise Found(total, BadPosition(total, str(UUID(bytes=event)), (
+            raise Found(BadPosition(total, str(UUID(bytes=event)), (
                 f"truncated: the log ends after {total} events but {self.sealed} were sealed; the event sealed "
                 f"at position {total} and every later one are missing")))
         for checkpoint in self.checkpoints[verified:]:
             if not checkpoint.verifies_with(self.key):
-                raise Found(total, _forged(checkpoint, checkpoint.tree_size - 1))
-            raise Found(total, BadPosition(total, None, (
+                raise Found(_forged(checkpoint, checkpoint.tree_size - 1))
+            raise Found(BadPosition(total, None, (
                 f"truncated: the log holds {total} events but the checkpoint of tree size "
                 f"{checkpoint.tree_size} ({checkpoint.timestamp}) covers more; its tail was removed")))
 
 
-def _forged(checkpoint: Checkpoint, position: int | None) -> BadPosition:
+def _forged(checkpoint: Checkpoint, position: int) -> BadPosition:
     return BadPosition(position, None, (
         f"forged checkpoint: the checkpoint of tree size {checkpoint.tree_size} ({checkpoint.timestamp}) "
         f"does not verify with the ledger's public key (key id {checkpoint.key_id}); it was forged or altered"))

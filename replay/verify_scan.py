@@ -29,9 +29,9 @@ Progress = Callable[[int], None]
 @dataclass(frozen=True)
 class BadPosition:
     """The first problem: its position — the 0-based place in the log's total order, which is the
-    leaf index (CONTRACT §7); ``None`` where none applies — the event and why."""
+    leaf index (CONTRACT §7) — the event (``None`` where none applies) and why."""
 
-    position: int | None
+    position: int
     event: str | None
     reason: str
 
@@ -40,9 +40,9 @@ class BadPosition:
 
 
 class Found(Exception):
-    def __init__(self, index: int, bad: BadPosition) -> None:
+    def __init__(self, bad: BadPosition) -> None:
         super().__init__(bad.reason)
-        self.index, self.bad = index, bad
+        self.bad = bad
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class Scanned:
     count: int = 0
     blocks: list[bytes] = field(default_factory=list)
     parts: dict[int, list[bytes]] = field(default_factory=dict)  # size → subtrees of its open block
-    bad: tuple[int, BadPosition] | None = None
+    bad: BadPosition | None = None
 
 
 class Scanner:
@@ -86,7 +86,7 @@ class Scanner:
                 self.progress(len(rows))
             self._compare_open_block()
         except Found as found:
-            self.out.bad = (found.index, found.bad)
+            self.out.bad = found.bad
         self.out.count = self.size - segment.first_leaf
         return self.out
 
@@ -126,7 +126,7 @@ class Scanner:
             if self.size > self.sealed or stored != digest:
                 self._compare_open_block()
             if self.size <= self.sealed and stored != digest:
-                raise Found(start, BadPosition(start, None, (
+                raise Found(BadPosition(start, None, (
                     f"seal: the stored subtree hash of leaves {start}–{self.size - 1} does not match them, though "
                     "every leaf does (the seal's node table was altered)")))
         self.out.blocks.append(digest)
@@ -151,10 +151,10 @@ class Scanner:
             position, state = self.rows[index - start]
             expected = sealed.get(index)
             if expected is None:
-                raise Found(index, BadPosition(index, None, (
+                raise Found(BadPosition(index, None, (
                     f"seal: leaf {index} is missing from the seal's leaf table (the seal tables were altered)")))
             if expected[0] != position or expected[2] != self.hashes[index - start]:
-                raise Found(index, _classify(self.seal, self.cur, index, position, state, expected))
+                raise Found(_classify(self.seal, self.cur, index, position, state, expected))
 
 
 def _event_id(state: bytes) -> UUID | None:
