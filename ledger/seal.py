@@ -309,21 +309,7 @@ class StoredNodes:
     def node_hashes(self, nodes: Collection[Node]) -> dict[Node, bytes]:
         high = sorted(n for n in nodes if n.level >= STORED_LEVEL)
         low = [n for n in nodes if n.level < STORED_LEVEL]
-        out: dict[Node, bytes] = {}
-        if self.seal.kind == "postgres" and high:  # two arrays: one query, no placeholder per node
-            for level, idx, digest in self.cur.execute(
-                    f"SELECT level, idx, hash FROM {self.seal.nodes} WHERE (level, idx) IN "
-                    "(SELECT * FROM unnest(%s::int[], %s::bigint[]))",
-                    [[n.level for n in high], [n.index for n in high]]).fetchall():
-                out[Node(level, idx)] = bytes(digest)
-            high = []
-        for i in range(0, len(high), 300):
-            part = high[i : i + 300]
-            where = " OR ".join(["(level = %s AND idx = %s)"] * len(part))
-            params = [v for n in part for v in (n.level, n.index)]
-            for level, idx, digest in self.cur.execute(
-                    f"SELECT level, idx, hash FROM {self.seal.nodes} WHERE {where}", params).fetchall():
-                out[Node(level, idx)] = bytes(digest)
+        out = self._stored(high) if high else {}
         if low:
             leaves = self._leaf_hashes(sorted({i for n in low for i in range(n.start, n.end)}))
             for n in low:
@@ -333,6 +319,22 @@ class StoredNodes:
         if missing:
             raise IntegrityFailure(f"the seal has no stored hash of {len(missing)} subtree(s) it needs "
                                    f"(e.g. level {missing[0].level}, index {missing[0].index}); run `lokikirja verify`")
+        return out
+
+    def _stored(self, nodes: list[Node]) -> dict[Node, bytes]:
+        """The stored hashes of ``nodes`` (levels ≥ STORED_LEVEL)."""
+        if self.seal.kind == "postgres":  # two arrays: one query, no placeholder per node
+            queries = [("(level, idx) IN (SELECT * FROM unnest(%s::int[], %s::bigint[]))",
+                        [[n.level for n in nodes], [n.index for n in nodes]])]
+        else:
+            queries = [(" OR ".join(["(level = %s AND idx = %s)"] * len(part)),
+                        [v for n in part for v in (n.level, n.index)])
+                       for part in (nodes[i : i + 300] for i in range(0, len(nodes), 300))]
+        out: dict[Node, bytes] = {}
+        for where, params in queries:
+            for level, idx, digest in self.cur.execute(
+                    f"SELECT level, idx, hash FROM {self.seal.nodes} WHERE {where}", params).fetchall():
+                out[Node(level, idx)] = bytes(digest)
         return out
 
     def _leaf_hashes(self, indexes: list[int]) -> dict[int, bytes]:
