@@ -192,6 +192,12 @@ _FAST_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([+-]\d{2}:\d{2}
 PATTERN_DESCRIPTIONS: dict[str, str] = {}
 
 
+def rfc3339_text(value: str) -> str:
+    """A valid RFC 3339 time written the one way: ``T`` between date and time, ``Z`` in upper case
+    (RFC 3339 allows ``t``, ``z`` and a space); digits, offset and precision as given."""
+    return (value[:10] + "T" + value[11:]).upper()
+
+
 def _rfc3339(value: Any) -> datetime:
     """An RFC 3339 time with an offset, checked exactly (seconds required), offset kept."""
     if isinstance(value, datetime):
@@ -204,7 +210,7 @@ def _rfc3339(value: Any) -> datetime:
     if _FAST_RFC3339.fullmatch(value) is None:
         if _RFC3339.fullmatch(value) is None:
             raise ValueError("is not an RFC 3339 time with an offset, e.g. 2022-03-14T09:12:00+02:00")
-        text = value.replace("t", "T").replace(" ", "T").replace("z", "Z")
+        text = rfc3339_text(value)
         if "." in text:  # Python parses at most 6 fractional digits
             head, _, rest = text.partition(".")
             digits = re.match(r"\d+", rest)

@@ -21,7 +21,7 @@ import orjson
 from pydantic import ValidationError
 
 from ledger.errors import ConflictingEvent, InvalidInput, Problem
-from ledger.events import DATA_MODELS, PATTERN_DESCRIPTIONS, PERSONAL_FIELDS, parse_event
+from ledger.events import DATA_MODELS, PATTERN_DESCRIPTIONS, PERSONAL_FIELDS, parse_event, rfc3339_text
 from ledger.privacy import blind_index, encrypt_field, fingerprint, personal_subject
 from ledger.records import StoredFact, canonical_json
 from ledger.store import AppendTransaction, Ledger
@@ -141,10 +141,9 @@ def build_fact(event: Any, uid: UUID, doc: dict[str, Any], fp: str, keys: dict[s
         for name in PERSONAL_FIELDS[event.type]:
             if name in data:
                 data[name] = encrypt_field(keys[subject], str(uid), name, data[name])
-    given = doc["at"]
     return StoredFact(id=uid, type=event.type, at=event.at, actor=event.actor,
                       recorded_at=recorded_at, data=data, fp=fp, hetu_index=hetu_index,
-                      given_at=(given[:10] + "T" + given[11:]).upper())
+                      given_at=rfc3339_text(doc["at"]))
 
 
 def _validated(chunk: list[tuple[int, bytes]], ledger: Ledger, problems: _Problems) -> list[_Parsed]:
