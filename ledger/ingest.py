@@ -70,6 +70,8 @@ class _Problems:
             raise cls(self.kept, self.total)
 
 
+BOM = b"\xef\xbb\xbf"
+
 _MESSAGES = {
     "missing": "is required",
     "extra_forbidden": "is not a field of this event type",
@@ -149,6 +151,10 @@ def build_fact(event: Any, uid: UUID, doc: dict[str, Any], fp: str, keys: dict[s
 def _validated(chunk: list[tuple[int, bytes]], ledger: Ledger, problems: _Problems) -> list[_Parsed]:
     parsed: list[_Parsed] = []
     for number, raw in chunk:
+        if number == 1 and raw.startswith(BOM):
+            problems.add(number, "json", "starts with a byte order mark (BOM), which JSON Lines does not allow; "
+                         "save the file as UTF-8 without BOM")
+            continue
         try:
             raw.decode("utf-8")
             event = parse_event(raw)

@@ -6,7 +6,6 @@ ingested from outside. ``at`` and ``recorded_at`` are the moment the ledger wrot
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -36,7 +35,7 @@ def append_own_fact(ledger: Ledger, type_name: str, actor: str, data: dict[str, 
     fact = build_own_fact(ledger, type_name, actor, data)
     with ledger.appending() as tx:
         (position,) = tx.insert([fact])
-    return dataclasses.replace(fact, position=position)
+    return fact.at_position(position)
 
 
 def record_query(ledger: Ledger, *, asker: str, purpose: str, command: str, subject: str | None = None,

@@ -222,25 +222,26 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         if topics:
             statement += SQL(" AND topic = ANY(%s)")
             params.append(list(topics))
-        with self.datastore.get_connection() as conn, conn.cursor() as cur:
-            cur.execute(statement + SQL(" ORDER BY notification_id LIMIT %s"), [*params, limit])
-            return [StoredFact.from_state(bytes(r["state"]), r["notification_id"]) for r in cur.fetchall()]
+        return self._facts(statement + SQL(" ORDER BY notification_id LIMIT %s"), [*params, limit])
 
     def facts_at(self, positions: Sequence[int]) -> list[StoredFact]:
         statement = SQL(
             "SELECT notification_id, state FROM {}.{} WHERE notification_id = ANY(%s)"
         ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
-        with self.datastore.get_connection() as conn, conn.cursor() as cur:
-            cur.execute(statement, (list(positions),))
-            return [StoredFact.from_state(bytes(r["state"]), r["notification_id"]) for r in cur.fetchall()]
+        return self._facts(statement, [list(positions)])
 
     def facts_by_id(self, ids: Sequence[UUID]) -> list[StoredFact]:
         statement = SQL(
             "SELECT notification_id, state FROM {}.{} WHERE originator_id = ANY(%s)"
         ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
-        with self.datastore.get_connection() as conn, conn.cursor() as cur:
-            cur.execute(statement, (list(ids),))
-            return [StoredFact.from_state(bytes(r["state"]), r["notification_id"]) for r in cur.fetchall()]
+        return self._facts(statement, [list(ids)])
+
+    def _facts(self, statement: Any, params: list[Any]) -> list[StoredFact]:
+        """Facts of a ``SELECT notification_id, state …``, read in binary: the states arrive as
+        bytes rather than hex text to decode, in tuples rather than dictionaries."""
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
+            cur.execute(statement, params, binary=True)
+            return [StoredFact.from_state(state, position) for position, state in cur.fetchall()]
 
     def append_only_statements(self) -> list[Any]:
         schema, table = Identifier(self.datastore.schema), Identifier(self.events_table_name)

@@ -15,7 +15,7 @@ Merkle leaves (``ledger/merkle``) cover these bytes exactly as stored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -31,33 +31,83 @@ def canonical_json(obj: Any) -> bytes:
     return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
 
 
-@dataclass(frozen=True, slots=True)
 class StoredFact:
-    """A fact as the ledger holds it. ``position`` is set when read from the log."""
+    """A fact as the ledger holds it. ``position`` is set when read from the log.
 
-    id: UUID
-    type: str
-    at: datetime
-    actor: str
-    recorded_at: datetime
-    data: dict[str, Any]
-    fp: str
-    hetu_index: str | None = None
-    position: int | None = field(default=None, compare=False)
-    known_text: str | None = field(default=None, compare=False, repr=False)  # str(id), when already at hand
-    given_at: str | None = field(default=None, compare=False, repr=False)  # ``at`` as the source wrote it
+    Equal facts have equal content: ``position`` and the two texts kept from the stored state
+    do not take part in equality. Treated as immutable (:meth:`at_position` gives a copy). A fact
+    read from the log parses its UUID and recording time only when they are asked for: a rebuild
+    reads every fact and needs neither.
+    """
+
+    __slots__ = ("_id", "_id_text", "_recorded_at", "_recorded_text", "actor", "at", "data", "fp", "given_at",
+                 "hetu_index", "position", "type")
+
+    def __init__(self, *, id: UUID, type: str, at: datetime, actor: str, recorded_at: datetime,
+                 data: dict[str, Any], fp: str, hetu_index: str | None = None, position: int | None = None,
+                 given_at: str | None = None) -> None:
+        self._id: UUID | None = id
+        self._id_text: str | None = None
+        self.type = type
+        self.at = at
+        self.actor = actor
+        self._recorded_at: datetime | None = recorded_at
+        self._recorded_text: str | None = None
+        self.data = data
+        self.fp = fp
+        self.hetu_index = hetu_index
+        self.position = position
+        self.given_at = given_at  # ``at`` as the source wrote it
+
+    @property
+    def id(self) -> UUID:
+        if self._id is None:
+            self._id = UUID(self._id_text)
+        return self._id
 
     @property
     def id_text(self) -> str:
         """The id as text (``str(id)``, the contract's form), without formatting the UUID again
         when the fact was read from its stored state."""
-        return self.known_text or str(self.id)
+        if self._id_text is None:
+            self._id_text = str(self._id)
+        return self._id_text
+
+    @property
+    def recorded_at(self) -> datetime:
+        """When the ledger recorded the fact (UTC)."""
+        if self._recorded_at is None:
+            assert self._recorded_text is not None
+            self._recorded_at = datetime.fromisoformat(self._recorded_text)
+        return self._recorded_at
 
     @property
     def at_text(self) -> str:
         """``at`` as the source gave it (CONTRACT §1: RFC 3339 with its own offset and precision;
         ``T`` and ``Z`` in upper case), which is what the ledger stores and prints."""
         return self.given_at or self.at.isoformat()
+
+    def _content(self) -> tuple[Any, ...]:
+        return (self.id, self.type, self.at, self.actor, self.recorded_at, self.data, self.fp, self.hetu_index)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StoredFact):
+            return NotImplemented
+        return self._content() == other._content()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable data: not hashable, as the dataclass it replaced
+
+    def __repr__(self) -> str:
+        return (f"StoredFact(id={self.id_text!r}, type={self.type!r}, at={self.at_text!r}, "
+                f"actor={self.actor!r}, position={self.position!r})")
+
+    def at_position(self, position: int) -> StoredFact:
+        """This fact as appended at ``position``."""
+        copy = StoredFact(id=self.id, type=self.type, at=self.at, actor=self.actor, recorded_at=self.recorded_at,
+                          data=self.data, fp=self.fp, hetu_index=self.hetu_index, position=position,
+                          given_at=self.given_at)
+        copy._id_text = self._id_text
+        return copy
 
     # The attributes eventsourcing's domain-event protocol reads.
     @property
@@ -79,7 +129,8 @@ class StoredFact:
             "data": self.data,
             "fp": self.fp,
             "id": self.id_text,
-            "recorded_at": recorded_text or self.recorded_at.isoformat(timespec="microseconds"),
+            "recorded_at": recorded_text or self._recorded_text
+            or self.recorded_at.isoformat(timespec="microseconds"),
             "type": self.type,
             "v": STATE_VERSION,
         }
@@ -98,25 +149,30 @@ class StoredFact:
     @classmethod
     def from_state(cls, state: bytes, position: int | None = None) -> StoredFact:
         obj = orjson.loads(state)
-        return cls(
-            id=UUID(obj["id"]),
-            type=obj["type"],
-            at=datetime.fromisoformat(obj["at"]),
-            actor=obj["actor"],
-            recorded_at=datetime.fromisoformat(obj["recorded_at"]),
-            data=obj["data"],
-            fp=obj["fp"],
-            hetu_index=obj.get("hetu_index"),
-            position=position,
-            known_text=_canonical_id(obj["id"]),
-            given_at=obj["at"],
-        )
+        fact = cls.__new__(cls)
+        text = obj["id"]
+        if _canonical_id(text):
+            fact._id, fact._id_text = None, text
+        else:
+            fact._id, fact._id_text = UUID(text), None
+        fact.type = obj["type"]
+        fact.given_at = obj["at"]
+        fact.at = datetime.fromisoformat(fact.given_at)
+        fact.actor = obj["actor"]
+        fact._recorded_at, fact._recorded_text = None, obj["recorded_at"]
+        fact.data = obj["data"]
+        fact.fp = obj["fp"]
+        fact.hetu_index = obj.get("hetu_index")
+        fact.position = position
+        return fact
 
 
-def _canonical_id(text: str) -> str | None:
-    """``text`` when it is already ``str(UUID(text))`` (as every state written here is), else None."""
-    hyphens = len(text) == 36 and text[8] == text[13] == text[18] == text[23] == "-"
-    return text if hyphens and text == text.lower() else None
+def _canonical_id(text: str) -> bool:
+    """Whether ``text`` is already ``str(UUID(text))``, as every state written here is."""
+    return _CANONICAL_UUID.fullmatch(text) is not None
+
+
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class FactMapper(Mapper[UUID]):

@@ -38,7 +38,7 @@ from policies.competence import TE_OFFICE, Competence, competence_for, is_compet
 from policies.facts import Fact
 from policies.history import World
 from policies.language import wrong_decision_language
-from policies.localtime import local
+from policies.localtime import local_minute
 from policies.transfer import transfer_ineligibility
 from policies.verdicts import Verdict, finding_id, verdict
 
@@ -56,7 +56,7 @@ def _user(actor: str) -> str | None:
 
 
 def _when(t: datetime) -> str:
-    return local(t).strftime("%Y-%m-%d %H:%M") + " Helsinki time"
+    return local_minute(t) + " Helsinki time"
 
 
 def acting_org(fact: Fact, world: World) -> str | None:

@@ -33,7 +33,7 @@ from ledger.events import Rule
 from policies.competence import TE_OFFICE
 from policies.customers import CustomerHistory
 from policies.eligibility import eligible_area, ineligibility, turns_30_at
-from policies.localtime import local
+from policies.localtime import local_minute
 from policies.orgs import OrgHistory
 from policies.verdicts import Verdict, verdict
 
@@ -160,7 +160,7 @@ def next_check_at(customer: CustomerHistory, orgs: OrgHistory, horizon: datetime
 
 
 def _when(t: datetime) -> str:
-    return local(t).strftime("%Y-%m-%d %H:%M")
+    return local_minute(t)
 
 
 def missed_verdict(episode: Episode, customer: CustomerHistory) -> Verdict:

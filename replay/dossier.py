@@ -85,7 +85,7 @@ def build_dossier(ledger: Ledger, customer: str, bounds: Bounds = Bounds(), *,
                 findings[episode.event].append(Rule.TRANSFER_MISSED.value)
         extra = sorted(set(findings) - {f.id_text for f in facts})
         facts += list(ledger.facts_by_id([UUID(e) for e in extra]).values())
-        facts.sort(key=lambda f: (f.at, f.id_text))
+        facts.sort(key=lambda f: (micros(f.at), f.id_text))  # integers compare faster than aware times
         decisions = [_decision(f, world) for f in facts if f.type == "decision.made"]
     return _document(ledger, customer, bounds, horizon, history, facts, findings, decisions, unproven)
 

@@ -91,6 +91,13 @@ def test_a_good_file_is_kept_when_another_file_of_the_same_command_is_bad(cli, t
     assert f"{bad}:1:" in result.stderr
 
 
+def test_a_byte_order_mark_is_named_as_the_problem(cli, tmp_path: Path):
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(_views(1)[0]).encode() + b"\n")
+    result = cli("ingest", str(path), check=2)
+    assert f"{path}:1: json: starts with a byte order mark (BOM)" in result.stderr
+
+
 def test_missing_file_and_missing_arguments_are_usage_errors(cli, tmp_path: Path):
     assert "no such file" in cli("ingest", str(tmp_path / "nope.jsonl"), check=2).stderr
     cli("ingest", check=2)
