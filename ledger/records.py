@@ -82,6 +82,13 @@ class StoredFact:
         return self._recorded_at
 
     @property
+    def recorded_text(self) -> str:
+        """The recording time as stored: RFC 3339 in UTC with microseconds."""
+        if self._recorded_text is None:
+            self._recorded_text = self.recorded_at.isoformat(timespec="microseconds")
+        return self._recorded_text
+
+    @property
     def at_text(self) -> str:
         """``at`` as the source gave it (CONTRACT §1: RFC 3339 with its own offset and precision;
         ``T`` and ``Z`` in upper case), which is what the ledger stores and prints."""
@@ -129,8 +136,7 @@ class StoredFact:
             "data": self.data,
             "fp": self.fp,
             "id": self.id_text,
-            "recorded_at": recorded_text or self._recorded_text
-            or self.recorded_at.isoformat(timespec="microseconds"),
+            "recorded_at": recorded_text or self.recorded_text,
             "type": self.type,
             "v": STATE_VERSION,
         }

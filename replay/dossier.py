@@ -45,7 +45,14 @@ def _positions(ledger: Ledger, cur: Cursor, customer: str, bounds: Bounds) -> li
 
 
 def _bulk(ledger: Ledger, cur: Cursor, views: list[StoredFact], bounds: Bounds) -> set[str]:
-    """Views of the timeline on which ACCESS_BULK fires, over each viewer's views within bounds."""
+    """Views of the timeline on which ACCESS_BULK fires, over each viewer's views within bounds.
+
+    A view's bulk state depends only on the same user's earlier views, so a bound on valid time
+    alone changes nothing for the views within it: the read model's findings answer, however many
+    views their users made. Bounded by what was known (a log position), later-recorded views are
+    left out and the rule is run again over each viewer's views within bounds."""
+    if bounds.position is None:
+        return _stored_bulk(ledger, cur, views)
     fired: set[str] = set()
     extra, params = bounds.sql()
     for user in sorted({f.actor for f in views if f.actor.startswith("u:")}):
@@ -53,6 +60,17 @@ def _bulk(ledger: Ledger, cur: Cursor, views: list[StoredFact], bounds: Bounds) 
                            "ORDER BY at, event", [user, *params]).fetchall()
         seq = [monitoring.BulkView(at=from_micros(at), event=e, subject=s) for at, e, s in rows]
         fired.update(v.event for v, st in zip(seq, monitoring.bulk_states(seq), strict=True) if st.triggered)
+    return fired
+
+
+def _stored_bulk(ledger: Ledger, cur: Cursor, views: list[StoredFact]) -> set[str]:
+    events = sorted(f.id_text for f in views)
+    fired: set[str] = set()
+    for i in range(0, len(events), 500):
+        marks, params = ledger.db.in_list(events[i : i + 500])
+        fired.update(r[0] for r in cur.execute(
+            f"SELECT event FROM {ledger.db.table('v_findings')} WHERE event IN {marks} AND rule = %s",
+            [*params, Rule.ACCESS_BULK.value]))
     return fired
 
 
@@ -109,7 +127,7 @@ def _document(ledger: Ledger, customer: str, bounds: Bounds, horizon: datetime |
     with ledger.db.read() as cur:
         keys = ledger.data_keys.for_reading(cur, subjects) if subjects else {}
     timeline = [{"event": (event := f.id_text), "type": f.type, "at": f.at_text,
-                 "recorded_at": f.recorded_at.isoformat(), "actor": f.actor,
+                 "recorded_at": f.recorded_text, "actor": f.actor,
                  "summary": summary(f.type, reveal(f.type, event, f.data, keys)),
                  "findings": sorted(set(findings.get(event, [])))} for f in facts]
     checkpoint = latest_checkpoint(ledger)

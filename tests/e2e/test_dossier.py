@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -23,7 +23,7 @@ from replay.bounded import Bounds
 from replay.bundle import build_bundle, proof_statuses, verify_bundle
 from replay.dossier import build_dossier
 from service.pipeline import after_append
-from tests.factories import event_id, write_jsonl
+from tests.factories import ev, event_id, hetu, write_jsonl
 from tests.integrity.tampering import Attacker
 from tests.scenarios import EVENTS, KEY_OF
 
@@ -100,6 +100,29 @@ def test_as_known_at_a_position_shows_what_the_late_transfer_changed(ledger):
     rules_now = next(e["findings"] for e in now["timeline"] if e["event"] == view)
     assert "ACCESS_OUTSIDE_OWN_CUSTOMERS" in rules_then        # before the transfer was recorded
     assert "ACCESS_OUTSIDE_OWN_CUSTOMERS" not in rules_now
+
+
+def test_bulk_viewing_is_named_by_each_views_own_moment_and_what_was_known(ledger):
+    def view(customer: int, minute: int) -> dict:
+        return ev("record.viewed", f"2022-03-14T10:{minute:02d}:00+02:00", "u:browser", key=f"bulk-{customer}",
+                  subject=f"c:b{customer}", purpose="service_guidance", categories=["identity"])
+
+    # 49 distinct customers by 10:49, the 49th being c:b0; the 50th view, recorded later, is stamped 10:10
+    registered = ev("customer.registered", "2022-03-01T09:00:00+02:00", customer="c:b0", hetu=hetu(date(1990, 5, 17)),
+                    org="te:uusimaa", home_municipality="091", birth_date="1990-05-17",
+                    earnings_related_eligible=True, immigrant_or_foreign_language=False, language="fi")
+    _ingest(ledger, [registered, view(0, 49), *(view(i, i) for i in range(1, 49))])
+    known_before = ledger.max_position()
+    _ingest(ledger, [view(49, 10)])
+
+    def bulk(bounds: Bounds = Bounds()) -> list[str]:
+        doc = build_dossier(ledger, "c:b0", bounds)
+        return [rule for e in doc["timeline"] if e["event"] == event_id("bulk-0") for rule in e["findings"]]
+
+    assert "ACCESS_BULK" in bulk()                                  # the view at 10:49 made it 50
+    assert "ACCESS_BULK" not in bulk(Bounds(position=known_before))  # before the 10:10 view was recorded
+    assert "ACCESS_BULK" in bulk(Bounds(at=micros(datetime.fromisoformat("2022-03-14T10:49:00+02:00"))))
+    assert bulk(Bounds(at=micros(datetime.fromisoformat("2022-03-14T10:48:59+02:00")))) == []
 
 
 @pytest.mark.parametrize("args", [("dossier", "c:a1"), ("dossier", "c:a1", "--as", "u:x"),
