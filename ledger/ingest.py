@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 from uuid import UUID
@@ -43,12 +43,10 @@ class _Parsed:
 class IngestReport:
     ingested: int = 0
     duplicates: int = 0
-    positions: list[int] = field(default_factory=list, repr=False)
 
     def add(self, other: IngestReport) -> None:
         self.ingested += other.ingested
         self.duplicates += other.duplicates
-        self.positions += other.positions
 
 
 class _Problems:
@@ -193,7 +191,7 @@ def _ingest_chunk(tx: AppendTransaction, ledger: Ledger, chunk: list[tuple[int, 
     now = datetime.now(UTC)
     index = functools.partial(blind_index, ledger.keys)
     facts = [build_fact(p.event, p.uid, p.doc, p.fp, keys, index, now) for p in fresh]
-    report.positions += tx.insert(facts)
+    tx.insert(facts)
     report.ingested += len(facts)
 
 
