@@ -51,7 +51,7 @@ class HistoryCache:
     about that entity, so a page drops exactly the entities it touched. Valid only while this
     process applied every page since it was filled (``position``); bounded in size."""
 
-    LIMIT = 200_000
+    LIMIT = 50_000  # a customer's history is about 2.5 KB: at most ~125 MB held (the budget is 300 MB in all)
 
     def __init__(self) -> None:
         self.position: int | None = None
