@@ -71,14 +71,14 @@ def unknown_references(fact: Fact, world: World) -> list[str]:
     names that no event registers, sorted."""
     if fact.type in LEDGER_TYPES:
         return []
-    named = [fact.actor] if fact.actor.startswith("u:") else []
+    registered = world.registered
+    unknown = [fact.actor] if fact.actor.startswith("u:") and not registered(fact.actor) else []
     # the data's own fields are fewer than the reference fields: walk those
     for field, value in fact.data.items():
         if field in _REFERENCE_FIELDS and isinstance(value, str) \
-                and (value.startswith(_ENTITY_PREFIXES) or value in _ORGS):
-            named.append(value)
-    registered = world.registered
-    return sorted({e for e in named if not registered(e)})
+                and (value.startswith(_ENTITY_PREFIXES) or value in _ORGS) and not registered(value):
+            unknown.append(value)
+    return sorted(set(unknown)) if unknown else []
 
 
 def competence_of(fact: Fact, world: World) -> Competence:
