@@ -39,6 +39,17 @@ def init(db: str | None, keys: str | None, fmt: str) -> None:
         stdout.print(f"The ledger at {doc['db']} already exists; nothing changed.")
 
 
+def _check_readable(path: Path) -> None:
+    """A file to ingest: a regular file, or anything else that reads like one (a named pipe,
+    ``/dev/stdin``, a shell's ``<(zcat events.jsonl.gz)``) — not a folder, not a missing path."""
+    if not path.exists():
+        raise UsageError(f"{path}: no such file")
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder, not a file of events")
+    if not os.access(path, os.R_OK):
+        raise UsageError(f"{path}: cannot be read (permission denied)")
+
+
 def _spool_stdin() -> Path:
     fd, name = tempfile.mkstemp(prefix="lokikirja-stdin-", suffix=".jsonl")
     with os.fdopen(fd, "wb") as out:
@@ -64,16 +75,17 @@ def ingest(files: tuple[str, ...], db: str | None, keys: str | None, fmt: str) -
     from service.pipeline import after_append
 
     for name in files:
-        if name != "-" and not Path(name).is_file():
-            raise UsageError(f"{name}: no such file")
+        if name != "-":
+            _check_readable(Path(name))
     total = IngestReport()
     failures: list[InvalidInput] = []
     with Ledger.open(db, keys, create=True) as ledger:
         for name in files:
             path = _spool_stdin() if name == "-" else Path(name)
             try:
+                size = path.stat().st_size if path.is_file() else None  # a pipe's size is not known
                 with path.open("rb") as stream, progress_bar(
-                    f"ingest {'stdin' if name == '-' else name}", path.stat().st_size, bytes_mode=True
+                    f"ingest {'stdin' if name == '-' else name}", size, bytes_mode=True
                 ) as advance:
                     total.add(ingest_stream(ledger, "-" if name == "-" else name, stream, on_bytes=advance))
             except InvalidInput as e:

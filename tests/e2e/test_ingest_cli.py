@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -89,6 +91,27 @@ def test_a_good_file_is_kept_when_another_file_of_the_same_command_is_bad(cli, t
     result = cli("ingest", str(good), str(bad), "--format", "json", check=2)
     assert json.loads(result.stdout) == {"ingested": 3, "duplicates": 0}
     assert f"{bad}:1:" in result.stderr
+
+
+def test_a_named_pipe_is_read_like_a_file(cli, tmp_path: Path):
+    # what a shell's process substitution gives: lokikirja ingest <(zcat events.jsonl.gz)
+    pipe = tmp_path / "events.pipe"
+    os.mkfifo(pipe)
+    data = "".join(json.dumps(e) + "\n" for e in _views(4)).encode()
+
+    def feed() -> None:
+        with pipe.open("wb") as w:
+            w.write(data)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    assert _ingest_json(cli, str(pipe)) == {"ingested": 4, "duplicates": 0}
+    writer.join(5)
+
+
+def test_a_folder_is_refused_in_one_sentence(cli, tmp_path: Path):
+    result = cli("ingest", str(tmp_path), check=2)
+    assert result.stderr.strip() == f"error: {tmp_path}: is a folder, not a file of events"
 
 
 def test_a_byte_order_mark_is_named_as_the_problem(cli, tmp_path: Path):
