@@ -69,6 +69,7 @@ TABLES: dict[str, str] = {
 
 INDEXES: dict[str, list[str]] = {
     "user_facts": ["usr, at"],
+    "unknown_refs": ["position"],
     "customer_facts": ["customer, at", "type, at"],
     "employers": ["employer"],
     "hetu_index": ["customer"],
@@ -78,7 +79,7 @@ INDEXES: dict[str, list[str]] = {
     "others": ["type, at", "customer"],
     "responsibility": ["org, from_at"],
     "missed_state": ["next_check"],
-    "findings": ["event", "at, event, rule", "subject", "usr", "org", "rule"],
+    "findings": ["event", "at, event, rule", "subject", "usr", "org", "rule", "position"],
     "reviews": ["finding"],
     "queries": ["subject", "usr", "hetu_index"],
 }
