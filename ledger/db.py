@@ -59,6 +59,25 @@ class Cursor:
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         return iter(self.raw)
 
+    def stream(self, statement: str, params: Sequence[Any] = (), *, size: int = 5000) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query, ``size`` at a time, in bounded memory however many there are:
+        a cursor of its own on SQLite (which steps through the result), a server-side cursor on
+        PostgreSQL (whose ordinary cursor would hold the whole result in the client)."""
+        if self.kind == "sqlite":
+            raw = self.raw.connection.cursor()
+            try:
+                raw.execute(self._q(statement), params)
+                while rows := raw.fetchmany(size):
+                    yield from rows
+            finally:
+                raw.close()
+            return
+        conn = self.raw.connection
+        with conn.transaction(), conn.cursor(name="lokikirja_stream", row_factory=tuple_row) as named:
+            named.itersize = size
+            named.execute(statement, params)
+            yield from named
+
 
 class Database(ABC):
     """Lokikirja's own tables on the backend the event store uses."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -68,11 +68,26 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def emit_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, *,
+def emit_json_list(items: Iterable[Any]) -> None:
+    """A JSON list written item by item, in bounded memory: the same text as ``emit_json(list(items))``."""
+    write = sys.stdout.write
+    write("[")
+    for i, item in enumerate(items):
+        write(", " if i else "")
+        write(json.dumps(item, ensure_ascii=False, default=str))
+    write("]\n")
+    sys.stdout.flush()
+
+
+def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, *,
               title: str | None = None, doc: Any = None) -> None:
-    """Print ``rows``: json prints ``doc`` (default: the rows), csv and table the ``columns``."""
+    """Print ``rows`` (any iterable: json and csv stream it): json prints ``doc`` (default: the
+    rows), csv and table the ``columns``."""
     if fmt == "json":
-        emit_json(rows if doc is None else doc)
+        if doc is None:
+            emit_json_list(rows)
+        else:
+            emit_json(doc)
     elif fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
 from ledger.errors import UsageError
@@ -18,6 +20,7 @@ from service.timeargs import window
 
 FINDING_COLUMNS = ["at", "rule", "severity", "org", "user", "subject", "event", "explanation"]
 ACCESS_COLUMNS = ["at", "user", "org", "subject", "purpose", "categories", "findings", "event"]
+ACCESS_FIELDS = ["event", "at", "user", "org", "subject", "purpose", "categories", "findings"]  # CONTRACT §6
 
 
 @main.command()
@@ -40,11 +43,14 @@ def findings(rule: str | None, org: str | None, user: str | None, subject: str |
     """
     with Ledger.open(db, need_keys=False) as ledger:
         catch_up_projections(ledger)
-        with ledger.db.read() as cur:
-            rows = queries.findings(ledger.db, cur, rule=rule, org=org, user=user, subject=subject,
-                                    severity=severity, window=window(since, until))
-    emit_rows(rows, FINDING_COLUMNS if fmt == "table" else list(queries.FINDING_FIELDS), fmt,
-              title=f"{len(rows)} finding(s)")
+        with ledger.db.read() as cur, contextlib.closing(queries.iter_findings(
+                ledger.db, cur, rule=rule, org=org, user=user, subject=subject, severity=severity,
+                window=window(since, until))) as rows:  # closed here even when the reader stops early
+            if fmt == "table":
+                listed = list(rows)
+                emit_rows(listed, FINDING_COLUMNS, fmt, title=f"{len(listed)} finding(s)")
+            else:  # streamed: a ledger may hold millions of findings
+                emit_rows(rows, list(queries.FINDING_FIELDS), fmt)
 
 
 @main.command("access-log")
@@ -77,13 +83,17 @@ def access_log(subject: str | None, hetu: str | None, user: str | None, since: s
         with ledger.db.read() as cur:
             subjects = [subject] if subject else (
                 queries.customers_with_hetu_index(ledger.db, cur, index) if index else None)
-            rows = queries.access_log(ledger.db, cur, subjects=subjects, user=user, window=span)
+            with contextlib.closing(queries.iter_access_log(ledger.db, cur, subjects=subjects, user=user,
+                                                            window=span)) as rows:
+                if fmt != "table":  # streamed: an official may have viewed millions of records
+                    emit_rows(rows, ACCESS_FIELDS, fmt)
+                    return
+                listed = list(rows)
             asked = queries.ledger_queries_about(ledger.db, cur, subjects=subjects or [], hetu_index=index) \
                 if user is None else []
-    emit_rows(rows, ACCESS_COLUMNS if fmt == "table" else list(rows[0].keys()) if rows else ACCESS_COLUMNS,
-              fmt, title=f"{len(rows)} view(s)")
-    if fmt == "table" and asked:
+    emit_rows(listed, ACCESS_COLUMNS, fmt, title=f"{len(listed)} view(s)")
+    if asked:
         emit_rows(asked, ["at", "asker", "purpose", "command", "refused"], fmt,
                   title="Queries of the ledger about this person (logging the loggers)")
-    elif fmt == "table":
+    else:
         stdout.print("No one else has queried the ledger about this person.")
