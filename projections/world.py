@@ -7,6 +7,7 @@ so judging a page never reads the whole log.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -49,9 +50,15 @@ def _named(facts: Iterable[StoredFact]) -> tuple[set[str], set[str], set[str]]:
 class HistoryCache:
     """Histories kept between pages of one follower: an entity's history changes only with facts
     about that entity, so a page drops exactly the entities it touched. Valid only while this
-    process applied every page since it was filled (``position``); bounded in size."""
+    process applied every page since it was filled (``position``).
 
-    LIMIT = 50_000  # a customer's history is about 2.5 KB: at most ~125 MB held (the budget is 300 MB in all)
+    Bounded: past :attr:`LIMIT` histories, those loaded longest ago are dropped down to half of it
+    (a dictionary keeps its keys in the order they were loaded; an entity a page touched is
+    dropped and loaded again, so it counts as new). Dropping a history is always safe: it is
+    loaded again when asked for. A customer's history is about 2.5 KB in memory, so the cache
+    holds at most about 75 MB beside one page's entities (the budget is 300 MB in all)."""
+
+    LIMIT = 30_000
 
     def __init__(self) -> None:
         self.position: int | None = None
@@ -65,9 +72,17 @@ class HistoryCache:
         self.checked: set[str] = set()
 
     def begin_page(self, start: int) -> None:
-        """Forget everything unless this cache saw the log up to ``start``."""
-        if self.position != start or len(self.customers) + len(self.users) > self.LIMIT:
+        """Forget everything unless this cache saw the log up to ``start``; keep it bounded."""
+        if self.position != start:
             self.clear()
+            return
+        for table in (self.customers, self.users, self.employers):
+            if len(table) > self.LIMIT:
+                for key in list(itertools.islice(table, len(table) - self.LIMIT // 2)):
+                    del table[key]
+        if len(self.checked) > 4 * self.LIMIT:  # registration look-ups: small, but one per entity named
+            self.registered.clear()
+            self.checked.clear()
 
     def forget(self, users: Iterable[str], customers: Iterable[str], employers: Iterable[str],
                registered: Iterable[str]) -> None:
