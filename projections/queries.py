@@ -6,7 +6,7 @@ Each returns plain dicts in the contract's JSON shape (CONTRACT §5–6), sorted
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,25 +41,31 @@ def _where(conditions: list[tuple[str, list[Any]]]) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(parts) if parts else "", params)
 
 
+def _select(cur: Cursor, statement: str, params: list[Any], streamed: bool) -> Iterable[tuple[Any, ...]]:
+    """The rows of a query: streamed (a server-side cursor on PostgreSQL: bounded memory, but a few
+    round trips more), or fetched at once (the faster for answers known to be short)."""
+    return cur.stream(statement, params) if streamed else cur.execute(statement, params).fetchall()
+
+
 def findings(db: Database, cur: Cursor, *, rule: str | None = None, org: str | None = None,
              user: str | None = None, subject: str | None = None, severity: str | None = None,
              window: Window = Window()) -> list[dict[str, Any]]:
     """Findings matching every filter given, sorted by (at, event, rule) (CONTRACT §6)."""
     return list(iter_findings(db, cur, rule=rule, org=org, user=user, subject=subject, severity=severity,
-                              window=window))
+                              window=window, streamed=False))
 
 
 def iter_findings(db: Database, cur: Cursor, *, rule: str | None = None, org: str | None = None,
                   user: str | None = None, subject: str | None = None, severity: str | None = None,
-                  window: Window = Window()) -> Iterator[dict[str, Any]]:
-    """:func:`findings`, one at a time (bounded memory, for output of any length)."""
+                  window: Window = Window(), streamed: bool = True) -> Iterator[dict[str, Any]]:
+    """:func:`findings`, one at a time (``streamed``: in bounded memory, for output of any length)."""
     conditions = [(f"{col} = %s", [value]) for col, value in
                   (("rule", rule), ("org", org), ("usr", user), ("subject", subject), ("severity", severity))
                   if value is not None]
     conditions.append(window.sql())
     where, params = _where(conditions)
-    for r in cur.stream(f"SELECT finding, rule, severity, event, at_text, org, usr, subject, explanation "
-                        f"FROM {db.table('v_findings')}{where} ORDER BY at, event, rule, finding", params):
+    for r in _select(cur, f"SELECT finding, rule, severity, event, at_text, org, usr, subject, explanation "
+                          f"FROM {db.table('v_findings')}{where} ORDER BY at, event, rule, finding", params, streamed):
         yield dict(zip(FINDING_FIELDS, r, strict=True))
 
 
@@ -82,12 +88,13 @@ def customers_with_hetu_index(db: Database, cur: Cursor, hetu_index: str) -> lis
 def access_log(db: Database, cur: Cursor, *, subjects: list[str] | None = None, user: str | None = None,
                window: Window = Window()) -> list[dict[str, Any]]:
     """Every view of the given subjects or by the given user, sorted by (at, event)."""
-    return list(iter_access_log(db, cur, subjects=subjects, user=user, window=window))
+    return list(iter_access_log(db, cur, subjects=subjects, user=user, window=window, streamed=False))
 
 
 def iter_access_log(db: Database, cur: Cursor, *, subjects: list[str] | None = None, user: str | None = None,
-                    window: Window = Window()) -> Iterator[dict[str, Any]]:
-    """:func:`access_log`, one view at a time (bounded memory: an official may have viewed millions)."""
+                    window: Window = Window(), streamed: bool = True) -> Iterator[dict[str, Any]]:
+    """:func:`access_log`, one view at a time (``streamed``: in bounded memory, for an official who
+    viewed millions of records)."""
     conditions: list[tuple[str, list[Any]]] = [window.sql()]
     if subjects is not None:
         if not subjects:
@@ -98,8 +105,8 @@ def iter_access_log(db: Database, cur: Cursor, *, subjects: list[str] | None = N
         conditions.append(("usr = %s", [user]))
     where, params = _where(conditions)
     rules = (f"(SELECT {_concat(db)} FROM {db.table('v_findings')} f WHERE f.event = v.event)")
-    for r in cur.stream(f"SELECT event, at_text, usr, org, subject, purpose, categories, {rules} "
-                        f"FROM {db.table('v_views')} v{where} ORDER BY at, event", params):
+    for r in _select(cur, f"SELECT event, at_text, usr, org, subject, purpose, categories, {rules} "
+                          f"FROM {db.table('v_views')} v{where} ORDER BY at, event", params, streamed):
         yield {"event": r[0], "at": r[1], "user": r[2], "org": r[3], "subject": r[4], "purpose": r[5],
                "categories": orjson.loads(r[6]), "findings": sorted(r[7].split(",")) if r[7] else []}
 

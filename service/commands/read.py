@@ -83,9 +83,10 @@ def access_log(subject: str | None, hetu: str | None, user: str | None, since: s
         with ledger.db.read() as cur:
             subjects = [subject] if subject else (
                 queries.customers_with_hetu_index(ledger.db, cur, index) if index else None)
+            # an official may have viewed millions of records: their log is streamed; one person's is short
             with contextlib.closing(queries.iter_access_log(ledger.db, cur, subjects=subjects, user=user,
-                                                            window=span)) as rows:
-                if fmt != "table":  # streamed: an official may have viewed millions of records
+                                                            window=span, streamed=user is not None)) as rows:
+                if fmt != "table":
                     emit_rows(rows, ACCESS_FIELDS, fmt)
                     return
                 listed = list(rows)
