@@ -24,6 +24,7 @@ from policies import judge as rules
 from policies import monitoring, transfer
 from policies.competence import is_competent
 from policies.localtime import HELSINKI
+from projections import queries
 from projections.schema import from_micros, micros
 from projections.world import as_fact
 from replay.bounded import BoundedWorld, Bounds
@@ -64,14 +65,8 @@ def _bulk(ledger: Ledger, cur: Cursor, views: list[StoredFact], bounds: Bounds) 
 
 
 def _stored_bulk(ledger: Ledger, cur: Cursor, views: list[StoredFact]) -> set[str]:
-    events = sorted(f.id_text for f in views)
-    fired: set[str] = set()
-    for i in range(0, len(events), 500):
-        marks, params = ledger.db.in_list(events[i : i + 500])
-        fired.update(r[0] for r in cur.execute(
-            f"SELECT event FROM {ledger.db.table('v_findings')} WHERE event IN {marks} AND rule = %s",
-            [*params, Rule.ACCESS_BULK.value]))
-    return fired
+    found = queries.findings_by_event(ledger.db, cur, [f.id_text for f in views])
+    return {event for event, rules_ in found.items() if Rule.ACCESS_BULK.value in rules_}
 
 
 def _iso(t: datetime | None) -> str | None:
