@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from ledger.ingest import ingest_stream
 from ledger.store import Ledger
 from projections import queries
 from projections.readmodel import ReadModel
 from projections.world import HistoryCache
-from tests.factories import write_jsonl
-from tests.scenarios import EVENTS
 
 
 def test_past_the_limit_the_histories_loaded_longest_ago_are_dropped_to_half(monkeypatch: pytest.MonkeyPatch):
@@ -34,13 +30,9 @@ def _findings(ledger: Ledger) -> str:
         return json.dumps(queries.findings(ledger.db, cur))
 
 
-def test_a_tiny_cache_gives_the_same_findings_page_by_page(ledger: Ledger, tmp_path: Path,
+def test_a_tiny_cache_gives_the_same_findings_page_by_page(ledger: Ledger, scenario_model: ReadModel,
                                                           monkeypatch: pytest.MonkeyPatch):
-    source = write_jsonl(tmp_path / "events.jsonl", EVENTS)
-    with source.open("rb") as stream:
-        ingest_stream(ledger, str(source), stream)
-    model = ReadModel(ledger)
-    model.catch_up()
+    model = scenario_model
     expected = _findings(ledger)
 
     monkeypatch.setattr(HistoryCache, "LIMIT", 3)

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from ledger.ingest import ingest_stream
 from ledger.store import Ledger
 from projections import schema
 from projections.readmodel import ReadModel
-from tests.factories import write_jsonl
 from tests.scenarios import EVENTS
 
 
@@ -27,12 +23,9 @@ def _deferred_names() -> set[str]:
             for i, cols in enumerate(indexes) if cols in schema.DEFERRABLE.get(name, ())}
 
 
-def test_a_rebuild_defers_the_read_only_indexes_and_creates_them_once_caught_up(ledger: Ledger, tmp_path: Path):
-    source = write_jsonl(tmp_path / "events.jsonl", EVENTS)
-    with source.open("rb") as stream:
-        ingest_stream(ledger, str(source), stream)
-    model = ReadModel(ledger)
-    model.catch_up()
+def test_a_rebuild_defers_the_read_only_indexes_and_creates_them_once_caught_up(ledger: Ledger,
+                                                                               scenario_model: ReadModel):
+    model = scenario_model
     every = _indexes(ledger)
     assert _deferred_names() and _deferred_names() <= every
 
