@@ -34,7 +34,8 @@ def append_own_fact(ledger: Ledger, type_name: str, actor: str, data: dict[str, 
     """Validate and append one fact of the ledger's own types; returns it with its position."""
     fact = build_own_fact(ledger, type_name, actor, data)
     with ledger.appending() as tx:
-        (position,) = tx.insert([fact])
+        positions = tx.insert([fact])
+    (position,) = positions  # read after the commit: one round trip on PostgreSQL
     return fact.at_position(position)
 
 

@@ -17,16 +17,18 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from functools import cached_property
+from typing import Any, overload
 from uuid import UUID
 
+import psycopg
 from eventsourcing import persistence as es
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import retry
-from psycopg.rows import dict_row, tuple_row
-from psycopg.sql import SQL, Composable, Identifier
+from psycopg.rows import tuple_row
+from psycopg.sql import SQL, Identifier
 
 from ledger.records import StoredFact
 
@@ -146,8 +148,76 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             return [StoredFact.from_state(r[1], r[0]) for r in c.fetchall()]
 
 
+class _Pipeline:
+    """psycopg's pipeline mode on a connection, entered now and ended at most once."""
+
+    def __init__(self, conn: Any) -> None:
+        self._context: Any = conn.pipeline()
+        self._context.__enter__()
+
+    def end(self, error: BaseException | None = None) -> None:
+        context, self._context = self._context, None
+        if context is not None:
+            context.__exit__(type(error) if error else None, error, error.__traceback__ if error else None)
+
+
+class _AppendCursor(psycopg.Cursor[Any]):
+    """The append transaction's cursor: a ``COPY`` through it (the events, new data keys) first
+    ends pipeline mode, which does not allow one."""
+
+    pipeline: _Pipeline | None = None
+
+    def copy(self, statement: Any, params: Any = None, *, writer: Any = None) -> Any:
+        if self.pipeline is not None:
+            self.pipeline.end()
+        return super().copy(statement, params, writer=writer)
+
+
+class _Returned(Sequence[int]):
+    """The positions an ``INSERT … RETURNING`` gives, read from its cursor when first asked for
+    (in pipeline mode that waits for the server) or once the append has committed."""
+
+    def __init__(self, cur: Any, count: int) -> None:
+        self._cur, self._count = cur, count
+        self._positions: list[int] | None = None
+
+    def read(self) -> list[int]:
+        if self._positions is None:
+            # under the EXCLUSIVE table lock the rows draw consecutive ids in the order given
+            self._positions = sorted(r[0] for r in self._cur.fetchall())
+        return self._positions
+
+    def close(self) -> None:
+        self._cur.close()
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        return self.read()[index]
+
+    def __repr__(self) -> str:
+        return f"_Returned({self._positions if self._positions is not None else '…'})"
+
+
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
     """PostgreSQL: binary COPY for bulk appends; UPDATE, DELETE and TRUNCATE refused."""
+
+    @cached_property
+    def _table(self) -> str:
+        """The events table's qualified, quoted name, rendered once (composing SQL per statement
+        costs more than the single fact's own work)."""
+        return Identifier(self.datastore.schema, self.events_table_name).as_string(None)
+
+    @cached_property
+    def _begin_statements(self) -> list[str]:
+        """``BEGIN``, then the library's lock statements and its ``NOTIFY``, as text."""
+        statements = [*self.lock_table_statements, SQL("NOTIFY {0}").format(Identifier(self.channel_name))]
+        return ["BEGIN", *(s.as_string(None) for s in statements)]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
@@ -155,34 +225,53 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         if not stored_events:
             return []
         with self.append_transaction() as (_, insert):
-            return insert(stored_events)
+            positions = insert(stored_events)
+        return list(positions)  # read after the commit: a few events take one round trip
 
     @contextmanager
     def append_transaction(self) -> Iterator[tuple[Any, Any]]:
-        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor(
-            row_factory=tuple_row
-        ) as cur:
-            # the library's lock statements and its NOTIFY, in one round trip (simple query protocol)
-            statements = [*self.lock_table_statements, SQL("NOTIFY {0}").format(Identifier(self.channel_name))]
-            cur.execute("; ".join(s.as_string(cur) if isinstance(s, Composable) else str(s) for s in statements))
+        """``BEGIN``, the library's lock statements and its ``NOTIFY`` are sent in pipeline mode,
+        without waiting for their answers: they travel with the first look-up (is this id stored?)
+        in one round trip, and ``COMMIT`` with its sync in another, which is most of the cost of
+        appending one fact. Pipeline mode ends before a ``COPY``, which it does not allow; the
+        transaction goes on (the pooled connection is in autocommit mode, so the transaction is
+        the explicit ``BEGIN`` … ``COMMIT``)."""
+        with self.datastore.get_connection() as conn, _AppendCursor(conn, row_factory=tuple_row) as cur:
+            pipeline = cur.pipeline = _Pipeline(conn)
+            returned: list[_Returned] = []
+            try:
+                for statement in self._begin_statements:
+                    cur.execute(statement)
 
-            def insert(stored_events: Sequence[StoredEvent]) -> Sequence[int]:
-                if len(stored_events) <= FEW:
-                    return self._insert_few(cur, stored_events)
-                return self._copy_stored_events(cur, stored_events)
+                def insert(stored_events: Sequence[StoredEvent]) -> Sequence[int]:
+                    if len(stored_events) <= FEW:
+                        returned.append(self._insert_few(conn, stored_events))
+                        return returned[-1]
+                    return self._copy_stored_events(cur, stored_events)
 
-            yield cur, insert
+                yield cur, insert
+                cur.execute("COMMIT")
+                pipeline.end()
+                for positions in returned:
+                    positions.read()
+            except BaseException as e:
+                pipeline.end(e)
+                conn.rollback()  # the server's transaction, whatever state it was left in
+                raise
+            finally:
+                for positions in returned:
+                    positions.close()
 
-    def _insert_few(self, cur: Any, stored_events: Sequence[StoredEvent]) -> list[int]:
-        """A few events (the gateway path: one fact a request) with one ``INSERT … RETURNING``, one
-        round trip where COPY and reading the sequence back take three."""
-        rows = SQL(", ").join([SQL("(%s, %s, %s, %s)")] * len(stored_events))
-        cur.execute(SQL("INSERT INTO {}.{} (originator_id, originator_version, topic, state) VALUES {} "
-                        "RETURNING notification_id").format(Identifier(self.datastore.schema),
-                                                            Identifier(self.events_table_name), rows),
+    def _insert_few(self, conn: Any, stored_events: Sequence[StoredEvent]) -> _Returned:
+        """A few events (the gateway path: one fact a request) with one ``INSERT … RETURNING``
+        where COPY and reading the sequence back take three round trips. In pipeline mode the
+        insert travels with the ``COMMIT``, unless its positions are asked for before."""
+        rows = ", ".join(["(%s, %s, %s, %s)"] * len(stored_events))
+        cur = conn.cursor(row_factory=tuple_row)
+        cur.execute(f"INSERT INTO {self._table} (originator_id, originator_version, topic, state) VALUES {rows} "
+                    "RETURNING notification_id",
                     [v for e in stored_events for v in (e.originator_id, e.originator_version, e.topic, e.state)])
-        # under the EXCLUSIVE table lock the rows draw consecutive ids in the order given
-        return sorted(r[0] for r in cur.fetchall())
+        return _Returned(cur, len(stored_events))
 
     def _copy_stored_events(self, cur: Any, stored_events: Sequence[StoredEvent]) -> list[int]:
         """Insert with COPY under the table lock already held; ids are then contiguous."""
@@ -201,13 +290,11 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         return list(range(last - len(stored_events) + 1, last + 1))
 
     def fingerprints(self, raw: Any, ids: Sequence[UUID]) -> dict[UUID, str]:
-        statement = SQL(
-            "SELECT originator_id, convert_from(state, 'UTF8')::jsonb->>'fp' AS fp "
-            "FROM {}.{} WHERE originator_id = ANY(%s)"
-        ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
-        with raw.connection.cursor(row_factory=dict_row) as cur:
+        statement = (f"SELECT originator_id, convert_from(state, 'UTF8')::jsonb->>'fp' "
+                     f"FROM {self._table} WHERE originator_id = ANY(%s)")
+        with raw.connection.cursor(row_factory=tuple_row) as cur:
             cur.execute(statement, (list(ids),))
-            return {r["originator_id"]: r["fp"] for r in cur.fetchall()}
+            return dict(cur.fetchall())
 
     def facts_after(self, start: int, limit: int, stop: int | None = None,
                     topics: Sequence[str] = ()) -> list[StoredFact]:

@@ -334,15 +334,17 @@ class AppendTransaction:
     def data_keys(self, subjects: Sequence[str]) -> dict[str, bytes]:
         return self.ledger.data_keys.for_writing(self.cur, subjects)
 
-    def insert(self, facts: Sequence[StoredFact]) -> list[int]:
-        """Append ``facts`` in order; returns their positions."""
+    def insert(self, facts: Sequence[StoredFact]) -> Sequence[int]:
+        """Append ``facts`` in order; returns their positions (on PostgreSQL, a few facts' positions
+        are read when first asked for, or at the commit: asking within the transaction costs a
+        round trip)."""
         if not facts:
             return []
         recorded: dict[datetime, str] = {}
         for f in facts:
             if f.recorded_at not in recorded:
                 recorded[f.recorded_at] = f.recorded_at.isoformat(timespec="microseconds")
-        return list(self._insert([f.to_stored_event(recorded_text=recorded[f.recorded_at]) for f in facts]))
+        return self._insert([f.to_stored_event(recorded_text=recorded[f.recorded_at]) for f in facts])  # type: ignore[no-any-return]
 
 
 def _open_app(target: Target) -> Lokikirja:
