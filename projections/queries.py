@@ -55,18 +55,56 @@ def findings(db: Database, cur: Cursor, *, rule: str | None = None, org: str | N
                               window=window, streamed=False))
 
 
-def iter_findings(db: Database, cur: Cursor, *, rule: str | None = None, org: str | None = None,
-                  user: str | None = None, subject: str | None = None, severity: str | None = None,
-                  window: Window = Window(), streamed: bool = True) -> Iterator[dict[str, Any]]:
-    """:func:`findings`, one at a time (``streamed``: in bounded memory, for output of any length)."""
+def _finding_conditions(rule: str | None, org: str | None, user: str | None, subject: str | None,
+                        severity: str | None, window: Window) -> list[tuple[str, list[Any]]]:
     conditions = [(f"{col} = %s", [value]) for col, value in
                   (("rule", rule), ("org", org), ("usr", user), ("subject", subject), ("severity", severity))
                   if value is not None]
     conditions.append(window.sql())
-    where, params = _where(conditions)
+    return conditions
+
+
+def iter_findings(db: Database, cur: Cursor, *, rule: str | None = None, org: str | None = None,
+                  user: str | None = None, subject: str | None = None, severity: str | None = None,
+                  window: Window = Window(), streamed: bool = True) -> Iterator[dict[str, Any]]:
+    """:func:`findings`, one at a time (``streamed``: in bounded memory, for output of any length)."""
+    where, params = _where(_finding_conditions(rule, org, user, subject, severity, window))
     for r in _select(cur, f"SELECT finding, rule, severity, event, at_text, org, usr, subject, explanation "
                           f"FROM {db.table('v_findings')}{where} ORDER BY at, event, rule, finding", params, streamed):
         yield dict(zip(FINDING_FIELDS, r, strict=True))
+
+
+#: where a page of findings ended: (at in µs, event, rule, finding), the sort key of the last one
+FindingKey = tuple[int, str, str, str]
+
+
+def findings_page(db: Database, cur: Cursor, *, limit: int, after: FindingKey | None = None,
+                  rule: str | None = None, org: str | None = None, user: str | None = None,
+                  subject: str | None = None, severity: str | None = None,
+                  window: Window = Window()) -> tuple[list[dict[str, Any]], FindingKey | None]:
+    """Up to ``limit`` findings in :func:`findings`' order after the sort key ``after``, and the key
+    to continue from (None: there are no more). Keyset paging: a page costs the same anywhere in
+    a ledger of millions of findings, and findings judged meanwhile do not shift the pages."""
+    conditions = _finding_conditions(rule, org, user, subject, severity, window)
+    if after is not None:
+        at, event, rule_, finding = after
+        conditions.append(("at >= %s AND (at > %s OR event > %s OR (event = %s AND "
+                           "(rule > %s OR (rule = %s AND finding > %s))))",
+                           [at, at, event, event, rule_, rule_, finding]))
+    where, params = _where(conditions)
+    rows = cur.execute(f"SELECT finding, rule, severity, event, at_text, org, usr, subject, explanation, at "
+                       f"FROM {db.table('v_findings')}{where} ORDER BY at, event, rule, finding LIMIT %s",
+                       [*params, limit + 1]).fetchall()
+    page = [dict(zip(FINDING_FIELDS, r[:-1], strict=True)) for r in rows[:limit]]
+    last = rows[limit - 1] if len(rows) > limit else None
+    return page, (last[9], last[3], last[1], last[0]) if last is not None else None
+
+
+def count_findings(db: Database, cur: Cursor, *, rule: str | None = None, org: str | None = None,
+                   user: str | None = None, subject: str | None = None, severity: str | None = None,
+                   window: Window = Window()) -> int:
+    where, params = _where(_finding_conditions(rule, org, user, subject, severity, window))
+    return int(cur.execute(f"SELECT COUNT(*) FROM {db.table('v_findings')}{where}", params).fetchone()[0])
 
 
 def findings_by_event(db: Database, cur: Cursor, events: list[str]) -> dict[str, list[str]]:

@@ -7,6 +7,7 @@ Each does what the matching CLI command does, through the same functions (``inge
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ from ledger.ingest import ingest_stream
 from ledger.own_facts import append_own_fact
 from projections import oversight, queries
 from projections import supervision as sv
-from projections.queries import Window
+from projections.queries import FindingKey, Window
 from service.http import scope
 from service.http.auth import Principal
 from service.http.params import FindingFilters, ReviewIn
@@ -25,6 +26,7 @@ from service.http.served import Served
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_EVENTS = 10_000
+STREAM_PAGE = 5_000  # findings read per query while an unpaged list streams
 
 
 class TooLarge(Exception):
@@ -91,6 +93,52 @@ def list_findings(served: Served, principal: Principal, filters: FindingFilters,
     with served.reading() as cur:
         return queries.findings(served.db, cur, rule=filters.rule, org=org, user=filters.user,
                                 subject=filters.subject, severity=filters.severity, window=span)
+
+
+@dataclass(frozen=True)
+class FindingsPage:
+    findings: list[dict[str, Any]]
+    next: FindingKey | None  # where the next page starts; None: this was the last
+    total: int | None = None
+
+
+def findings_page(served: Served, principal: Principal, filters: FindingFilters, *, limit: int,
+                  command: str = "findings", count: bool = False) -> FindingsPage:
+    """One page of :func:`list_findings` after ``filters.after`` (``count``: with the total)."""
+    org = scope.findings_org(served, principal, filters.org, command=command)
+    return _page(served, filters, org, filters.after_key(), limit, count=count)
+
+
+def _page(served: Served, filters: FindingFilters, org: str | None, after: FindingKey | None, limit: int, *,
+          count: bool = False) -> FindingsPage:
+    narrowed: dict[str, Any] = {"rule": filters.rule, "org": org, "user": filters.user, "subject": filters.subject,
+                                "severity": filters.severity, "window": filters.window()}
+    with served.reading() as cur:
+        rows, following = queries.findings_page(served.db, cur, limit=limit, after=after, **narrowed)
+        total = queries.count_findings(served.db, cur, **narrowed) if count else None
+    return FindingsPage(rows, following, total)
+
+
+def findings_json(served: Served, principal: Principal, filters: FindingFilters, *,
+                  page: int = STREAM_PAGE) -> Iterator[bytes]:
+    """Every finding :func:`list_findings` gives, as the bytes of one JSON array, read ``page`` at
+    a time: a ledger's millions of findings are answered in bounded memory. The scope is checked
+    (and a refusal recorded) and the first page read before the first byte."""
+    org = scope.findings_org(served, principal, filters.org, command="findings")
+    first = _page(served, filters, org, filters.after_key(), page)
+
+    def chunks() -> Iterator[bytes]:
+        current, sep = first, b"["
+        while True:
+            if current.findings:
+                yield sep + b",".join(orjson.dumps(f) for f in current.findings)
+                sep = b","
+            if current.next is None:
+                break
+            current = _page(served, filters, org, current.next, page)
+        yield b"]" if sep == b"," else b"[]"
+
+    return chunks()
 
 
 def reviews_of(served: Served, findings: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

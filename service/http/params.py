@@ -6,16 +6,18 @@ valid Unicode — it is stored in the ledger and sealed, so it must encode the s
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from typing import Annotated, Literal
 
+import orjson
 from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ledger.errors import UsageError
 from ledger.events import Rule, Severity
 from ledger.identifiers import SLUG, validate_hetu
-from projections.queries import Window
+from projections.queries import FindingKey, Window
 from projections.schema import micros
 from replay.bounded import Bounds
 from service.timeargs import parse_instant
@@ -25,6 +27,8 @@ CUSTOMER_PATTERN = rf"^c:{SLUG}$"
 USER_PATTERN = rf"^u:{SLUG}$"
 ORG_PATTERN = rf"^(area:{SLUG}|te:{SLUG}|keha|avi|tem)$"
 FINDING_PATTERN = r"^f:[0-9a-f]{16,64}$"
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,600}$"
+MAX_PAGE = 10_000
 MONTH_PATTERN = r"^(19|20)\d\d-(0[1-9]|1[0-2])$"
 HETU_PATTERN = r"^\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]$"
 MAX_PURPOSE = 500
@@ -93,9 +97,31 @@ class FindingFilters(BaseModel):
     subject: Annotated[str | None, Field(pattern=SUBJECT_PATTERN, description="c:… or e:…")] = None
     since: Annotated[str | None, Field(description="a date (Helsinki) or an RFC 3339 time, inclusive")] = None
     until: Annotated[str | None, Field(description="a date (the whole day) or an RFC 3339 time, inclusive")] = None
+    limit: Annotated[int | None, Field(ge=1, le=MAX_PAGE, description=(
+        "at most this many findings; when there are more, the `Link` header (rel=\"next\") gives the next page. "
+        "Without it every finding is answered, streamed"))] = None
+    after: Annotated[str | None, Field(pattern=CURSOR_PATTERN, description=(
+        "where the previous page ended: the cursor of a `Link: …; rel=\"next\"` header"))] = None
 
     def window(self) -> Window:
         return window(self.since, self.until)
+
+    def after_key(self) -> FindingKey | None:
+        """The sort key ``after`` stands for (422 when it is not a cursor this server gave)."""
+        if self.after is None:
+            return None
+        try:
+            at, event, rule, finding = orjson.loads(base64.urlsafe_b64decode(self.after + "=" * (-len(self.after) % 4)))
+            if isinstance(at, int) and all(isinstance(x, str) for x in (event, rule, finding)):
+                return at, event, rule, finding
+        except (ValueError, TypeError, orjson.JSONDecodeError):
+            pass
+        raise BadParameter("after", "is not a cursor from a Link header of this API")
+
+
+def cursor(key: FindingKey) -> str:
+    """The ``after`` value that continues after the finding with sort key ``key``."""
+    return base64.urlsafe_b64encode(orjson.dumps(list(key))).decode().rstrip("=")
 
 
 class AccessQuery(BaseModel):

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from projections import oversight
 from service.http import actions, params
@@ -55,8 +55,16 @@ async def post_events(request: Request, caller: Caller) -> Response:
 @router.get("/findings", response_model=list[Finding], responses=errors(401, 403, 422))
 def get_findings(request: Request, caller: Caller, filters: Annotated[FindingFilters, Query()]) -> Response:
     """Findings like ``lokikirja findings --format json``, sorted by (at, event, rule); a DPO's are its own
-    organisation's."""
-    return json_response(actions.list_findings(served(request), caller, filters))
+    organisation's. With ``limit``, one page: the ``Link`` header (``rel="next"``) gives the next one."""
+    if filters.limit is None:
+        return StreamingResponse(actions.findings_json(served(request), caller, filters),
+                                 media_type="application/json")
+    page = actions.findings_page(served(request), caller, filters, limit=filters.limit)
+    headers = None
+    if page.next is not None:
+        following = request.url.include_query_params(after=params.cursor(page.next))
+        headers = {"Link": f'<{following}>; rel="next"'}
+    return json_response(page.findings, headers=headers)
 
 
 @router.post("/findings/{finding}/review", response_model=ReviewResult, responses=errors(401, 403, 404, 422))

@@ -12,7 +12,7 @@ from projections.queries import Window
 from service.http import actions, charts, scope
 from service.http.access import access_history
 from service.http.auth import Principal
-from service.http.params import AccessQuery, FindingFilters
+from service.http.params import AccessQuery, FindingFilters, cursor
 from service.http.served import Served
 
 PAGE_LIMIT = 500  # findings listed on one page (the filters narrow it down)
@@ -25,9 +25,10 @@ def ranking(served: Served, principal: Principal, window: Window) -> dict[str, A
     return {"report": report, "chart": charts.monthly_bars(months)}
 
 
-def _with_reviews(served: Served, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    shown = rows[:PAGE_LIMIT]
-    return {"findings": shown, "total": len(rows), "reviews": actions.reviews_of(served, shown)}
+def _with_reviews(served: Served, page: actions.FindingsPage) -> dict[str, Any]:
+    """A page of findings, the total, their reviews and the cursor of the next page (None: last)."""
+    return {"findings": page.findings, "total": page.total, "reviews": actions.reviews_of(served, page.findings),
+            "next": cursor(page.next) if page.next is not None else None}
 
 
 def area(served: Served, principal: Principal, org: str, period: FindingFilters) -> dict[str, Any]:
@@ -43,14 +44,16 @@ def area(served: Served, principal: Principal, org: str, period: FindingFilters)
                                served, principal, org=org, window=window))}
     if doc["in_scope"]:
         filters = FindingFilters(org=org, since=period.since, until=period.until)
-        doc |= _with_reviews(served, actions.list_findings(served, principal, filters, command="web area"))
+        doc |= _with_reviews(served, actions.findings_page(served, principal, filters, limit=PAGE_LIMIT,
+                                                           command="web area", count=True))
     return doc
 
 
 def findings(served: Served, principal: Principal, filters: FindingFilters) -> dict[str, Any]:
     """The findings list with the filters applied and each finding's reviews."""
-    rows = actions.list_findings(served, principal, filters, command="web findings")
-    return {"filters": filters} | _with_reviews(served, rows)
+    size = min(filters.limit or PAGE_LIMIT, PAGE_LIMIT)  # ?limit= makes pages shorter, never longer
+    page = actions.findings_page(served, principal, filters, limit=size, command="web findings", count=True)
+    return {"filters": filters} | _with_reviews(served, page)
 
 
 def who_viewed(served: Served, principal: Principal, q: AccessQuery) -> dict[str, Any]:

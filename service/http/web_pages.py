@@ -88,8 +88,11 @@ def findings(request: Request, caller: WebCaller) -> Response:
     except (ValidationError, BadParameter) as e:
         return page(request, "findings.html.j2", status=422, principal=caller, given=given, problems=_problems(e),
                     findings=[], total=0, reviews={})
+    following = doc.pop("next")
+    next_url = str(request.url.remove_query_params("reviewed").include_query_params(after=following)) \
+        if following else None
     return page(request, "findings.html.j2", principal=caller, given=given, problems=[],
-                flash=request.query_params.get("reviewed"), **doc)
+                flash=request.query_params.get("reviewed"), next_url=next_url, **doc)
 
 
 @router.post("/findings/{finding}/review")

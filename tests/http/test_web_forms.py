@@ -75,3 +75,26 @@ def test_a_review_form_records_the_verdict_and_returns_to_the_page(scenario_serv
         back = client.get(response.headers["location"])
         assert "recorded in the ledger" in back.text and "the official&#39;s own record" in back.text
         assert client.post(f"/findings/{finding}/review", data={"verdict": "justified"}).status_code == 422
+
+
+def test_the_findings_page_pages_with_a_next_link_that_keeps_the_filters(scenario_server: LiveServer):
+    import html
+    import re
+
+    with _logged_in(scenario_server, "avi") as client:
+        everything = client.get("/findings").text
+        total = int(re.search(r"(\d+) finding\(s\)", everything).group(1))  # type: ignore[union-attr]
+        shown: list[str] = []
+        url: str | None = "/findings?severity=high&limit=3"
+        while url is not None:
+            page = client.get(url)
+            assert page.status_code == 200, page.text
+            rows = re.findall(r'<tr id="(f:[0-9a-f]+)"', page.text)
+            assert 0 < len(rows) <= 3
+            shown += rows
+            found = re.search(r'<a class="next" rel="next" href="([^"]+)"', page.text)
+            url = html.unescape(found.group(1)) if found else None
+            assert url is None or ("severity=high" in url and "after=" in url)
+        high = client.get("/findings", params={"severity": "high"}).text
+    assert total > len(shown) > 3
+    assert shown == re.findall(r'<tr id="(f:[0-9a-f]+)"', high)  # the pages make the one-page list

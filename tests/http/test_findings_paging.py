@@ -1,0 +1,73 @@
+"""Findings over HTTP in pages (``limit``, the ``Link`` header's cursor) and, unpaged, streamed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import orjson
+import pytest
+
+from ledger.ingest import ingest_stream
+from ledger.store import Ledger
+from projections import queries
+from service.http.actions import findings_json
+from service.http.auth import Principal
+from service.http.params import BadParameter, FindingFilters, cursor
+from service.http.served import Served
+from service.http.tokens import TokenFile
+from tests.factories import write_jsonl
+from tests.http.harness import LiveServer
+from tests.scenarios import EVENTS
+
+
+def _next_link(response) -> str | None:  # type: ignore[no-untyped-def]
+    found = re.fullmatch(r'<([^>]+)>; rel="next"', response.headers.get("link", ""))
+    return found.group(1) if found else None
+
+
+def test_following_the_next_links_walks_the_whole_list(scenario_server: LiveServer) -> None:
+    with scenario_server.client("avi") as client:
+        whole = client.get("/v1/findings").json()
+        walked, url, pages = [], "/v1/findings?limit=4", 0
+        while url is not None:
+            response = client.get(url)
+            assert response.status_code == 200, response.text
+            assert len(response.json()) <= 4
+            walked += response.json()
+            url, pages = _next_link(response), pages + 1
+        high = client.get("/v1/findings", params={"severity": "high", "limit": 2})
+        following = client.get(_next_link(high) or "")
+    assert len(whole) > 8
+    assert walked == whole and pages == -(-len(whole) // 4)
+    assert all(f["severity"] == "high" for f in high.json() + following.json())  # the filters go along
+
+
+def test_paging_parameters_are_validated(scenario_server: LiveServer) -> None:
+    with scenario_server.client("avi") as client:
+        for params in ({"limit": 0}, {"limit": 10_001}, {"limit": "many"}, {"after": "not a cursor!"},
+                       {"after": "bm90LWpzb24", "limit": 5}):
+            response = client.get("/v1/findings", params=params)
+            assert response.status_code == 422, (params, response.text)
+
+
+def test_an_unpaged_answer_streams_every_page_as_one_json_array(ledger: Ledger, tmp_path: Path) -> None:
+    with write_jsonl(tmp_path / "events.jsonl", EVENTS).open("rb") as stream:
+        ingest_stream(ledger, "events.jsonl", stream)
+    served = Served(ledger, TokenFile(tmp_path / "tokens.json"))
+    avi = Principal("u:avi", "avi", None, "t1")
+    served.refresh()
+    with ledger.db.read() as cur:
+        whole = queries.findings(ledger.db, cur)
+    assert len(whole) > 8
+    for page in (1, 4, 5000):
+        assert orjson.loads(b"".join(findings_json(served, avi, FindingFilters(), page=page))) == whole
+    assert b"".join(findings_json(served, avi, FindingFilters(user="u:nobody"), page=3)) == b"[]"
+
+
+def test_a_cursor_round_trips_and_a_forged_one_is_refused() -> None:
+    key = (1_614_556_800_000_000, "0b6c5e2a-0000-4000-8000-000000000000", "ACCESS_BULK", "f:00ff")
+    assert FindingFilters(after=cursor(key)).after_key() == key
+    for forged in ("bm90LWpzb24", cursor((1, 2, 3, 4)), "W10"):  # type: ignore[arg-type]
+        with pytest.raises(BadParameter):
+            FindingFilters(after=forged).after_key()
