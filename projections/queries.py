@@ -133,20 +133,49 @@ def iter_access_log(db: Database, cur: Cursor, *, subjects: list[str] | None = N
                     window: Window = Window(), streamed: bool = True) -> Iterator[dict[str, Any]]:
     """:func:`access_log`, one view at a time (``streamed``: in bounded memory, for an official who
     viewed millions of records)."""
+    if subjects is not None and not subjects:
+        return
+    statement, params = _access_select(db, subjects, user, window, None)
+    for r in _select(cur, statement, params, streamed):
+        yield _access_row(r)
+
+
+#: where a page of the access log ended: (at in µs, event) of its last view
+ViewKey = tuple[int, str]
+
+
+def access_log_page(db: Database, cur: Cursor, *, limit: int, after: ViewKey | None = None,
+                    subjects: list[str] | None = None, user: str | None = None,
+                    window: Window = Window()) -> tuple[list[dict[str, Any]], ViewKey | None]:
+    """Up to ``limit`` rows of :func:`access_log` after ``after``, and the key to continue from
+    (None: there are no more); keyset pages, as :func:`findings_page`."""
+    if subjects is not None and not subjects:
+        return [], None
+    statement, params = _access_select(db, subjects, user, window, after)
+    rows = cur.execute(statement + " LIMIT %s", [*params, limit + 1]).fetchall()
+    last = rows[limit - 1] if len(rows) > limit else None
+    return [_access_row(r) for r in rows[:limit]], (last[8], last[0]) if last is not None else None
+
+
+def _access_select(db: Database, subjects: list[str] | None, user: str | None, window: Window,
+                   after: ViewKey | None) -> tuple[str, list[Any]]:
     conditions: list[tuple[str, list[Any]]] = [window.sql()]
     if subjects is not None:
-        if not subjects:
-            return
         marks, params = db.in_list(subjects)
         conditions.append((f"subject IN {marks}", params))
     if user is not None:
         conditions.append(("usr = %s", [user]))
+    if after is not None:
+        conditions.append(("at >= %s AND (at > %s OR event > %s)", [after[0], after[0], after[1]]))
     where, params = _where(conditions)
     rules = (f"(SELECT {_concat(db)} FROM {db.table('v_findings')} f WHERE f.event = v.event)")
-    for r in _select(cur, f"SELECT event, at_text, usr, org, subject, purpose, categories, {rules} "
-                          f"FROM {db.table('v_views')} v{where} ORDER BY at, event", params, streamed):
-        yield {"event": r[0], "at": r[1], "user": r[2], "org": r[3], "subject": r[4], "purpose": r[5],
-               "categories": orjson.loads(r[6]), "findings": sorted(r[7].split(",")) if r[7] else []}
+    return (f"SELECT event, at_text, usr, org, subject, purpose, categories, {rules}, at "
+            f"FROM {db.table('v_views')} v{where} ORDER BY at, event", params)
+
+
+def _access_row(r: tuple[Any, ...]) -> dict[str, Any]:
+    return {"event": r[0], "at": r[1], "user": r[2], "org": r[3], "subject": r[4], "purpose": r[5],
+            "categories": orjson.loads(r[6]), "findings": sorted(r[7].split(",")) if r[7] else []}
 
 
 def _concat(db: Database) -> str:

@@ -7,8 +7,11 @@ may see it, record ``ledger.queried`` — refused or not — and only then read 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from ledger.privacy import blind_index
 from projections import queries
@@ -16,6 +19,8 @@ from service.http import scope
 from service.http.auth import Principal
 from service.http.params import AccessQuery, window
 from service.http.served import Served
+
+STREAM_PAGE = 5_000  # views read per query while an access history streams
 
 
 @dataclass(frozen=True)
@@ -38,12 +43,10 @@ def _allowed(served: Served, principal: Principal, q: AccessQuery, index: str | 
     return bool(subjects) or principal.role == "avi", subjects
 
 
-def access_history(served: Served, principal: Principal, q: AccessQuery, *, command: str = "access-log",
-                   with_asked: bool = False) -> AccessHistory:
-    """Views of a subject, of the customers with a HETU, or by a user — recorded, within scope;
-    ``with_asked``: also who queried the ledger about the same person (this query included)."""
-    q.target()
-    span = window(q.since, q.until)
+def _recorded(served: Served, principal: Principal, q: AccessQuery,
+              command: str) -> tuple[list[str] | None, str | None]:
+    """Check the scope (recording a refusal), record the query; the subjects to read (None: by
+    user) and the HETU's blind index."""
     index = blind_index(served.ledger.keys, q.hetu) if q.hetu is not None else None
     about = {"subject": q.subject, "user": q.user, "hetu_index": index}
     if principal.role not in scope.HISTORY_READERS:
@@ -54,8 +57,47 @@ def access_history(served: Served, principal: Principal, q: AccessQuery, *, comm
         scope.refuse(served, principal, f"this access history is outside the scope of {principal.label}",
                      command=command, purpose=q.purpose, **about)
     served.record(asker=principal.user, purpose=q.purpose, command=command, via=principal.via, **about)
+    return subjects, index
+
+
+def access_history(served: Served, principal: Principal, q: AccessQuery, *, command: str = "access-log",
+                   with_asked: bool = False) -> AccessHistory:
+    """Views of a subject, of the customers with a HETU, or by a user — recorded, within scope;
+    ``with_asked``: also who queried the ledger about the same person (this query included)."""
+    q.target()
+    span = window(q.since, q.until)
+    subjects, index = _recorded(served, principal, q, command)
     with served.reading(queries=with_asked) as cur:
         rows = queries.access_log(served.db, cur, subjects=subjects, user=q.user, window=span)
         asked = queries.ledger_queries_about(served.db, cur, subjects=subjects or [], hetu_index=index) \
             if with_asked and q.user is None else []
     return AccessHistory(rows, asked)
+
+
+def access_history_json(served: Served, principal: Principal, q: AccessQuery, *,
+                        page: int = STREAM_PAGE) -> Iterator[bytes]:
+    """:func:`access_history`'s rows as the bytes of one JSON array, read ``page`` rows at a time
+    (an official may have viewed millions of records). Checked and recorded before the first byte."""
+    q.target()
+    span = window(q.since, q.until)
+    subjects, _ = _recorded(served, principal, q, "access-log")
+
+    def read(after: queries.ViewKey | None) -> tuple[list[dict[str, Any]], queries.ViewKey | None]:
+        with served.reading(queries=False) as cur:
+            return queries.access_log_page(served.db, cur, limit=page, after=after, subjects=subjects,
+                                           user=q.user, window=span)
+
+    first = read(None)
+
+    def chunks() -> Iterator[bytes]:
+        (rows, following), sep = first, b"["
+        while True:
+            if rows:
+                yield sep + b",".join(orjson.dumps(r) for r in rows)
+                sep = b","
+            if following is None:
+                break
+            rows, following = read(following)
+        yield b"]" if sep == b"," else b"[]"
+
+    return chunks()

@@ -13,7 +13,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from projections import oversight
 from service.http import actions, params
-from service.http.access import access_history
+from service.http.access import access_history_json
 from service.http.auth import Principal, api_principal, served
 from service.http.dossier import dossier_of, evidence_bundle
 from service.http.params import AccessQuery, DossierQuery, FindingFilters, ReviewIn
@@ -75,7 +75,7 @@ def post_review(request: Request, caller: Caller, review: ReviewIn,
 
 
 def _rows(request: Request, caller: Principal, q: AccessQuery) -> Response:
-    return json_response(access_history(served(request), caller, q).rows)
+    return StreamingResponse(access_history_json(served(request), caller, q), media_type="application/json")
 
 
 @router.get("/access-log", response_model=list[AccessRow], responses=errors(401, 403, 422))

@@ -1,4 +1,5 @@
-"""Findings over HTTP in pages (``limit``, the ``Link`` header's cursor) and, unpaged, streamed."""
+"""Findings over HTTP in pages (``limit``, the ``Link`` header's cursor) and, unpaged, streamed;
+the access history streamed alike."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import pytest
 from ledger.ingest import ingest_stream
 from ledger.store import Ledger
 from projections import queries
+from service.http.access import access_history_json
 from service.http.actions import findings_json
 from service.http.auth import Principal
-from service.http.params import BadParameter, FindingFilters, cursor
+from service.http.params import AccessQuery, BadParameter, FindingFilters, cursor
 from service.http.served import Served
 from service.http.tokens import TokenFile
 from tests.factories import write_jsonl
@@ -71,3 +73,22 @@ def test_a_cursor_round_trips_and_a_forged_one_is_refused() -> None:
     for forged in ("bm90LWpzb24", cursor((1, 2, 3, 4)), "W10"):  # type: ignore[arg-type]
         with pytest.raises(BadParameter):
             FindingFilters(after=forged).after_key()
+
+
+def test_an_access_history_streams_every_page_and_is_recorded_once(ledger: Ledger, tmp_path: Path) -> None:
+    with write_jsonl(tmp_path / "events.jsonl", EVENTS).open("rb") as stream:
+        ingest_stream(ledger, "events.jsonl", stream)
+    served = Served(ledger, TokenFile(tmp_path / "tokens.json"))
+    avi = Principal("u:avi", "avi", None, "t1")
+    served.refresh()
+    with ledger.db.read() as cur:
+        busiest = cur.execute(f"SELECT usr FROM {ledger.db.table('v_views')} GROUP BY usr "
+                              "ORDER BY COUNT(*) DESC, usr LIMIT 1").fetchone()[0]
+        whole = queries.access_log(ledger.db, cur, user=busiest)
+    assert len(whole) > 8
+    before = ledger.max_position()
+    for page in (1, 3, 5000):
+        q = AccessQuery(user=busiest, purpose=f"paging test {page}")
+        assert orjson.loads(b"".join(access_history_json(served, avi, q, page=page))) == whole
+    asked = [f for f in ledger.read_log(before) if f.type == "ledger.queried"]
+    assert [f.data["purpose"] for f in asked] == ["paging test 1", "paging test 3", "paging test 5000"]
