@@ -67,14 +67,17 @@ def home_municipality(sim: Sim) -> str:
 
 def reconcile(sim: Sim, c: Customer, cause: str) -> None:
     """After something changed at ``c`` today: if the responsible organisation is no longer the
-    required one, schedule the transfer on one of the next two workdays (≤ 5 days ahead)."""
+    required one, schedule the transfer on one of the next two workdays within six days: a
+    transfer between 06:00 and 07:00 six days on ends the episode within the seven days of §5
+    whatever the time of the change (over Christmas, when 24–26 December fall on Wednesday to
+    Friday, the next workday is six days on)."""
     if c.locked_until >= sim.day or sim.satisfied(c):
         if c.locked_until < sim.day:
             c.pending = -1
         return
     if c.pending >= 0:
         return
-    days = sim.next_workdays(5)[:2]
+    days = sim.next_workdays(6)[:2]
     c.pending = sim.rng.choice(days) if days else NEVER
     c.reason = cause
     if days:
