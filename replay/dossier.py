@@ -99,11 +99,14 @@ def build_dossier(ledger: Ledger, customer: str, bounds: Bounds = Bounds(), *,
         extra = sorted(set(findings) - {f.id_text for f in facts})
         facts += list(ledger.facts_by_id([UUID(e) for e in extra]).values())
         facts.sort(key=lambda f: (micros(f.at), f.id_text))  # integers compare faster than aware times
-        decisions = [_decision(f, world) for f in facts if f.type == "decision.made"]
+        decisions = [_decision(f, world, findings[f.id_text]) for f in facts if f.type == "decision.made"]
     return _document(ledger, customer, bounds, horizon, history, facts, findings, decisions, unproven)
 
 
-def _decision(fact: StoredFact, world: BoundedWorld) -> dict[str, Any]:
+def _decision(fact: StoredFact, world: BoundedWorld, found: list[str]) -> dict[str, Any]:
+    """A decision as the dossier lists it. ``lawful``: made by a user with an access right in
+    force, for the organisation competent at its moment, in the customer's language where the
+    Language Act requires it (no ``DECISION_LANGUAGE`` finding)."""
     light = as_fact(fact)
     competence = rules.competence_of(light, world)
     org = rules.acting_org(light, world)
@@ -111,7 +114,8 @@ def _decision(fact: StoredFact, world: BoundedWorld) -> dict[str, Any]:
     right = user is not None and user.right_in_force(fact.at)
     competent = "a TE office" if competence.authority == "te_office" else competence.authority
     return {"decision": fact.data["decision"], "kind": fact.data["kind"], "org": org, "competent": competent,
-            "lawful": bool(org is not None and is_competent(org, competence, world.orgs) and right),
+            "lawful": bool(org is not None and is_competent(org, competence, world.orgs) and right
+                           and Rule.DECISION_LANGUAGE.value not in found),
             "rule_set": competence.rule_set.id, "event": str(fact.id)}
 
 

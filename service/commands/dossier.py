@@ -41,7 +41,9 @@ def render_html(doc: dict, db: str) -> str:
 def dossier(customer: str, at: str | None, known_at: int | None, out: Path | None, as_user: str, purpose: str,
             db: str | None, keys: str | None, fmt: str) -> None:
     """Replay one customer: who was responsible when, every event with its findings, each decision
-    with the authority competent at its moment, and an inclusion proof for every event.
+    with the authority competent at its moment, and an inclusion proof for every event. A decision
+    is lawful when a user with an access right in force made it for the competent organisation, in
+    the customer's language where the Language Act requires it (fi, sv).
 
     --format bundle writes one portable evidence file (events as stored, the signed checkpoint, the
     public key, every inclusion proof) that `lokikirja verify-bundle` checks with no database.

@@ -48,6 +48,9 @@ def test_a_decision_lawful_when_made_stays_lawful_after_the_customer_moved_away(
     assert (wrong["competent"], wrong["lawful"]) == ("a TE office", False)
     assert decisions["d:d-pay-city-by-te"]["lawful"] is True
     assert "Asiakas c:a1" in next(e["summary"] for e in doc["timeline"] if e["type"] == "customer.registered")
+    swedish = json.loads(cli("dossier", "c:a5", *WHO, "--format", "json", check=0).stdout)
+    in_language = {d["decision"]: d["lawful"] for d in swedish["decisions"]}
+    assert in_language == {"d:d-lang-sv-ok": True, "d:d-lang-fi": False}  # a Swedish speaker answered in Finnish
 
 
 def test_the_dossier_names_the_same_findings_as_the_read_model(cli, tmp_path: Path):
