@@ -87,8 +87,13 @@ class Follower(ABC):
         return max(0, self.ledger.max_position() - self.position())
 
     def catch_up(self, progress: Progress | None = None, *, page: int = PAGE, stop: int | None = None) -> int:
-        """Apply every fact after the tracked position (up to ``stop``); returns how many."""
-        done = 0
+        """Apply every fact after the tracked position (up to ``stop``); returns how many.
+
+        On PostgreSQL the planner's statistics are refreshed whenever the facts applied have
+        doubled (20,000, 40,000, 80,000, …): a server without autovacuum would otherwise plan a
+        long catch-up's queries for the empty tables it began with — sequential scans, whose cost
+        grows with the tables (a 10 M-event catch-up slowed to a few hundred facts a second)."""
+        done, refresh_at = 0, ANALYZE_AFTER
         while True:
             start = self.position()
             facts = list(self.ledger.read_log(start, stop=stop, page=page, limit=page, topics=self.topics))
@@ -104,6 +109,9 @@ class Follower(ABC):
                 self.page_start = None  # a failed page leaves no cache behind
                 raise
             done += len(facts)
+            if self.db.kind == "postgres" and done >= refresh_at:
+                self.analyze()
+                refresh_at = 2 * done
             if progress is not None:
                 progress(len(facts))
 
