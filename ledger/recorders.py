@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cached_property
 from typing import Any, overload
 from uuid import UUID
@@ -256,7 +256,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                     positions.read()
             except BaseException as e:
                 pipeline.end(e)
-                conn.rollback()  # the server's transaction, whatever state it was left in
+                with suppress(psycopg.Error):  # a broken connection: the pool discards it; e is the news
+                    conn.rollback()  # the server's transaction, whatever state it was left in
                 raise
             finally:
                 for positions in returned:
