@@ -22,6 +22,7 @@ from uuid import UUID
 import psycopg
 from eventsourcing.application import Application
 from eventsourcing.utils import get_topic
+from psycopg.sql import Identifier
 
 from ledger.db import Cursor, Database, PostgresDatabase, SQLiteDatabase
 from ledger.errors import KeyMismatch, NotInitialised, UsageError
@@ -31,6 +32,7 @@ from ledger.recorders import LedgerPostgresRecorder, LedgerSQLiteRecorder
 from ledger.records import FactMapper, StoredFact
 
 DEFAULT_DB = "lokikirja.db"
+STATISTICS_FROM = 20_000  # facts in the log before its planner statistics are first refreshed
 
 
 class Lokikirja(Application[UUID]):
@@ -286,6 +288,25 @@ class Ledger:
 
     def max_position(self) -> int:
         return self.app.recorder.max_notification_id() or 0
+
+    def refresh_statistics(self, tables: Sequence[str] = ()) -> bool:
+        """PostgreSQL: ``ANALYZE`` the log (and ``tables`` growing with it, the seal's) once it holds
+        more than twice the rows the planner last counted (from 20,000 facts on). A server without
+        autovacuum would otherwise plan look-ups in a log of millions as for an empty table — and
+        compile them with JIT: an event looked up by id took 40 ms at 10 M events instead of 0.6.
+        Returns whether it analysed."""
+        if self.db.kind != "postgres":
+            return False
+        recorder = self.app.recorder
+        events = Identifier(self.db.datastore.schema, recorder.events_table_name).as_string(None)  # type: ignore[attr-defined]
+        with self.db.read() as cur:
+            counted = cur.scalar("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (events,))
+        if self.max_position() <= 2 * max(counted or 0, STATISTICS_FROM / 2):
+            return False
+        with self.db.write() as cur:
+            for table in (events, *tables):
+                cur.execute(f"ANALYZE {table}")
+        return True
 
     def read_log(self, start: int = 0, stop: int | None = None, page: int = 5000,
                  topics: Sequence[str] = (), limit: int | None = None) -> Iterator[StoredFact]:

@@ -126,7 +126,29 @@ def customers_with_hetu_index(db: Database, cur: Cursor, hetu_index: str) -> lis
 def access_log(db: Database, cur: Cursor, *, subjects: list[str] | None = None, user: str | None = None,
                window: Window = Window()) -> list[dict[str, Any]]:
     """Every view of the given subjects or by the given user, sorted by (at, event)."""
-    return list(iter_access_log(db, cur, subjects=subjects, user=user, window=window, streamed=False))
+    if subjects is None or user is not None:
+        return list(iter_access_log(db, cur, subjects=subjects, user=user, window=window, streamed=False))
+    return _views_of_subjects(db, cur, subjects, window)
+
+
+def _views_of_subjects(db: Database, cur: Cursor, subjects: list[str], window: Window) -> list[dict[str, Any]]:
+    """The access log of a person in two index look-ups: the views, then the findings about the
+    same subjects — every finding on a view names the viewed subject (``policies.judge``), so
+    this needs no probe of the findings per view (a third of the time at 10 M events)."""
+    if not subjects:
+        return []
+    marks, params = db.in_list(subjects)
+    span, span_params = window.sql()
+    where = f" WHERE subject IN {marks}" + (f" AND {span}" if span else "")
+    views = cur.execute(f"SELECT event, at_text, usr, org, subject, purpose, categories, NULL "
+                        f"FROM {db.table('v_views')}{where} ORDER BY at, event", [*params, *span_params]).fetchall()
+    if not views:
+        return []
+    rules: dict[str, list[str]] = defaultdict(list)
+    for event, rule in cur.execute(f"SELECT event, rule FROM {db.table('v_findings')}{where}",
+                                   [*params, *span_params]):
+        rules[event].append(rule)
+    return [_access_row(r) | {"findings": sorted(rules.get(r[0], ()))} for r in views]
 
 
 def iter_access_log(db: Database, cur: Cursor, *, subjects: list[str] | None = None, user: str | None = None,

@@ -27,7 +27,9 @@ def after_append(ledger: Ledger, appended: int, *, checkpoint_min_interval: floa
 
     # --- integrity (ledger/seal.py, ledger/checkpoints.py): seal the new facts, sign a checkpoint
     from ledger.checkpoints import sign_checkpoint
-    from ledger.seal import seal_catch_up
+    from ledger.seal import Seal, seal_catch_up
 
     seal_catch_up(ledger)
+    seal = Seal(ledger, create=False)
+    ledger.refresh_statistics([seal.leaves, seal.nodes])
     sign_checkpoint(ledger, min_interval=checkpoint_min_interval)

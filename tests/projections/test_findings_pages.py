@@ -35,3 +35,19 @@ def test_pages_keep_the_filters(scenario_model: ReadModel) -> None:
         rest, end = queries.findings_page(db, cur, limit=len(whole), after=after, severity="high")
     assert end is None
     assert first + rest == whole
+
+
+def test_a_persons_access_log_read_in_two_look_ups_equals_the_per_view_one(scenario_model: ReadModel) -> None:
+    """``access_log`` of subjects reads the findings by subject; the streamed form probes them per
+    view. The same rows for every subject of the scenario, with and without a window."""
+    db = scenario_model.db
+    with db.read() as cur:
+        subjects = [r[0] for r in cur.execute(f"SELECT DISTINCT subject FROM {db.table('v_views')}")]
+        for window in (queries.Window(), queries.Window(since=1_617_235_200_000_000, until=1_619_827_200_000_000)):
+            for subject in [*subjects, "c:nobody"]:
+                quick = queries.access_log(db, cur, subjects=[subject], window=window)
+                assert quick == list(queries.iter_access_log(db, cur, subjects=[subject], window=window,
+                                                             streamed=False)), subject
+            everyone = queries.access_log(db, cur, subjects=subjects)
+    assert len(subjects) > 5
+    assert any(row["findings"] for row in everyone)

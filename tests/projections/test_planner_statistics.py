@@ -44,3 +44,21 @@ def test_statistics_are_refreshed_whenever_the_facts_applied_double(ledger: Ledg
         assert tuples > 0
     else:
         assert analysed_at == final
+
+
+def test_the_log_is_analysed_once_it_has_doubled(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledger import store
+
+    monkeypatch.setattr(store, "STATISTICS_FROM", 20)
+    source = "".join(json.dumps(e) + "\n" for e in EVENTS).encode()
+    ingest_stream(ledger, "events", io.BytesIO(source))
+    assert len(EVENTS) > 20
+    if ledger.db.kind != "postgres":
+        assert ledger.refresh_statistics() is False  # SQLite plans these look-ups by its indexes without
+        return
+    assert ledger.refresh_statistics() is True  # never counted, and past 20 facts
+    with ledger.db.read() as cur:
+        counted = cur.scalar("SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+                             (f'"{ledger.db.datastore.schema}".lokikirja_events',))
+    assert counted == len(EVENTS)
+    assert ledger.refresh_statistics() is False  # not twice as many yet
