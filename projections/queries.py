@@ -132,23 +132,27 @@ def access_log(db: Database, cur: Cursor, *, subjects: list[str] | None = None, 
 
 
 def _views_of_subjects(db: Database, cur: Cursor, subjects: list[str], window: Window) -> list[dict[str, Any]]:
-    """The access log of a person in two index look-ups: the views, then the findings about the
-    same subjects — every finding on a view names the viewed subject (``policies.judge``), so
-    this needs no probe of the findings per view (a third of the time at 10 M events)."""
+    """The access log of a person in one query that reads the findings about the same subjects
+    once — every finding on a view names the viewed subject (``policies.judge``) — rather than
+    probing the findings once per view (2.5–3 times the raw look-up at 10 M events on PostgreSQL;
+    1.3 times this way)."""
     if not subjects:
         return []
-    marks, params = db.in_list(subjects)
+    if len(subjects) == 1:  # the usual case, as a plain equality: PostgreSQL plans it better than a list
+        marks, params = "= %s", list(subjects)
+    else:
+        listed, params = db.in_list(subjects)
+        marks = f"IN {listed}"
     span, span_params = window.sql()
-    where = f" WHERE subject IN {marks}" + (f" AND {span}" if span else "")
-    views = cur.execute(f"SELECT event, at_text, usr, org, subject, purpose, categories, NULL "
-                        f"FROM {db.table('v_views')}{where} ORDER BY at, event", [*params, *span_params]).fetchall()
-    if not views:
-        return []
-    rules: dict[str, list[str]] = defaultdict(list)
-    for event, rule in cur.execute(f"SELECT event, rule FROM {db.table('v_findings')}{where}",
-                                   [*params, *span_params]):
-        rules[event].append(rule)
-    return [_access_row(r) | {"findings": sorted(rules.get(r[0], ()))} for r in views]
+    view_span, _ = window.sql("v.at")
+    rows = cur.execute(
+        f"SELECT v.event, v.at_text, v.usr, v.org, v.subject, v.purpose, v.categories, f.rules "
+        f"FROM {db.table('v_views')} v LEFT JOIN (SELECT event, {_concat(db)} AS rules "
+        f"FROM {db.table('v_findings')} WHERE subject {marks}" + (f" AND {span}" if span else "") +
+        f" GROUP BY event) f ON f.event = v.event WHERE v.subject {marks}" +
+        (f" AND {view_span}" if view_span else "") + " ORDER BY v.at, v.event",
+        [*params, *span_params, *params, *span_params]).fetchall()
+    return [_access_row(r) for r in rows]
 
 
 def iter_access_log(db: Database, cur: Cursor, *, subjects: list[str] | None = None, user: str | None = None,
