@@ -31,6 +31,7 @@ from ledger.store import Ledger
 
 PAGE = 20_000  # per transaction: a bigger page spreads a page's fixed queries and its commit over more facts
 ANALYZE_AFTER = 20_000  # refresh the planner's statistics after a large catch-up or rebuild
+REFRESH_FROM = 100_000  # …and, on PostgreSQL, during one, whenever the facts applied reach 100,000, 200,000, …
 Progress = Callable[[int], None]
 
 
@@ -90,16 +91,16 @@ class Follower(ABC):
         """Apply every fact after the tracked position (up to ``stop``); returns how many.
 
         On PostgreSQL the planner's statistics are refreshed whenever the facts applied have
-        doubled (20,000, 40,000, 80,000, …): a server without autovacuum would otherwise plan a
+        doubled (100,000, 200,000, 400,000, …): a server without autovacuum would otherwise plan a
         long catch-up's queries for the empty tables it began with — sequential scans, whose cost
         grows with the tables (a 10 M-event catch-up slowed to a few hundred facts a second)."""
-        done, refresh_at = 0, ANALYZE_AFTER
+        done, refresh_at, analysed = 0, REFRESH_FROM, -1
         while True:
             start = self.position()
             facts = list(self.ledger.read_log(start, stop=stop, page=page, limit=page, topics=self.topics))
             if not facts:
                 self._create_deferred()
-                if done >= ANALYZE_AFTER:
+                if done >= ANALYZE_AFTER and analysed != done:
                     self.analyze()
                 return done
             self.page_start = start
@@ -111,7 +112,7 @@ class Follower(ABC):
             done += len(facts)
             if self.db.kind == "postgres" and done >= refresh_at:
                 self.analyze()
-                refresh_at = 2 * done
+                refresh_at, analysed = 2 * done, done
             if progress is not None:
                 progress(len(facts))
 

@@ -22,6 +22,7 @@ from tests.scenarios import EVENTS
 def test_statistics_are_refreshed_whenever_the_facts_applied_double(ledger: Ledger,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(follower, "ANALYZE_AFTER", 10)
+    monkeypatch.setattr(follower, "REFRESH_FROM", 10)
     ingest_stream(ledger, "events", io.BytesIO("".join(json.dumps(e) + "\n" for e in EVENTS).encode()))
     model = ReadModel(ledger)
     analysed_at: list[int] = []
@@ -37,7 +38,7 @@ def test_statistics_are_refreshed_whenever_the_facts_applied_double(ledger: Ledg
     final = [done]  # after every catch-up of ANALYZE_AFTER facts or more, on both backends
     if ledger.db.kind == "postgres":
         doubling = [n for n in (10, 20, 40, 80, 160, 320) if n <= done]
-        assert analysed_at == doubling + final
+        assert analysed_at == doubling + ([] if done in doubling else final)  # never twice at the end
         with ledger.db.read() as cur:
             tuples = cur.scalar("SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
                                 (ledger.db.table("v_customer_facts"),))
