@@ -112,20 +112,26 @@ def public_key(ledger: Ledger) -> tuple[str, bytes]:
     return meta["signing_key_id"], base64.b64decode(meta["signing_public_key"])
 
 
-def sign_checkpoint(ledger: Ledger, *, min_interval: float = 0.0) -> dict[str, Any]:
+def sign_checkpoint(ledger: Ledger, *, min_interval: float = 0.0, covering: int | None = None) -> dict[str, Any]:
     """Seal everything appended so far and return the checkpoint of the sealed tree: a new one
     signed with the ledger's key when the tree grew since the latest, else the latest.
 
     ``min_interval`` (seconds): sign only when the latest checkpoint is at least that old — for
     callers that append single facts at a high rate (a checkpoint per fact would make ``verify``
     check a signature per fact); the latest is returned meanwhile, and the newer events stay
-    sealed but not yet covered."""
+    sealed but not yet covered. ``covering`` (a log position): sign only when the latest
+    checkpoint does not cover the event at that position — for a reader who needs proofs of
+    events up to there (a dossier), not of the query it has just recorded."""
     seal_catch_up(ledger)
     seal = Seal(ledger, create=False)
     with ledger.db.write() as cur:
         seal.lock(cur, seal.checkpoints)
         size, _ = seal.head(cur)
         latest = _latest(seal, cur)
+        if latest is not None and covering is not None:
+            leaf = seal.leaves_at(cur, [covering]).get(covering)
+            if leaf is not None and leaf[0] < latest.tree_size:
+                return latest.to_json()
         if latest is not None and (latest.tree_size >= size or _younger_than(latest, min_interval)):
             if latest.tree_size > size:
                 raise IntegrityFailure(f"the latest checkpoint covers {latest.tree_size} events but the seal "

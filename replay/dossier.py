@@ -45,6 +45,13 @@ def _positions(ledger: Ledger, cur: Cursor, customer: str, bounds: Bounds) -> li
     return sorted(out)
 
 
+def last_position(ledger: Ledger, customer: str) -> int:
+    """The log position of the customer's latest fact (0: none): a checkpoint covering it proves
+    every event a dossier of the customer lists."""
+    with ledger.db.read() as cur:
+        return max(_positions(ledger, cur, customer, Bounds()), default=0)
+
+
 def _bulk(ledger: Ledger, cur: Cursor, views: list[StoredFact], bounds: Bounds) -> set[str]:
     """Views of the timeline on which ACCESS_BULK fires, over each viewer's views within bounds.
 

@@ -3,8 +3,10 @@
 The CLI's ``lokikirja dossier`` (``replay.dossier.build_dossier``) with the access history's
 scope in front: AVI any customer; a DPO the customers its organisation was ever responsible for;
 an area user its area's current customers. The refusal or the query is recorded as
-``ledger.queried`` before anything is read, and everything appended so far is sealed into a
-signed checkpoint first, so every event of the dossier comes with an inclusion proof.
+``ledger.queried`` before anything is read, and everything appended so far is sealed first; a
+checkpoint is signed when the latest does not cover the customer's events (not for every query,
+which would give ``verify`` a signature per query), so every event of the dossier comes with an
+inclusion proof.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from ledger.checkpoints import sign_checkpoint
 from replay.bundle import build_bundle, proof_statuses
-from replay.dossier import build_dossier
+from replay.dossier import build_dossier, last_position
 from service.http import scope
 from service.http.auth import Principal
 from service.http.params import DossierQuery
@@ -36,7 +38,8 @@ def dossier_of(served: Served, principal: Principal, customer: str, q: DossierQu
     served.record(asker=principal.user, purpose=q.purpose, command=command, subject=customer, via=principal.via)
     with served.lock:
         served.refresh()
-        sign_checkpoint(served.ledger)
+        # a checkpoint that proves the customer's every event: the latest, unless it ends before them
+        sign_checkpoint(served.ledger, covering=last_position(served.ledger, customer) or None)
     return build_dossier(served.ledger, customer, bounds, unproven=unproven)
 
 

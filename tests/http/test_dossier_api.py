@@ -102,3 +102,32 @@ def test_the_dossier_page_shows_every_event_proven(scenario_server: LiveServer):
     queried = {f.data["purpose"]: f.data for f in scenario_server.facts("ledger.queried")}
     assert queried["web dossier"]["command"] == "web dossier" and queried["web dossier"]["via"] == "web"
     assert queried["web dossier refused"]["refused"] is True
+
+
+def _checkpoints(server: LiveServer) -> list[int]:
+    """Tree sizes of the signed checkpoints, read straight from the store."""
+    from ledger.seal import Seal
+    from ledger.store import Ledger
+
+    with Ledger.open(server.db, server.keys, need_keys=False) as ledger, ledger.db.read() as cur:
+        return [r[0] for r in cur.execute(f"SELECT tree_size FROM {Seal(ledger, create=False).checkpoints} "
+                                          "ORDER BY tree_size")]
+
+
+def test_a_dossier_signs_a_checkpoint_only_when_the_latest_does_not_cover_the_customer(
+        scenario_server: LiveServer):
+    from tests.factories import ev
+
+    _dossier(scenario_server, "avi", "c:a2")
+    before = _checkpoints(scenario_server)
+    for _ in range(3):  # each query is recorded in the log, but the customer's events are covered
+        status, doc, _purpose = _dossier(scenario_server, "avi", "c:a2")
+        assert status == 200 and set(doc["proofs"]) == {e["event"] for e in doc["timeline"]}
+    assert _checkpoints(scenario_server) == before
+    view = ev("record.viewed", "2021-06-01T10:00:00+03:00", "u:te-1", subject="c:a2", purpose="service_guidance",
+              categories=["identity"])
+    with scenario_server.client("ingest") as client:
+        assert client.post("/v1/events", json=[view]).status_code == 200
+    status, doc, _purpose = _dossier(scenario_server, "avi", "c:a2")
+    assert status == 200 and view["id"] in doc["proofs"]
+    assert doc["checkpoint"]["tree_size"] == max(_checkpoints(scenario_server))
