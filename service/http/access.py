@@ -11,13 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from ledger.privacy import blind_index
 from projections import queries
 from service.http import scope
 from service.http.auth import Principal
 from service.http.params import AccessQuery, window
+from service.http.render import json_array
 from service.http.served import Served
 
 STREAM_PAGE = 5_000  # views read per query while an access history streams
@@ -87,17 +86,4 @@ def access_history_json(served: Served, principal: Principal, q: AccessQuery, *,
             return queries.access_log_page(served.db, cur, limit=page, after=after, subjects=subjects,
                                            user=q.user, window=span)
 
-    first = read(None)
-
-    def chunks() -> Iterator[bytes]:
-        (rows, following), sep = first, b"["
-        while True:
-            if rows:
-                yield sep + b",".join(orjson.dumps(r) for r in rows)
-                sep = b","
-            if following is None:
-                break
-            rows, following = read(following)
-        yield b"]" if sep == b"," else b"[]"
-
-    return chunks()
+    return json_array(read(None), read)

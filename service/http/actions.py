@@ -22,6 +22,7 @@ from projections.queries import FindingKey, Window
 from service.http import scope
 from service.http.auth import Principal
 from service.http.params import FindingFilters, ReviewIn
+from service.http.render import json_array
 from service.http.served import Served
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -85,16 +86,6 @@ def ingest_batch(served: Served, principal: Principal, body: bytes) -> dict[str,
     return {"ingested": report.ingested, "duplicates": report.duplicates}
 
 
-def list_findings(served: Served, principal: Principal, filters: FindingFilters, *,
-                  command: str = "findings") -> list[dict[str, Any]]:
-    """Findings as ``lokikirja findings --format json`` gives them, within the caller's scope."""
-    span = filters.window()
-    org = scope.findings_org(served, principal, filters.org, command=command)
-    with served.reading() as cur:
-        return queries.findings(served.db, cur, rule=filters.rule, org=org, user=filters.user,
-                                subject=filters.subject, severity=filters.severity, window=span)
-
-
 @dataclass(frozen=True)
 class FindingsPage:
     findings: list[dict[str, Any]]
@@ -104,7 +95,8 @@ class FindingsPage:
 
 def findings_page(served: Served, principal: Principal, filters: FindingFilters, *, limit: int,
                   command: str = "findings", count: bool = False) -> FindingsPage:
-    """One page of :func:`list_findings` after ``filters.after`` (``count``: with the total)."""
+    """One page of findings as ``lokikirja findings --format json`` gives them, within the caller's
+    scope, after ``filters.after`` (``count``: with the total)."""
     org = scope.findings_org(served, principal, filters.org, command=command)
     return _page(served, filters, org, filters.after_key(), limit, count=count)
 
@@ -121,24 +113,16 @@ def _page(served: Served, filters: FindingFilters, org: str | None, after: Findi
 
 def findings_json(served: Served, principal: Principal, filters: FindingFilters, *,
                   page: int = STREAM_PAGE) -> Iterator[bytes]:
-    """Every finding :func:`list_findings` gives, as the bytes of one JSON array, read ``page`` at
-    a time: a ledger's millions of findings are answered in bounded memory. The scope is checked
+    """Every finding within the caller's scope, as the bytes of one JSON array, read ``page`` at a
+    time: a ledger's millions of findings are answered in bounded memory. The scope is checked
     (and a refusal recorded) and the first page read before the first byte."""
     org = scope.findings_org(served, principal, filters.org, command="findings")
-    first = _page(served, filters, org, filters.after_key(), page)
 
-    def chunks() -> Iterator[bytes]:
-        current, sep = first, b"["
-        while True:
-            if current.findings:
-                yield sep + b",".join(orjson.dumps(f) for f in current.findings)
-                sep = b","
-            if current.next is None:
-                break
-            current = _page(served, filters, org, current.next, page)
-        yield b"]" if sep == b"," else b"[]"
+    def read(after: FindingKey | None) -> tuple[list[dict[str, Any]], FindingKey | None]:
+        found = _page(served, filters, org, after, page)
+        return found.findings, found.next
 
-    return chunks()
+    return json_array(read(filters.after_key()), read)
 
 
 def reviews_of(served: Served, findings: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

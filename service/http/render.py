@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import orjson
@@ -14,6 +15,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from ledger.events import Rule
 from policies.verdicts import RULES
 from service.http.auth import session_principal
+
+K = TypeVar("K")
 
 SEVERITY_COLOURS = {"high": "#b3261e", "medium": "#d98b1f", "low": "#7d8aa3"}
 NAV = [("/ranking", "Risk ranking", ("avi", "dpo")), ("/findings", "Findings", ("avi", "dpo")),
@@ -32,6 +35,23 @@ class JSONDocument(Response):
 
 def json_response(doc: Any, status: int = 200, *, headers: dict[str, str] | None = None) -> Response:
     return JSONDocument(doc, status_code=status, headers=headers)
+
+
+def json_array(first: tuple[list[Any], K | None], following: Callable[[K], tuple[list[Any], K | None]]
+               ) -> Iterator[bytes]:
+    """The bytes of one JSON array of keyset pages: ``first`` is read already (so that a refusal or
+    an error comes before the first byte), ``following(key)`` reads the page after ``key``; a page
+    whose key is None is the last."""
+    rows, key = first
+    sep = b"["
+    while True:
+        if rows:
+            yield sep + b",".join(orjson.dumps(r) for r in rows)
+            sep = b","
+        if key is None:
+            break
+        rows, key = following(key)
+    yield b"]" if sep == b"," else b"[]"
 
 
 @functools.cache

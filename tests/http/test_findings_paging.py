@@ -53,18 +53,26 @@ def test_paging_parameters_are_validated(scenario_server: LiveServer) -> None:
             assert response.status_code == 422, (params, response.text)
 
 
-def test_an_unpaged_answer_streams_every_page_as_one_json_array(ledger: Ledger, tmp_path: Path) -> None:
+AVI = Principal("u:avi", "avi", None, "t1")
+
+
+def _served_scenario(ledger: Ledger, tmp_path: Path) -> Served:
+    """The scenario ingested and served in this process, its read model caught up."""
     with write_jsonl(tmp_path / "events.jsonl", EVENTS).open("rb") as stream:
         ingest_stream(ledger, "events.jsonl", stream)
     served = Served(ledger, TokenFile(tmp_path / "tokens.json"))
-    avi = Principal("u:avi", "avi", None, "t1")
     served.refresh()
+    return served
+
+
+def test_an_unpaged_answer_streams_every_page_as_one_json_array(ledger: Ledger, tmp_path: Path) -> None:
+    served = _served_scenario(ledger, tmp_path)
     with ledger.db.read() as cur:
         whole = queries.findings(ledger.db, cur)
     assert len(whole) > 8
     for page in (1, 4, 5000):
-        assert orjson.loads(b"".join(findings_json(served, avi, FindingFilters(), page=page))) == whole
-    assert b"".join(findings_json(served, avi, FindingFilters(user="u:nobody"), page=3)) == b"[]"
+        assert orjson.loads(b"".join(findings_json(served, AVI, FindingFilters(), page=page))) == whole
+    assert b"".join(findings_json(served, AVI, FindingFilters(user="u:nobody"), page=3)) == b"[]"
 
 
 def test_a_cursor_round_trips_and_a_forged_one_is_refused() -> None:
@@ -76,11 +84,7 @@ def test_a_cursor_round_trips_and_a_forged_one_is_refused() -> None:
 
 
 def test_an_access_history_streams_every_page_and_is_recorded_once(ledger: Ledger, tmp_path: Path) -> None:
-    with write_jsonl(tmp_path / "events.jsonl", EVENTS).open("rb") as stream:
-        ingest_stream(ledger, "events.jsonl", stream)
-    served = Served(ledger, TokenFile(tmp_path / "tokens.json"))
-    avi = Principal("u:avi", "avi", None, "t1")
-    served.refresh()
+    served = _served_scenario(ledger, tmp_path)
     with ledger.db.read() as cur:
         busiest = cur.execute(f"SELECT usr FROM {ledger.db.table('v_views')} GROUP BY usr "
                               "ORDER BY COUNT(*) DESC, usr LIMIT 1").fetchone()[0]
@@ -89,6 +93,6 @@ def test_an_access_history_streams_every_page_and_is_recorded_once(ledger: Ledge
     before = ledger.max_position()
     for page in (1, 3, 5000):
         q = AccessQuery(user=busiest, purpose=f"paging test {page}")
-        assert orjson.loads(b"".join(access_history_json(served, avi, q, page=page))) == whole
+        assert orjson.loads(b"".join(access_history_json(served, AVI, q, page=page))) == whole
     asked = [f for f in ledger.read_log(before) if f.type == "ledger.queried"]
     assert [f.data["purpose"] for f in asked] == ["paging test 1", "paging test 3", "paging test 5000"]
