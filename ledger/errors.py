@@ -39,9 +39,11 @@ class Problem:
 
 
 class InvalidInput(LedgerError):
+    """``problems``: every problem of the first 100 bad lines; ``total``: how many lines are bad."""
+
     def __init__(self, problems: list[Problem], total: int | None = None) -> None:
         self.problems = problems
-        self.total = total if total is not None else len(problems)
+        self.total = total if total is not None else len({(p.source, p.line) for p in problems})
         sources = sorted({p.source for p in problems})
         where = sources[0] if len(sources) == 1 else "the input"
         super().__init__(f"{self.total} invalid line(s); nothing from {where} was stored")

@@ -50,16 +50,22 @@ class IngestReport:
 
 
 class _Problems:
+    """The bad lines of one source: every problem of the first :data:`MAX_REPORTED` bad lines is
+    kept, the rest only counted. Lines are added in order."""
+
     def __init__(self, source: str) -> None:
         self.source = source
         self.kept: list[Problem] = []
-        self.total = 0
-        self.conflicts = 0
+        self.total = 0  # bad lines
+        self.conflicts = 0  # bad lines whose only problem is a reused id
+        self._last_line = 0
 
     def add(self, line: int, field_: str, message: str, *, conflict: bool = False) -> None:
-        self.total += 1
-        self.conflicts += conflict
-        if len(self.kept) < MAX_REPORTED:
+        if line != self._last_line:
+            self._last_line = line
+            self.total += 1
+            self.conflicts += conflict
+        if self.total <= MAX_REPORTED:
             self.kept.append(Problem(self.source, line, field_, message))
 
     def raise_if_any(self) -> None:

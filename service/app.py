@@ -63,8 +63,9 @@ class LokikirjaGroup(click.Group):
         except InvalidInput as e:
             for problem in e.problems:
                 click.echo(str(problem), err=True)
-            if e.total > len(e.problems):
-                click.echo(f"… and {e.total - len(e.problems)} more problem(s) not listed", err=True)
+            listed = len({(p.source, p.line) for p in e.problems})
+            if e.total > listed:
+                click.echo(f"… and {e.total - listed} more invalid line(s) not listed", err=True)
             click.echo(f"error: {e}", err=True)
             sys.exit(e.exit_code)
         except LedgerError as e:
@@ -100,6 +101,11 @@ def main() -> None:
 
 
 def db_option(f: F) -> F:
+    """``--db``. Apply it above :func:`keys_option`: a command that needs no key still accepts
+    ``--keys`` (hidden, unused), so a script may pass the same ``--db`` and ``--keys`` to every
+    command."""
+    if not any(p.name == "keys" for p in getattr(f, "__click_params__", [])):
+        f = click.option("--keys", metavar="DIR", hidden=True, expose_value=False)(f)
     return click.option(
         "--db", "db", metavar="TARGET", default=None,
         help="SQLite file path or postgresql:// URL (default: $LOKIKIRJA_DB, else ./lokikirja.db).",

@@ -7,6 +7,7 @@ import os
 import threading
 from datetime import date
 from pathlib import Path
+from uuid import uuid4
 
 from tests.factories import ev, hetu, write_jsonl
 
@@ -42,7 +43,24 @@ def test_every_bad_line_is_reported_and_only_the_first_100_in_full(cli, tmp_path
     listed = [line for line in result.stderr.splitlines() if line.startswith(f"{path}:")]
     assert len(listed) == 100
     assert listed[0].startswith(f"{path}:4: ")
-    assert "51 more" in result.stderr
+    assert "51 more invalid line(s)" in result.stderr
+    assert "151 invalid line(s)" in result.stderr
+
+
+def test_the_count_is_of_lines_and_every_problem_of_a_listed_line_is_shown(cli, tmp_path: Path):
+    """Two problems on each bad line: both are listed, for each of the first 100 lines."""
+    bad = _views(1)[0]
+    bad = {**bad, "actor": "nobody", "data": {**bad["data"], "purpose": "walk"}}
+    lines = [json.dumps(e) for e in _views(2)] + [json.dumps({**bad, "id": str(uuid4())}) for _ in range(120)]
+    path = tmp_path / "two-each.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = cli("ingest", str(path), check=2)
+    listed = [line for line in result.stderr.splitlines() if line.startswith(f"{path}:")]
+    assert len(listed) == 200
+    assert {line.split(":")[1] for line in listed} == {str(n) for n in range(3, 103)}
+    assert [line.split(": ")[1] for line in listed[:2]] == ["actor", "data.purpose"]
+    assert "20 more invalid line(s)" in result.stderr
+    assert "error: 120 invalid line(s); nothing from" in result.stderr
 
 
 def test_reingesting_the_same_file_stores_nothing_new(cli, tmp_path: Path):
@@ -191,3 +209,15 @@ def test_every_command_that_prints_json_prints_csv_too(cli, tmp_path: Path):
     verified = cli("verify", "--format", "csv", check=0).stdout.splitlines()
     assert verified[0] == "ok,events,checkpoints,first_bad" and verified[1].startswith("true,3,")
     assert cli("checkpoint", "--format", "csv", check=0).stdout.startswith("tree_size,root_hash,timestamp,key_id")
+
+
+def test_every_command_with_db_accepts_keys_too(cli, tmp_path: Path):
+    """A script may pass the same --db and --keys to every command; where no key is needed,
+    --keys is accepted and unused."""
+    source = write_jsonl(tmp_path / "v.jsonl", _views(3))
+    store = ("--db", cli.db, "--keys", str(cli.keys))
+    cli("ingest", str(source), *store, check=0)
+    event_id = json.loads(cli("findings", "--format", "json", *store, check=0).stdout)[0]["event"]
+    for command in (["findings"], ["verify"], ["rebuild"], ["supervision"], ["monitoring"],
+                    ["proof", "inclusion", event_id], ["proof", "consistency", "1", "3"], ["checkpoint"]):
+        cli(*command, *store, check=0)
