@@ -107,6 +107,16 @@ class Database(ABC):
         """SQL and parameters for ``x IN (…)`` over ``values`` (non-empty)."""
         return "(" + ",".join(["%s"] * len(values)) + ")", list(values)
 
+    @abstractmethod
+    def lock(self, cur: Cursor, name: str) -> None:
+        """Serialise the transactions that write ``name`` (a table, a follower) until commit."""
+
+    @contextmanager
+    def setup_lock(self) -> Iterator[None]:
+        """Serialise schema setup (``CREATE … IF NOT EXISTS``, ``CREATE OR REPLACE``) with other
+        processes opening the same store. SQLite serialises DDL itself."""
+        yield
+
 
 class SQLiteDatabase(Database):
     kind = "sqlite"
@@ -132,6 +142,9 @@ class SQLiteDatabase(Database):
                 raw.connection.rollback()
                 raise
             raw.connection.commit()
+
+    def lock(self, cur: Cursor, name: str) -> None:
+        """Nothing to take: a write transaction holds SQLite's write lock (``BEGIN IMMEDIATE``)."""
 
     @contextmanager
     def read(self) -> Iterator[Cursor]:
@@ -162,6 +175,25 @@ class PostgresDatabase(Database):
         with self.datastore.get_connection() as conn:
             yield conn
 
+    def lock(self, cur: Cursor, name: str) -> None:
+        """An advisory transaction lock: it needs no UPDATE or DELETE privilege, which the
+        application role lacks on the append-only tables."""
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
+
+    @contextmanager
+    def setup_lock(self) -> Iterator[None]:
+        """Concurrent DDL fails on PostgreSQL even when it changes nothing (``CREATE OR REPLACE
+        FUNCTION``: "tuple concurrently updated"; ``CREATE TABLE IF NOT EXISTS`` of a new table:
+        a duplicate ``pg_type`` key). A session advisory lock, released before the connection goes
+        back to the pool."""
+        with self.datastore.get_connection() as conn:
+            key = setup_lock_key(self.datastore.schema)
+            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+
     @contextmanager
     def write(self) -> Iterator[Cursor]:
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor(
@@ -174,3 +206,8 @@ class PostgresDatabase(Database):
         """Autocommit reads: one round trip per statement (each statement sees committed data)."""
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as raw:
             yield Cursor(raw, self.kind)
+
+
+def setup_lock_key(schema: str) -> str:
+    """The advisory lock that serialises schema setup of the store in ``schema``."""
+    return f"lokikirja-setup:{schema}"

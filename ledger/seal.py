@@ -92,7 +92,8 @@ class Seal:
             self.position_column = "rowid"
         self._tracker: Any = None
         if create and ledger not in _READY:
-            self._create_tables()
+            with self.db.setup_lock():
+                self._create_tables()
             _READY.add(ledger)
 
     # ------------------------------------------------------------------ schema
@@ -168,10 +169,8 @@ class Seal:
                         f"FOR EACH ROW EXECUTE FUNCTION {fn}()")
 
     def lock(self, cur: Cursor, table: str) -> None:
-        """Serialise writers of ``table`` until commit (SQLite's write lock already does). An
-        advisory lock: it needs no UPDATE or DELETE privilege, which the application role lacks."""
-        if self.kind == "postgres":
-            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (table,))
+        """Serialise writers of ``table`` until commit (``Database.lock``)."""
+        self.db.lock(cur, table)
 
     # ------------------------------------------------------------------ reading
     def log_page(self, cur: Cursor, after: int, limit: int, *, stop: int | None = None,

@@ -8,10 +8,10 @@ own tables, the keys, and the append transaction that makes ingest atomic and id
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,11 +20,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
 import psycopg
+import psycopg.errors
 from eventsourcing.application import Application
 from eventsourcing.utils import get_topic
 from psycopg.sql import Identifier
 
-from ledger.db import Cursor, Database, PostgresDatabase, SQLiteDatabase
+from ledger.db import Cursor, Database, PostgresDatabase, SQLiteDatabase, setup_lock_key
 from ledger.errors import KeyMismatch, NotInitialised, UsageError
 from ledger.keys import KeyRing, create_keys, load_keys, resolve_keys_dir
 from ledger.privacy import DataKeys
@@ -135,8 +136,24 @@ def _pg_database_exists(target: Target, *, with_schema: bool = True) -> bool:
 
 def _pg_create_database(target: Target) -> None:
     assert target.pg is not None
-    with _pg_connect(target, "postgres") as conn:
+    with _pg_connect(target, "postgres") as conn, contextlib.suppress(
+        psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation  # another process created it first
+    ):
         conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(target.pg["dbname"])))
+
+
+@contextlib.contextmanager
+def _setup_lock(target: Target) -> Iterator[None]:
+    """While the store's schema is set up (eventsourcing creates its tables, functions and
+    triggers whenever an application is made): ``Database.setup_lock``, on a connection of its
+    own, as the application's pool does not exist yet. Nothing to do on SQLite."""
+    if target.kind != "postgres":
+        yield
+        return
+    assert target.pg is not None
+    with _pg_connect(target) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (setup_lock_key(target.pg["schema"]),))
+        yield  # closing the connection releases the lock
 
 
 def _pg_create_schema(target: Target) -> None:
@@ -175,8 +192,14 @@ class Ledger:
         else:
             if not _pg_database_exists(target, with_schema=False):
                 _pg_create_database(target)
-            _pg_create_schema(target)
-        app = _open_app(target)
+        with _setup_lock(target):
+            if target.kind == "postgres":
+                _pg_create_schema(target)
+            return cls._init_opened(target, _open_app(target), keys_dir, folder)
+
+    @classmethod
+    def _init_opened(cls, target: Target, app: Lokikirja, keys_dir: str | os.PathLike[str] | None,
+                     folder: Path) -> tuple[Ledger, bool]:
         ledger = cls(target, None, app)
         existing = ledger._meta_or_none()
         if existing is not None and "index_key_id" in existing:
@@ -203,7 +226,8 @@ class Ledger:
         target = resolve_target(db)
         if not target.exists():
             raise NotInitialised(f"no ledger at {target.display}; run `lokikirja init` first")
-        app = _open_app(target)
+        with _setup_lock(target):
+            app = _open_app(target)
         ledger = cls(target, None, app)
         meta = ledger._meta_or_none()
         if meta is None or "index_key_id" not in meta:
@@ -279,7 +303,7 @@ class Ledger:
             c.executemany(sql, rows)
 
     # ------------------------------------------------------------------ the log
-    @contextmanager
+    @contextlib.contextmanager
     def appending(self) -> Iterator[AppendTransaction]:
         """One atomic append: everything inserted through it commits together or not at all."""
         recorder = self.app.recorder

@@ -56,10 +56,11 @@ class Follower(ABC):
                 datastore, tracking_table_name=f"lokikirja_{self.name}_tracking")
         else:
             self.tracker = SQLiteTrackingRecorder(datastore)
-        self.tracker.create_table()
-        with self.db.write() as cur:
-            for statement in self.create_statements():
-                cur.execute(statement)
+        with self.db.setup_lock():
+            self.tracker.create_table()
+            with self.db.write() as cur:
+                for statement in self.create_statements():
+                    cur.execute(statement)
 
     # ------------------------------------------------------------------ to implement
     @abstractmethod
@@ -84,6 +85,20 @@ class Follower(ABC):
         """The last log position this follower has applied (0: none)."""
         return self.tracker.max_tracking_id(self.tracking_name) or 0
 
+    @property
+    def _tracking_table(self) -> str:
+        if self.db.kind == "postgres":
+            return f"{self.db.datastore.schema}.lokikirja_{self.name}_tracking"
+        return "tracking"
+
+    def _lock(self, cur: Cursor) -> int:
+        """Take this follower's write lock for the transaction; returns the position tracked then.
+        Other processes may follow the same store (several `ingest`s, `serve`, `project
+        --follow`): whoever holds the lock sees every page the others committed."""
+        self.db.lock(cur, f"lokikirja-follower:{self._tracking_table}")
+        return int(cur.scalar(f"SELECT MAX(notification_id) FROM {self._tracking_table} "
+                              "WHERE application_name = %s", (self.tracking_name,)) or 0)
+
     def lag(self) -> int:
         return max(0, self.ledger.max_position() - self.position())
 
@@ -105,10 +120,13 @@ class Follower(ABC):
                 return done
             self.page_start = start
             try:
-                self._apply_page(facts)
+                applied = self._apply_page(facts)
             except BaseException:
                 self.page_start = None  # a failed page leaves no cache behind
                 raise
+            if not applied:  # another process applied it first: read on from where it stopped
+                self.page_start = None
+                continue
             done += len(facts)
             if self.db.kind == "postgres" and done >= refresh_at:
                 self.analyze()
@@ -116,12 +134,17 @@ class Follower(ABC):
             if progress is not None:
                 progress(len(facts))
 
-    def _apply_page(self, facts: list[StoredFact]) -> None:
+    def _apply_page(self, facts: list[StoredFact]) -> bool:
+        """Apply a page read after :attr:`page_start`, unless another process has moved the
+        tracked position since (then nothing is written: ``False``)."""
         last = facts[-1].position
         assert last is not None
         with self.db.write() as cur:
+            if self._lock(cur) != self.page_start:
+                return False
             self.apply(cur, facts)
             self.tracker._insert_tracking(cur.raw, Tracking(self.tracking_name, last))
+        return True
 
     def _create_deferred(self) -> None:
         """Run the DDL :meth:`reset` deferred, once caught up. Should a rebuild stop before that,
@@ -141,11 +164,10 @@ class Follower(ABC):
     def reset(self) -> None:
         """Drop the follower's tables and forget its position (``rebuild`` then catches up)."""
         with self.db.write() as cur:
+            self._lock(cur)
             for table in self.table_names():
                 cur.execute(f"DROP TABLE IF EXISTS {table}")
-            tracking = (f"{self.db.datastore.schema}.lokikirja_{self.name}_tracking"
-                        if self.db.kind == "postgres" else "tracking")
-            cur.execute(f"DELETE FROM {tracking} WHERE application_name = %s", (self.tracking_name,))
+            cur.execute(f"DELETE FROM {self._tracking_table} WHERE application_name = %s", (self.tracking_name,))
             statements, self._deferred = self.reset_statements()
             for statement in statements:
                 cur.execute(statement)
