@@ -14,6 +14,7 @@ Each can instead come from the environment (``LOKIKIRJA_SIGNING_KEY``, ``LOKIKIR
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import secrets
@@ -78,10 +79,21 @@ def resolve_keys_dir(keys: str | os.PathLike[str] | None) -> Path:
 
 
 def _write_secret(path: Path, material: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(base64.b64encode(material) + b"\n")
-    os.chmod(path, 0o600)
+    """Write a key file (0600) whole or not at all, and never over another: it is written aside
+    and then linked into place, so a process setting up the same store at the same moment either
+    makes the file or finds it complete (and uses that one)."""
+    aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(base64.b64encode(material) + b"\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(aside, 0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(aside, path)
+    finally:
+        aside.unlink(missing_ok=True)
 
 
 def create_keys(folder: Path) -> KeyRing:
