@@ -63,7 +63,7 @@ def _spool_stdin() -> Path:
 @keys_option
 @format_option("table", "json")
 def ingest(files: tuple[str, ...], db: str | None, keys: str | None, fmt: str) -> None:
-    """Validate and append contract events (JSON Lines); ``-`` reads stdin.
+    """Validate and append contract events (JSON Lines); "-" reads stdin.
 
     Every line of a file is validated first: if any line is bad, nothing from that file is
     stored and each bad line is reported as FILE:LINE: field: message (exit 2). Re-ingesting is
