@@ -9,6 +9,7 @@ and written in time order at the day's end; memory holds the world's state and o
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
@@ -32,9 +33,11 @@ class Summary:
     horizon: str
 
 
-def simulate(settings: Settings, out: IO[bytes], truth: IO[bytes] | None = None) -> Summary:
+def simulate(settings: Settings, out: IO[bytes], truth: IO[bytes] | None = None,
+             on_day: Callable[[int], None] | None = None) -> Summary:
     """Write the simulated experiment to ``out`` (JSON Lines, sorted by ``at``) and each injected
-    violation to ``truth`` (``{"event", "rule"}`` lines); the same settings give the same bytes."""
+    violation to ``truth`` (``{"event", "rule"}`` lines); the same settings give the same bytes.
+    ``on_day(1)`` is called as each day is done (a progress bar)."""
     emitter = Emitter(out, truth, seed=settings.seed)
     sim = Sim(settings, emitter)
     injection = Injection(sim)
@@ -46,6 +49,8 @@ def simulate(settings: Settings, out: IO[bytes], truth: IO[bytes] | None = None)
         _one_day(sim, injection, per_workday if day > 0 else 0.0)
         if day + 1 < settings.days:
             emitter.flush(midnight(sim.dates[day + 1]))
+        if on_day is not None:
+            on_day(1)
     emitter.close()
     counts: Counter[str] = emitter.counts
     return Summary(events=sum(counts.values()), violations=sum(emitter.rules.values()),

@@ -52,7 +52,10 @@ def checkpoint(show_key: bool, db: str | None, keys: str | None, fmt: str) -> No
         else:
             stdout.print(encoded, highlight=False)
         return
+    from service.pipeline import seal_new_facts
+
     with Ledger.open(db, keys) as ledger:
+        seal_new_facts(ledger)
         doc = sign_checkpoint(ledger)
     _fields(doc, fmt)
 

@@ -15,7 +15,7 @@ import click
 
 from ledger.errors import UsageError
 from service.app import format_option, main
-from service.output import emit_json
+from service.output import emit_json, progress_bar
 
 
 def _start(value: str) -> date:
@@ -81,7 +81,8 @@ def simulate(customers: int, days: int, seed: int, out: str, truth: str | None, 
     with ExitStack() as stack:
         events = sys.stdout.buffer if out == "-" else _replace_atomically(stack, out)
         truths = _replace_atomically(stack, truth) if truth else None
-        summary = run(settings, events, truths)
+        advance = stack.enter_context(progress_bar("simulate", days, unit="days"))
+        summary = run(settings, events, truths, on_day=advance)
     seconds = round(time.perf_counter() - began, 2)
     doc = {"events": summary.events, "violations": summary.violations, "by_type": summary.by_type,
            "by_rule": summary.by_rule, "first": summary.first, "horizon": summary.horizon, "out": out,
