@@ -8,10 +8,13 @@ transaction. SQL is written once with ``%s`` placeholders; the SQLite flavour re
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Literal
 from uuid import UUID
 
@@ -147,6 +150,13 @@ class SQLiteDatabase(Database):
         """Nothing to take: a write transaction holds SQLite's write lock (``BEGIN IMMEDIATE``)."""
 
     @contextmanager
+    def setup_lock(self) -> Iterator[None]:
+        """SQLite serialises each DDL statement, but not eventsourcing's tracking setup, which
+        reads and then writes in two steps: :func:`folder_lock` on the database's folder."""
+        with folder_lock(Path(self.datastore.pool.db_name).parent):
+            yield
+
+    @contextmanager
     def read(self) -> Iterator[Cursor]:
         with self._cursor(commit=False) as raw:
             raw.execute("BEGIN")
@@ -211,3 +221,16 @@ class PostgresDatabase(Database):
 def setup_lock_key(schema: str) -> str:
     """The advisory lock that serialises schema setup of the store in ``schema``."""
     return f"lokikirja-setup:{schema}"
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on a folder, held until the block ends: processes setting up a
+    SQLite store in that folder take turns. Not the database file itself: closing another
+    descriptor of that file would drop SQLite's own (POSIX) locks. Not re-entrant."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock

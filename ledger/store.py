@@ -25,7 +25,7 @@ from eventsourcing.application import Application
 from eventsourcing.utils import get_topic
 from psycopg.sql import Identifier
 
-from ledger.db import Cursor, Database, PostgresDatabase, SQLiteDatabase, setup_lock_key
+from ledger.db import Cursor, Database, PostgresDatabase, SQLiteDatabase, folder_lock, setup_lock_key
 from ledger.errors import KeyMismatch, NotInitialised, UsageError
 from ledger.keys import KeyRing, create_keys, load_keys, resolve_keys_dir
 from ledger.privacy import DataKeys
@@ -145,10 +145,12 @@ def _pg_create_database(target: Target) -> None:
 @contextlib.contextmanager
 def _setup_lock(target: Target) -> Iterator[None]:
     """While the store's schema is set up (eventsourcing creates its tables, functions and
-    triggers whenever an application is made): ``Database.setup_lock``, on a connection of its
-    own, as the application's pool does not exist yet. Nothing to do on SQLite."""
+    triggers whenever an application is made): ``Database.setup_lock``, on PostgreSQL on a
+    connection of its own, as the application's pool does not exist yet."""
     if target.kind != "postgres":
-        yield
+        assert target.path is not None
+        with folder_lock(target.path.parent):
+            yield
         return
     assert target.pg is not None
     with _pg_connect(target) as conn:

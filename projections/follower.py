@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -33,6 +34,7 @@ PAGE = 20_000  # per transaction: a bigger page spreads a page's fixed queries a
 ANALYZE_AFTER = 20_000  # refresh the planner's statistics after a large catch-up or rebuild
 REFRESH_FROM = 100_000  # …and, on PostgreSQL, during one, whenever the facts applied reach 100,000, 200,000, …
 Progress = Callable[[int], None]
+_SET_UP: weakref.WeakKeyDictionary[Ledger, set[str]] = weakref.WeakKeyDictionary()  # followers whose tables exist
 
 
 class Follower(ABC):
@@ -56,11 +58,14 @@ class Follower(ABC):
                 datastore, tracking_table_name=f"lokikirja_{self.name}_tracking")
         else:
             self.tracker = SQLiteTrackingRecorder(datastore)
-        with self.db.setup_lock():
-            self.tracker.create_table()
-            with self.db.write() as cur:
-                for statement in self.create_statements():
-                    cur.execute(statement)
+        ready = _SET_UP.setdefault(ledger, set())
+        if self.name not in ready:  # once per open ledger: a server makes a follower per catch-up
+            with self.db.setup_lock():
+                self.tracker.create_table()
+                with self.db.write() as cur:
+                    for statement in self.create_statements():
+                        cur.execute(statement)
+            ready.add(self.name)
 
     # ------------------------------------------------------------------ to implement
     @abstractmethod
@@ -171,6 +176,8 @@ class Follower(ABC):
             statements, self._deferred = self.reset_statements()
             for statement in statements:
                 cur.execute(statement)
+        # until the deferred DDL has run, the next follower made on this ledger runs it all again
+        _SET_UP.get(self.ledger, set()).discard(self.name)
 
     def follow(self, stop_event: threading.Event, *, poll: float = 1.0,
                on_page: Progress | None = None) -> None:
