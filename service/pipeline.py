@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ledger.store import Ledger
+from projections.follower import Follower
 from projections.readmodel import followers
 from service.output import progress_bar
 
 
-def catch_up_projections(ledger: Ledger) -> int:
-    """Bring every read-side follower to the end of the log; returns the facts applied."""
+def catch_up_projections(ledger: Ledger, readers: Sequence[Follower] | None = None) -> int:
+    """Bring every read-side follower to the end of the log; returns the facts applied.
+    ``readers``: followers kept by a long-lived caller (a server), whose caches stay warm;
+    by default new ones."""
     applied = 0
-    for follower in followers(ledger):
+    for follower in followers(ledger) if readers is None else readers:
         lag = follower.lag()
         with progress_bar(f"project {follower.name}", lag) as advance:
             applied += follower.catch_up(advance)
     return applied
 
 
-def after_append(ledger: Ledger, appended: int, *, checkpoint_min_interval: float = 0.0) -> None:
+def after_append(ledger: Ledger, appended: int, *, checkpoint_min_interval: float = 0.0,
+                 readers: Sequence[Follower] | None = None) -> None:
     """Bring every follower up to the end of the log (projections, Merkle seal) and sign a
     checkpoint, so that a command run after ingest sees everything. A server appending small
-    batches passes ``checkpoint_min_interval`` (seconds) so it signs at most that often."""
+    batches passes ``checkpoint_min_interval`` (seconds) so it signs at most that often, and
+    its own ``readers`` (see :func:`catch_up_projections`)."""
     del appended
     # projections catch up here (before sealing)
-    catch_up_projections(ledger)
+    catch_up_projections(ledger, readers)
 
     # --- integrity (ledger/seal.py, ledger/checkpoints.py): seal the new facts, sign a checkpoint
     from ledger.checkpoints import sign_checkpoint

@@ -19,6 +19,7 @@ from ledger.db import Cursor
 from ledger.own_facts import record_query
 from ledger.records import StoredFact
 from ledger.store import Ledger
+from projections.readmodel import followers
 from service.http.tokens import TokenFile
 from service.pipeline import after_append, catch_up_projections
 
@@ -31,6 +32,9 @@ class Served:
         self.tokens = tokens
         self.lock = threading.RLock()
         self._fresh_at = -1  # the log position the read model was last caught up to
+        # one set of followers for the server's life (used under ``lock``): their history cache
+        # stays warm from one batch to the next, and is dropped whenever another process moved them
+        self._readers = followers(ledger)
         self._own_queries_pending = False  # ledger.queried facts of ours after _fresh_at's catch-up
 
     @property
@@ -52,14 +56,14 @@ class Served:
         with self.lock:
             if not self._is_fresh(queries):
                 end = self.ledger.max_position()
-                catch_up_projections(self.ledger)
+                catch_up_projections(self.ledger, self._readers)
                 self._fresh_at, self._own_queries_pending = end, False
 
     def appended(self, count: int) -> None:
         """After an ingest (under :attr:`lock`): followers, seal and checkpoint catch up (the CLI's
         ``after_append``)."""
         end = self.ledger.max_position()
-        after_append(self.ledger, count, checkpoint_min_interval=1.0)
+        after_append(self.ledger, count, checkpoint_min_interval=1.0, readers=self._readers)
         self._fresh_at, self._own_queries_pending = end, False
 
     @contextmanager
