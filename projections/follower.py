@@ -156,7 +156,7 @@ class Follower(ABC):
         the next follower of the store creates it (``create_statements`` are run on opening)."""
         deferred, self._deferred = self._deferred, []
         if deferred:
-            with self.db.write() as cur:
+            with self.db.setup_lock(), self.db.write() as cur:  # another rebuild may end at the same time
                 for statement in deferred:
                     cur.execute(statement)
 
