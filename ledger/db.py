@@ -196,13 +196,8 @@ class PostgresDatabase(Database):
         FUNCTION``: "tuple concurrently updated"; ``CREATE TABLE IF NOT EXISTS`` of a new table:
         a duplicate ``pg_type`` key). A session advisory lock, released before the connection goes
         back to the pool."""
-        with self.datastore.get_connection() as conn:
-            key = setup_lock_key(self.datastore.schema)
-            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
-            try:
-                yield
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+        with self.datastore.get_connection() as conn, pg_setup_lock(conn, self.datastore.schema):
+            yield
 
     @contextmanager
     def write(self) -> Iterator[Cursor]:
@@ -218,9 +213,16 @@ class PostgresDatabase(Database):
             yield Cursor(raw, self.kind)
 
 
-def setup_lock_key(schema: str) -> str:
-    """The advisory lock that serialises schema setup of the store in ``schema``."""
-    return f"lokikirja-setup:{schema}"
+@contextmanager
+def pg_setup_lock(conn: Any, schema: str) -> Iterator[None]:
+    """The session advisory lock that serialises schema setup of the store in ``schema``, held
+    on ``conn`` until the block ends."""
+    key = f"lokikirja-setup:{schema}"
+    conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+    try:
+        yield
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
 
 @contextmanager

@@ -25,7 +25,7 @@ from eventsourcing.application import Application
 from eventsourcing.utils import get_topic
 from psycopg.sql import Identifier
 
-from ledger.db import Cursor, Database, PostgresDatabase, SQLiteDatabase, folder_lock, setup_lock_key
+from ledger.db import Cursor, Database, PostgresDatabase, SQLiteDatabase, folder_lock, pg_setup_lock
 from ledger.errors import KeyMismatch, NotInitialised, UsageError
 from ledger.keys import KeyRing, create_keys, load_keys, resolve_keys_dir
 from ledger.privacy import DataKeys
@@ -153,9 +153,8 @@ def _setup_lock(target: Target) -> Iterator[None]:
             yield
         return
     assert target.pg is not None
-    with _pg_connect(target) as conn:
-        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (setup_lock_key(target.pg["schema"]),))
-        yield  # closing the connection releases the lock
+    with _pg_connect(target) as conn, pg_setup_lock(conn, target.pg["schema"]):
+        yield
 
 
 def _pg_create_schema(target: Target) -> None:
