@@ -125,7 +125,7 @@ def sign_checkpoint(ledger: Ledger, *, min_interval: float = 0.0, covering: int 
     seal_catch_up(ledger)
     seal = Seal(ledger, create=False)
     with ledger.db.write() as cur:
-        seal.lock(cur, seal.checkpoints)
+        ledger.db.lock(cur, seal.checkpoints)
         size, _ = seal.head(cur)
         latest = _latest(seal, cur)
         if latest is not None and covering is not None:

@@ -38,15 +38,35 @@ class Problem:
         return f"{self.source}:{self.line}: {self.field}: {self.message}"
 
 
+MAX_LINES_LISTED = 100  # bad lines reported in full (CONTRACT §6: "first 100")
+
+
+def _lines(problems: list[Problem]) -> list[tuple[str, int]]:
+    """The distinct ``(source, line)`` of ``problems``, in order (a line may have several)."""
+    return list(dict.fromkeys((p.source, p.line) for p in problems))
+
+
 class InvalidInput(LedgerError):
     """``problems``: every problem of the first 100 bad lines; ``total``: how many lines are bad."""
 
     def __init__(self, problems: list[Problem], total: int | None = None) -> None:
         self.problems = problems
-        self.total = total if total is not None else len({(p.source, p.line) for p in problems})
+        self.total = total if total is not None else len(_lines(problems))
         sources = sorted({p.source for p in problems})
         where = sources[0] if len(sources) == 1 else "the input"
         super().__init__(f"{self.total} invalid line(s); nothing from {where} was stored")
+
+    @property
+    def unlisted(self) -> int:
+        """Bad lines counted but not listed."""
+        return self.total - len(_lines(self.problems))
+
+    @classmethod
+    def of_sources(cls, failures: list[InvalidInput]) -> InvalidInput:
+        """The failures of several sources as one: every problem of the first 100 bad lines."""
+        problems = [p for f in failures for p in f.problems]
+        kept = set(_lines(problems)[:MAX_LINES_LISTED])
+        return cls([p for p in problems if (p.source, p.line) in kept], sum(f.total for f in failures))
 
 
 class ConflictingEvent(InvalidInput):

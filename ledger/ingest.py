@@ -20,14 +20,13 @@ from uuid import UUID
 import orjson
 from pydantic import ValidationError
 
-from ledger.errors import ConflictingEvent, InvalidInput, Problem
+from ledger.errors import MAX_LINES_LISTED, ConflictingEvent, InvalidInput, Problem
 from ledger.events import DATA_MODELS, PATTERN_DESCRIPTIONS, PERSONAL_FIELDS, parse_event, rfc3339_text
 from ledger.privacy import blind_index, encrypt_field, fingerprint, personal_subject
 from ledger.records import StoredFact, canonical_json
 from ledger.store import AppendTransaction, Ledger
 
 CHUNK = 5000
-MAX_REPORTED = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +49,7 @@ class IngestReport:
 
 
 class _Problems:
-    """The bad lines of one source: every problem of the first :data:`MAX_REPORTED` bad lines is
+    """The bad lines of one source: every problem of the first :data:`MAX_LINES_LISTED` bad lines is
     kept, the rest only counted. Lines are added in order."""
 
     def __init__(self, source: str) -> None:
@@ -65,7 +64,7 @@ class _Problems:
             self._last_line = line
             self.total += 1
             self.conflicts += conflict
-        if self.total <= MAX_REPORTED:
+        if self.total <= MAX_LINES_LISTED:
             self.kept.append(Problem(self.source, line, field_, message))
 
     def raise_if_any(self) -> None:

@@ -168,10 +168,6 @@ class Seal:
             cur.execute(f"CREATE OR REPLACE TRIGGER lokikirja_forward_only BEFORE UPDATE OR DELETE ON {table} "
                         f"FOR EACH ROW EXECUTE FUNCTION {fn}()")
 
-    def lock(self, cur: Cursor, table: str) -> None:
-        """Serialise writers of ``table`` until commit (``Database.lock``)."""
-        self.db.lock(cur, table)
-
     # ------------------------------------------------------------------ reading
     def log_page(self, cur: Cursor, after: int, limit: int, *, stop: int | None = None,
                  with_event: bool = False) -> list[tuple[Any, ...]]:
@@ -260,7 +256,7 @@ class Seal:
         """Seal the next page of the log in one transaction; returns how many events."""
         tracker = self.tracker
         with self.db.write() as cur:
-            self.lock(cur, self.leaves)
+            self.db.lock(cur, self.leaves)
             size, last = self.head(cur)
             rows = self.log_page(cur, last, limit, with_event=True)
             if not rows:

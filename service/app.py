@@ -63,9 +63,8 @@ class LokikirjaGroup(click.Group):
         except InvalidInput as e:
             for problem in e.problems:
                 click.echo(str(problem), err=True)
-            listed = len({(p.source, p.line) for p in e.problems})
-            if e.total > listed:
-                click.echo(f"… and {e.total - listed} more invalid line(s) not listed", err=True)
+            if e.unlisted:
+                click.echo(f"… and {e.unlisted} more invalid line(s) not listed", err=True)
             click.echo(f"error: {e}", err=True)
             sys.exit(e.exit_code)
         except LedgerError as e:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ledger.errors import InvalidInput, Problem, UsageError
+from ledger.errors import InvalidInput, UsageError
 from ledger.store import Ledger
 from service.app import db_option, format_option, keys_option, main
 from service.output import emit_json, progress_bar, stdout
@@ -100,17 +100,4 @@ def ingest(files: tuple[str, ...], db: str | None, keys: str | None, fmt: str) -
         # the result is data, so it goes to stdout like every format's; stderr carries only problems
         stdout.print(f"ingested {total.ingested}, duplicates {total.duplicates}", highlight=False)
     if failures:
-        raise InvalidInput(_first_lines([p for f in failures for p in f.problems], 100),
-                           sum(f.total for f in failures))
-
-
-def _first_lines(problems: list[Problem], lines: int) -> list[Problem]:
-    """The problems of the first ``lines`` bad lines (a line may have several)."""
-    seen: set[tuple[str, int]] = set()
-    kept = []
-    for p in problems:
-        seen.add((p.source, p.line))
-        if len(seen) > lines:
-            break
-        kept.append(p)
-    return kept
+        raise InvalidInput.of_sources(failures)
