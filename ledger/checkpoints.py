@@ -10,6 +10,12 @@ each line ending in ``\\n``::
     timestamp=<the JSON timestamp string exactly, e.g. 2026-11-30T12:00:00.123456+00:00>
     key_id=<the JSON key_id: the first 16 hex digits of SHA-256 of the raw 32-byte public key>
 
+Each checkpoint is also a C2SP signed note (``c2sp.org/tlog-checkpoint``, ``ledger/note.py``): the
+text ``<origin>\n<tree size>\n<base64 root>\n`` signed by the same Ed25519 key under the log's
+origin (``init --origin``; the two signed messages cannot be confused: an origin never is
+``lokikirja-checkpoint/v1``). Its signature lines — the log's and the witnesses' cosignatures —
+are kept in ``checkpoint_signatures``; :func:`checkpoint_note` puts the note together.
+
 A checkpoint is signed when the tree has grown since the latest one; when it has not, the latest
 is the checkpoint of the current tree and is returned as it is (its timestamp says when that tree
 head was first signed). Every checkpoint is kept (table ``checkpoints``, append-only).
@@ -33,10 +39,12 @@ from ledger import merkle
 from ledger.db import Cursor
 from ledger.errors import IntegrityFailure, LedgerError, UnknownSubject, UsageError
 from ledger.keys import key_id as key_id_of
+from ledger.note import ED25519, CheckpointText, NoteSigner, Signature, SignedNote, VerifierKey, valid_name
 from ledger.seal import Seal, leaf_bytes, seal_catch_up
 from ledger.store import Ledger
 
 CHECKPOINT_TAG = "lokikirja-checkpoint/v1"
+DEFAULT_ORIGIN_HOST = "lokikirja.invalid"
 
 
 def signed_bytes(tree_size: int, root_hash: bytes, timestamp: str, key_id: str) -> bytes:
@@ -112,6 +120,109 @@ def public_key(ledger: Ledger) -> tuple[str, bytes]:
     return meta["signing_key_id"], base64.b64decode(meta["signing_public_key"])
 
 
+def check_origin(origin: str) -> str:
+    """``origin`` if it can be a log's origin and key name (c2sp.org/tlog-checkpoint), else a UsageError."""
+    if not valid_name(origin) or origin == CHECKPOINT_TAG or len(origin) > 200:
+        raise UsageError(f"{origin!r} cannot be a log origin: use a schema-less URL such as "
+                         "lokikirja.example.fi/area-helsinki (no spaces, no '+', at most 200 characters)")
+    return origin
+
+
+def log_origin(ledger: Ledger) -> str:
+    """The log's origin: the checkpoint notes' first line and the name of the log's key. Set by
+    ``init --origin``; a store made before origins existed uses ``lokikirja.invalid/<key id>``."""
+    meta = ledger.meta()
+    return meta.get("origin") or f"{DEFAULT_ORIGIN_HOST}/{meta['signing_key_id']}"
+
+
+def log_verifier(ledger: Ledger) -> VerifierKey:
+    """The log's verifier key (``name+hexid+base64(0x01 ‖ key)``), from the meta table."""
+    _kid, key = public_key(ledger)
+    return VerifierKey(log_origin(ledger), ED25519, key)
+
+
+def _signature_rows(seal: Seal, cur: Cursor, sizes: Sequence[int]) -> dict[int, list[tuple[str, Signature, str]]]:
+    """``{tree size: [(origin, signature, role)]}`` of the stored note signatures, the log's first."""
+    out: dict[int, list[tuple[str, Signature, str]]] = {}
+    if not sizes:
+        return out
+    marks, params = seal.db.in_list(list(sizes))
+    rows = cur.execute(f"SELECT tree_size, origin, name, key_hash, signature, role FROM {seal.signatures} "
+                       f"WHERE tree_size IN {marks} ORDER BY tree_size, role, name, key_hash", params).fetchall()
+    for size, origin, name, khash, sig, role in rows:
+        out.setdefault(int(size), []).append((origin, Signature(name, int(khash), bytes(sig)), role))
+    return out
+
+
+def note_of(checkpoint: Checkpoint, rows: Sequence[tuple[str, Signature, str]]) -> SignedNote | None:
+    """The C2SP note of ``checkpoint`` with the stored signature lines (``None`` without the log's own)."""
+    logs = [(o, s) for o, s, role in rows if role == "log"]
+    if not logs:
+        return None
+    origin = logs[0][0]
+    text = CheckpointText(origin, checkpoint.tree_size, checkpoint.root_hash).text()
+    same = [s for o, s, _role in rows if o == origin]
+    return SignedNote(text, tuple(same))
+
+
+def checkpoint_note(ledger: Ledger, tree_size: int | None = None) -> tuple[Checkpoint, SignedNote]:
+    """The checkpoint of ``tree_size`` (default: the latest) as a signed note with every stored
+    signature: the log's, then each witness's cosignature."""
+    checkpoint, note = checkpoint_at(ledger, tree_size)
+    if note is None:
+        raise UsageError(f"the checkpoint of tree size {checkpoint.tree_size} was signed before checkpoints were "
+                         "C2SP notes; run `lokikirja checkpoint` to sign the current tree as a note")
+    return checkpoint, note
+
+
+def checkpoint_at(ledger: Ledger, tree_size: int | None = None) -> tuple[Checkpoint, SignedNote | None]:
+    """The checkpoint of ``tree_size`` (default: the latest) and its note, if it was signed as one."""
+    seal = Seal(ledger)
+    with ledger.db.read() as cur:
+        if tree_size is None:
+            checkpoint = _latest(seal, cur)
+        else:
+            row = cur.execute(f"SELECT {_COLUMNS} FROM {seal.checkpoints} WHERE tree_size = %s",
+                              (tree_size,)).fetchone()
+            checkpoint = None if row is None else _row(row)
+        if checkpoint is None:
+            raise UsageError("there is no checkpoint yet; run `lokikirja checkpoint` first" if tree_size is None
+                             else f"there is no checkpoint of tree size {tree_size}")
+        note = note_of(checkpoint, _signature_rows(seal, cur, [checkpoint.tree_size]).get(checkpoint.tree_size, []))
+    return checkpoint, note
+
+
+def notes_by_size(ledger: Ledger, cur: Cursor, checkpoints: Sequence[Checkpoint]) -> dict[int, SignedNote]:
+    """The stored notes of ``checkpoints`` (those signed as notes), by tree size."""
+    seal = Seal(ledger, create=False)
+    rows = _signature_rows(seal, cur, [c.tree_size for c in checkpoints])
+    out = {}
+    for c in checkpoints:
+        note = note_of(c, rows.get(c.tree_size, []))
+        if note is not None:
+            out[c.tree_size] = note
+    return out
+
+
+def store_signatures(seal: Seal, cur: Cursor, tree_size: int, origin: str, signatures: Sequence[Signature],
+                     role: str) -> None:
+    """Keep note signature lines of the checkpoint of ``tree_size`` (a line already kept is skipped)."""
+    for s in signatures:
+        exists = cur.execute(f"SELECT 1 FROM {seal.signatures} WHERE tree_size = %s AND name = %s AND key_hash = %s",
+                             (tree_size, s.name, s.key_hash)).fetchone()
+        if exists is None:
+            cur.execute(f"INSERT INTO {seal.signatures} (tree_size, origin, name, key_hash, signature, role) "
+                        "VALUES (%s, %s, %s, %s, %s, %s)", (tree_size, origin, s.name, s.key_hash, s.signature, role))
+
+
+def _sign_note(ledger: Ledger, seal: Seal, cur: Cursor, checkpoint: Checkpoint) -> None:
+    """Sign ``checkpoint`` as a C2SP note with the log's key, unless that is done already."""
+    origin = log_origin(ledger)
+    signer = NoteSigner(origin, ledger.keys.signing)
+    text = CheckpointText(origin, checkpoint.tree_size, checkpoint.root_hash).text()
+    store_signatures(seal, cur, checkpoint.tree_size, origin, [signer.sign(text)], "log")
+
+
 def sign_checkpoint(ledger: Ledger, *, min_interval: float = 0.0, covering: int | None = None) -> dict[str, Any]:
     """Seal everything appended so far and return the checkpoint of the sealed tree: a new one
     signed with the ledger's key when the tree grew since the latest, else the latest.
@@ -131,11 +242,13 @@ def sign_checkpoint(ledger: Ledger, *, min_interval: float = 0.0, covering: int 
         if latest is not None and covering is not None:
             leaf = seal.leaves_at(cur, [covering]).get(covering)
             if leaf is not None and leaf[0] < latest.tree_size:
+                _sign_note(ledger, seal, cur, latest)
                 return latest.to_json()
         if latest is not None and (latest.tree_size >= size or _younger_than(latest, min_interval)):
             if latest.tree_size > size:
                 raise IntegrityFailure(f"the latest checkpoint covers {latest.tree_size} events but the seal "
                                        f"holds {size}; run `lokikirja verify`")
+            _sign_note(ledger, seal, cur, latest)
             return latest.to_json()
         root = merkle.root(seal.source(cur), size)
         keys = ledger.keys
@@ -144,6 +257,7 @@ def sign_checkpoint(ledger: Ledger, *, min_interval: float = 0.0, covering: int 
         made = Checkpoint(size, root, stamp, keys.signing_key_id, keys.signing.sign(body))
         cur.execute(f"INSERT INTO {seal.checkpoints} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s)",
                     (made.tree_size, made.root_hash, made.timestamp, made.key_id, made.signature))
+        _sign_note(ledger, seal, cur, made)
     return made.to_json()
 
 

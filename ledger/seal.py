@@ -15,7 +15,9 @@ as stored — ciphertext where encrypted, see ``ledger/records.py``). Leaf hash 
 - ``seal_nodes(level, idx, hash)``: every perfect subtree of ``2^level`` ≥ 16 leaves, written
   when it completes (smaller ones are folded from ≤ 16 leaf rows), so any root or proof costs a
   few indexed reads;
-- ``checkpoints``: signed tree heads (``ledger/checkpoints.py``).
+- ``checkpoints``: signed tree heads (``ledger/checkpoints.py``);
+- ``checkpoint_signatures``: the signature lines of each checkpoint's C2SP note — the log's own
+  and the witnesses' cosignatures (``ledger/witnesses.py``).
 
 Sealing follows the log like a read model (ADR 0003): a page of events after the tracked position,
 its seal rows and the tracking position ``Lokikirja/seal`` (eventsourcing's tracking recorder) in
@@ -82,6 +84,7 @@ class Seal:
         self.leaves = self.db.table("seal_leaves")
         self.nodes = self.db.table("seal_nodes")
         self.checkpoints = self.db.table("checkpoints")
+        self.signatures = self.db.table("checkpoint_signatures")
         recorder = ledger.app.recorder
         if self.kind == "postgres":
             schema = self.db.datastore.schema
@@ -100,9 +103,9 @@ class Seal:
     def _exists(self) -> bool:
         with self.db.read() as cur:
             if self.kind == "postgres":
-                return cur.scalar("SELECT to_regclass(%s)", (self.checkpoints,)) is not None
+                return cur.scalar("SELECT to_regclass(%s)", (self.signatures,)) is not None
             return cur.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s",
-                              (self.checkpoints,)) is not None
+                              (self.signatures,)) is not None
 
     def _create_tables(self) -> None:
         if self._exists():
@@ -115,12 +118,19 @@ class Seal:
             self.nodes: f"level INTEGER NOT NULL, idx {n} NOT NULL, hash {b} NOT NULL, PRIMARY KEY (level, idx)",
             self.checkpoints: f"tree_size {n} PRIMARY KEY, root_hash {b} NOT NULL, timestamp TEXT NOT NULL, "
                               f"key_id TEXT NOT NULL, signature {b} NOT NULL",
+            # every signature line of each checkpoint's C2SP note: the log's own and the witnesses'
+            self.signatures: f"tree_size {n} NOT NULL, origin TEXT NOT NULL, name TEXT NOT NULL, "
+                             f"key_hash {n} NOT NULL, signature {b} NOT NULL, role TEXT NOT NULL, "
+                             "PRIMARY KEY (tree_size, name, key_hash)",
         }
         with self.db.write() as cur:
             for table, columns in tables.items():
                 cur.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns}){rowid if table == self.nodes else ''}")
                 for statement in self._append_only(table):
                     cur.execute(statement)
+            # the witnesses the log asks to cosign (ledger/witnesses.py): configuration, not evidence
+            cur.execute(f"CREATE TABLE IF NOT EXISTS {self.db.table('witnesses')} (name TEXT PRIMARY KEY, "
+                        "vkey TEXT NOT NULL, url TEXT NOT NULL, added_at TEXT NOT NULL)")
         self.tracker.create_table()  # the library's tracking table (on SQLite shared with the views)
         if self.kind == "postgres":
             self._forward_only_tracking()

@@ -182,8 +182,10 @@ class Ledger:
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
-    def init(cls, db: str | None = None, keys_dir: str | os.PathLike[str] | None = None) -> tuple[Ledger, bool]:
-        """Create the store and the keys if missing. Returns the ledger and whether it was new."""
+    def init(cls, db: str | None = None, keys_dir: str | os.PathLike[str] | None = None,
+             origin: str | None = None) -> tuple[Ledger, bool]:
+        """Create the store and the keys if missing. Returns the ledger and whether it was new.
+        ``origin``: the log's identity in its checkpoint notes (fixed at creation)."""
         target = resolve_target(db)
         folder = resolve_keys_dir(keys_dir).resolve()
         if target.kind == "sqlite":
@@ -196,15 +198,19 @@ class Ledger:
         with _setup_lock(target):
             if target.kind == "postgres":
                 _pg_create_schema(target)
-            return cls._init_opened(target, _open_app(target), keys_dir, folder)
+            return cls._init_opened(target, _open_app(target), keys_dir, folder, origin)
 
     @classmethod
     def _init_opened(cls, target: Target, app: Lokikirja, keys_dir: str | os.PathLike[str] | None,
-                     folder: Path) -> tuple[Ledger, bool]:
+                     folder: Path, origin: str | None) -> tuple[Ledger, bool]:
         ledger = cls(target, None, app)
         existing = ledger._meta_or_none()
         if existing is not None and "index_key_id" in existing:
             ledger._keys = ledger._load_keys(keys_dir, existing)
+            had = existing.get("origin") or f"lokikirja.invalid/{existing['signing_key_id']}"
+            if origin is not None and origin != had:
+                ledger.close()
+                raise UsageError(f"this ledger's origin is {had}; an origin is fixed when the ledger is created")
             return ledger, False
         ring = create_keys(folder)
         ledger._keys = ring
@@ -215,6 +221,7 @@ class Ledger:
             "index_key_id": ring.index_key_id, "master_key_id": ring.master_key_id,
             "signing_key_id": ring.signing_key_id,
             "signing_public_key": __import__("base64").b64encode(ring.public_key_bytes).decode(),
+            "origin": origin or f"lokikirja.invalid/{ring.signing_key_id}",
         })
         return ledger, True
 

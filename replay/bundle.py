@@ -2,13 +2,16 @@
 
 ``{"format": "lokikirja-evidence-bundle/v1", "customer", "created", "dossier": {…},
 "events": [{"event", "position", "leaf_index", "state"}], "checkpoint": {…}, "public_key", "key_id",
-"proofs": {event: inclusion proof}}`` — ``state`` is the stored record exactly as stored (base64;
+"proofs": {event: inclusion proof}, "note": "<the checkpoint as a C2SP signed note, with its
+witnesses' cosignatures>"}`` — ``state`` is the stored record exactly as stored (base64;
 personal fields are ciphertext there, readable in the dossier part).
 
-:func:`verify_bundle` checks, offline: the public key names the checkpoint's key id and verifies
-its Ed25519 signature; every event's leaf (``ledger.seal.leaf_bytes`` of its stored bytes) hashes
-to its proof's leaf hash and its RFC 6962 audit path leads to the signed root; and each timeline
-entry of the dossier agrees with its stored record (id, type, valid time, actor).
+:func:`verify_bundle` checks, offline: the checkpoint's Ed25519 signature — with the pinned log
+key(s) of a :class:`~replay.trust.TrustPolicy` when one is given (the bundle's own key is then
+never trusted, and a quorum of pinned witnesses must have cosigned its note), else with the
+bundle's own public key, which the report says; every event's leaf (``ledger.seal.leaf_bytes``
+of its stored bytes) hashes to its proof's leaf hash and its RFC 6962 audit path leads to the
+signed root; and each timeline entry of the dossier agrees with its stored record (id, type, valid time, actor).
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from typing import Any
 from uuid import UUID
 
 from ledger import merkle
-from ledger.checkpoints import Checkpoint, public_key
-from ledger.errors import UsageError
+from ledger.checkpoints import Checkpoint, checkpoint_at, public_key
+from ledger.errors import IntegrityFailure, UsageError
 from ledger.keys import key_id
+from ledger.note import NoteError, SignedNote
 from ledger.seal import leaf_bytes
 from ledger.store import Ledger
+from replay.trust import TrustPolicy, describe, require_trusted
 
 FORMAT = "lokikirja-evidence-bundle/v1"
 
@@ -41,11 +46,16 @@ def build_bundle(ledger: Ledger, dossier: dict[str, Any]) -> dict[str, Any]:
     ids = [UUID(e["event"]) for e in dossier["timeline"] if e["event"] in proofs]
     facts = ledger.facts_by_id(ids)
     kid, key = public_key(ledger)
+    try:
+        _checkpoint, signed = checkpoint_at(ledger, dossier["checkpoint"]["tree_size"])
+    except UsageError:
+        signed = None
     events = [{"event": str(uid), "position": facts[uid].position, "leaf_index": proofs[str(uid)]["leaf_index"],
                "state": base64.b64encode(facts[uid].to_stored_event().state).decode()} for uid in ids]
     return {"format": FORMAT, "customer": dossier["customer"], "created": datetime.now(UTC).isoformat(),
             "dossier": dossier, "events": events, "checkpoint": dossier["checkpoint"],
-            "public_key": base64.b64encode(key).decode(), "key_id": kid, "proofs": proofs}
+            "public_key": base64.b64encode(key).decode(), "key_id": kid, "proofs": proofs,
+            "note": None if signed is None else signed.encode()}
 
 
 @dataclass
@@ -57,6 +67,7 @@ class BundleReport:
     problems: list[str] = field(default_factory=list)
     proven: set[str] = field(default_factory=set)
     why: dict[str, str] = field(default_factory=dict)  # event → why it is not proven
+    trust: dict[str, Any] = field(default_factory=dict)  # the keys the verdict relied on
 
     def fail(self, problem: str) -> None:
         self.ok = False
@@ -67,7 +78,10 @@ class BundleReport:
         self.fail(f"event {event}: {reason}")
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "events": self.events, "problems": self.problems}
+        doc: dict[str, Any] = {"ok": self.ok, "events": self.events, "problems": self.problems}
+        if self.trust.get("policy") == "pinned":
+            doc["trust"] = self.trust
+        return doc
 
 
 def load_bundle(path: Path) -> dict[str, Any]:
@@ -82,18 +96,30 @@ def load_bundle(path: Path) -> dict[str, Any]:
     return doc
 
 
-def verify_bundle(doc: dict[str, Any]) -> BundleReport:
+def verify_bundle(doc: dict[str, Any], policy: TrustPolicy | None = None) -> BundleReport:
     """Check a bundle with no database and no private key (see the module docstring)."""
     report = BundleReport()
+    policy = policy or TrustPolicy()
     try:
         key = base64.b64decode(doc["public_key"], validate=True)
         checkpoint = Checkpoint.from_json(doc["checkpoint"])
-    except (KeyError, TypeError, binascii.Error, UsageError) as e:
-        report.fail(f"the bundle's key or checkpoint is malformed: {e}")
+        note = SignedNote.parse(doc["note"]) if doc.get("note") else None
+    except (KeyError, TypeError, binascii.Error, UsageError, NoteError) as e:
+        report.fail(f"the bundle's key, checkpoint or note is malformed: {e}")
         return report
-    signed = key_id(key) == doc.get("key_id") and checkpoint.verifies_with(key)
-    if not signed:
-        report.fail("the checkpoint's signature does not verify with the bundle's public key")
+    if policy.pinned:
+        try:
+            report.trust = require_trusted(policy, checkpoint, note)
+            signed = True
+        except IntegrityFailure as e:
+            signed = False
+            report.trust = describe(policy)
+            report.fail(f"{e} — the bundle's own key {doc.get('key_id')} is not trusted under the pinned policy")
+    else:
+        signed = key_id(key) == doc.get("key_id") and checkpoint.verifies_with(key)
+        report.trust = describe(policy, log_keys=[f"the bundle's own public key (key id {doc.get('key_id')})"])
+        if not signed:
+            report.fail("the checkpoint's signature does not verify with the bundle's public key")
     stored = {e.get("event"): e for e in doc.get("events", [])}
     for entry in doc.get("dossier", {}).get("timeline", []):
         _check_event(report, entry, stored.get(entry["event"]), doc.get("proofs", {}).get(entry["event"]), checkpoint)

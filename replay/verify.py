@@ -14,6 +14,14 @@ folded 256 leaves at a time:
   the report then names the first event not covered by an earlier intact checkpoint;
 - a log shorter than the seal or than a checkpoint is truncated.
 
+**Pinned trust** (``policy``, ``replay/trust.py``): checkpoint signatures are checked with the
+pinned log key(s) only, never the store's; each checkpoint's C2SP note and the pinned witnesses'
+cosignatures on it must verify; the newest checkpoint with a quorum of them is the *witnessed
+head*. The witnesses are asked for the newest checkpoint they cosigned: the events must hash to
+its root at its size (else the log was rewritten after it was witnessed), and the store's latest
+checkpoint must not be older (else it was rolled back). Without a policy the report says that
+only the store's own key was used.
+
 Events after the latest checkpoint are *not yet covered*: compared with the seal where sealed,
 counted in :attr:`VerifyReport.uncovered`, and never a failure. Large logs are scanned in
 contiguous segments by several processes (one per CPU, on one exported snapshot on PostgreSQL);
@@ -26,17 +34,18 @@ import concurrent.futures as futures
 import itertools
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
 from ledger import merkle
-from ledger.checkpoints import Checkpoint, public_key, stored_checkpoints
+from ledger.checkpoints import Checkpoint, log_origin, public_key, stored_checkpoints
 from ledger.db import Cursor
 from ledger.seal import Seal
 from ledger.store import Ledger
+from replay.trust import TrustPolicy, WitnessView, ask_witnesses, describe, label, witnessing
 from replay.verify_scan import (
     BLOCK,
     BLOCK_LEVEL,
@@ -66,26 +75,44 @@ class VerifyReport:
     first_bad: BadPosition | None
     uncovered: int = 0
     sealed: int = 0
+    trust: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The contract's JSON (CONTRACT §6): exactly ``ok``, ``events``, ``checkpoints``, ``first_bad``."""
-        return {"ok": self.ok, "events": self.events, "checkpoints": self.checkpoints,
-                "first_bad": None if self.first_bad is None else self.first_bad.to_json()}
+        """The contract's JSON (CONTRACT §6): exactly ``ok``, ``events``, ``checkpoints``,
+        ``first_bad`` — and, under a pinned policy only, ``trust``: the keys the verdict relied on
+        (``replay/trust.py``). Without a policy the CLI says on stderr that the store's key was used."""
+        doc = {"ok": self.ok, "events": self.events, "checkpoints": self.checkpoints,
+               "first_bad": None if self.first_bad is None else self.first_bad.to_json()}
+        if self.trust is not None and self.trust.get("policy") == "pinned":
+            doc["trust"] = self.trust
+        return doc
 
 
-def verify(ledger: Ledger, progress: Progress | None = None, *, workers: int | None = None) -> VerifyReport:
+def verify(ledger: Ledger, progress: Progress | None = None, *, workers: int | None = None,
+           policy: TrustPolicy | None = None) -> VerifyReport:
     """Verify every stored event against the seal and every checkpoint (see the module docstring).
-    ``workers``: processes to scan with (default: one per CPU for large logs)."""
+    ``workers``: processes to scan with (default: one per CPU for large logs); ``policy``: the
+    pinned keys to trust instead of the store's."""
+    from ledger.witnesses import configured
+
+    policy = policy or TrustPolicy()
     seal = Seal(ledger)
-    _key_id, key = public_key(ledger)
+    if policy.pinned:
+        keys, who = policy.raw_log_keys(), "the pinned log key " + ", ".join(label(k) for k in policy.log_keys)
+    else:
+        kid, key = public_key(ledger)
+        keys, who = [key], f"the ledger's public key (key id {kid})"
+    asked = ask_witnesses(policy, [*policy.witness_urls, *(w.url for w in configured(ledger)
+                                                           if w.key in policy.witness_keys)])
     with _snapshot(ledger) as cur:
-        job = _Job(seal, cur, key, progress or (lambda _n: None))
+        job = _Job(seal, cur, keys, progress or (lambda _n: None), who=who, views=asked.views)
         wanted = workers or min(os.cpu_count() or 1, MAX_WORKERS)
+        report = None
         if wanted > 1 and (workers or job.sealed >= PARALLEL_MIN) and _can_fork():
             report = job.parallel(wanted)
-            if report is not None and report.ok:
-                return report
-        return job.compose([job.scan(Segment(0, 0, None))])
+        if report is None or not report.ok:
+            report = job.compose([job.scan(Segment(0, 0, None))])
+        return job.judge_trust(report, policy, asked.notes, log_origin(ledger))
 
 
 @contextmanager
@@ -106,11 +133,16 @@ def _snapshot(ledger: Ledger) -> Iterator[Cursor]:
 
 
 class _Job:
-    def __init__(self, seal: Seal, cur: Cursor, key: bytes, progress: Progress) -> None:
-        self.seal, self.cur, self.key, self.progress = seal, cur, key, progress
+    def __init__(self, seal: Seal, cur: Cursor, keys: list[bytes], progress: Progress, *,
+                 who: str = "the ledger's public key", views: Sequence[WitnessView] = ()) -> None:
+        self.seal, self.cur, self.keys, self.who, self.progress = seal, cur, keys, who, progress
         self.sealed, _ = seal.head(cur)
         self.checkpoints = stored_checkpoints(seal, cur)
-        self.marks = {0} | {c.tree_size for c in self.checkpoints}
+        self.views = [v for v in views if v.tree_size > 0]
+        self.marks = {0} | {c.tree_size for c in self.checkpoints} | {v.tree_size for v in self.views}
+
+    def _signed(self, checkpoint: Checkpoint) -> bool:
+        return any(checkpoint.verifies_with(k) for k in self.keys)
 
     def scan(self, segment: Segment) -> Scanned:
         return Scanner(self.seal, self.cur, self.sealed, self.marks, self.progress).run(segment)
@@ -164,19 +196,22 @@ class _Job:
         blocks = [b for s in scans for b in s.blocks]
         parts = {k: v for s in scans for k, v in s.parts.items()}
         tree, verified, covered = merkle.CompactRange(), 0, 0
+        heads: list[Checkpoint | WitnessView] = sorted([*self.checkpoints, *self.views],
+                                                       key=lambda h: (h.tree_size, isinstance(h, WitnessView)))
         try:
-            for checkpoint in self.checkpoints:
-                n = checkpoint.tree_size
+            for head in heads:
+                n = head.tree_size
                 if (limit is not None and n - 1 >= limit) or n > total:
                     break  # a bad leaf or the end of the log comes first
-                if not checkpoint.verifies_with(self.key):
-                    raise Found(_forged(checkpoint, n - 1))
+                if isinstance(head, Checkpoint) and not self._signed(head):
+                    raise Found(_forged(head, n - 1, self.who))
                 while tree.size < n >> BLOCK_LEVEL << BLOCK_LEVEL:
                     tree.push(BLOCK_LEVEL, blocks[tree.size >> BLOCK_LEVEL])
                 subtrees = tree.hashes + (parts[n] if n % BLOCK else [])
-                if (merkle.fold(subtrees) if subtrees else merkle.EMPTY_ROOT) != checkpoint.root_hash:
-                    raise Found(_mismatch(checkpoint, covered))
-                verified, covered = verified + 1, n
+                if (merkle.fold(subtrees) if subtrees else merkle.EMPTY_ROOT) != head.root_hash:
+                    raise Found(_mismatch(head, covered) if isinstance(head, Checkpoint) else _unwitnessed(head))
+                if isinstance(head, Checkpoint):
+                    verified, covered = verified + 1, n
             if bad is not None:
                 raise Found(bad)
             self._check_tail(total, verified)
@@ -192,17 +227,69 @@ class _Job:
                 f"truncated: the log ends after {total} events but {self.sealed} were sealed; the event sealed "
                 f"at position {total} and every later one are missing")))
         for checkpoint in self.checkpoints[verified:]:
-            if not checkpoint.verifies_with(self.key):
-                raise Found(_forged(checkpoint, checkpoint.tree_size - 1))
+            if not self._signed(checkpoint):
+                raise Found(_forged(checkpoint, checkpoint.tree_size - 1, self.who))
             raise Found(BadPosition(total, None, (
                 f"truncated: the log holds {total} events but the checkpoint of tree size "
                 f"{checkpoint.tree_size} ({checkpoint.timestamp}) covers more; its tail was removed")))
+        for view in self.views:
+            if view.tree_size > total:
+                raise Found(BadPosition(total, None, (
+                    f"rolled back: {view.describe()}, but the log holds only {total} events; "
+                    "its tail was removed after it was witnessed")))
+
+    def judge_trust(self, report: VerifyReport, policy: TrustPolicy, notes: list[str], origin: str) -> VerifyReport:
+        """The report with its ``trust`` part; under a pinned policy, also fail on a forged note or
+        cosignature, a missing quorum, or a store older than a witness's newest checkpoint."""
+        if not policy.pinned:
+            return replace(report, trust=describe(policy, log_keys=[self.who]))
+        witnessed, problem = None, None
+        if report.ok:
+            witnessed, problem = self._witnessed_head(policy)
+        latest = self.checkpoints[-1].tree_size if self.checkpoints else 0
+        newest = max(self.views, key=lambda v: v.tree_size, default=None)
+        if problem is None and report.ok and newest is not None and newest.tree_size > latest:
+            problem = BadPosition(latest, None, (
+                f"rolled back: {newest.describe()}, but the store's latest checkpoint covers only {latest} events; "
+                "the newer checkpoints were removed (a rollback or a rewrite of the tail)"))
+        if problem is None and report.ok and policy.quorum and witnessed is None:
+            problem = BadPosition(0, None, (
+                f"unwitnessed: no checkpoint in the store is cosigned by {policy.quorum} of the pinned witnesses"))
+        trust = describe(policy, origin=origin, witnessed_size=witnessed,
+                         witnesses_seen=[{"witness": label(v.witness), "url": v.url, "tree_size": v.tree_size,
+                                          "cosigned_at": v.when} for v in self.views],
+                         notes=notes)
+        if problem is not None:
+            return replace(report, ok=False, first_bad=problem, trust=trust)
+        return replace(report, trust=trust)
+
+    def _witnessed_head(self, policy: TrustPolicy) -> tuple[int | None, BadPosition | None]:
+        """The size of the newest checkpoint a quorum of pinned witnesses cosigned, or the forgery found."""
+        from ledger.checkpoints import notes_by_size as notes_of
+
+        notes = notes_of(self.seal.ledger, self.cur, self.checkpoints)
+        witnessed = None
+        for checkpoint in self.checkpoints:
+            found = witnessing(policy, checkpoint, notes.get(checkpoint.tree_size))
+            if found.problem is not None:
+                return None, BadPosition(max(checkpoint.tree_size - 1, 0), None, (
+                    f"forged checkpoint note: the checkpoint of tree size {checkpoint.tree_size} "
+                    f"({checkpoint.timestamp}): {found.problem}"))
+            if policy.witness_keys and len({k for k, _t in found.cosigners}) >= policy.quorum:
+                witnessed = checkpoint.tree_size
+        return witnessed, None
 
 
-def _forged(checkpoint: Checkpoint, position: int) -> BadPosition:
+def _unwitnessed(view: WitnessView) -> BadPosition:
+    return BadPosition(view.tree_size - 1, None, (
+        f"rewritten after it was witnessed: the events up to leaf {view.tree_size - 1} do not hash to the root that "
+        f"{view.describe()}; the log was altered, or a fork was shown to the witness"))
+
+
+def _forged(checkpoint: Checkpoint, position: int, who: str) -> BadPosition:
     return BadPosition(position, None, (
         f"forged checkpoint: the checkpoint of tree size {checkpoint.tree_size} ({checkpoint.timestamp}) "
-        f"does not verify with the ledger's public key (key id {checkpoint.key_id}); it was forged or altered"))
+        f"does not verify with {who} (its key id is {checkpoint.key_id}); it was forged or altered"))
 
 
 def _mismatch(checkpoint: Checkpoint, covered: int) -> BadPosition:

@@ -37,6 +37,7 @@ COMMAND_MODULES: dict[str, str] = {
     "subject-report": "subject",
     "simulate": "simulate", "demo": "demo",
     "serve": "serve", "tokens": "tokens",
+    "witness": "witness", "witnesses": "witness",
 }
 
 
@@ -164,6 +165,35 @@ def who_options(f: F) -> F:
         return f(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def trust_options(*, urls: bool = False) -> Callable[[F], F]:
+    """``--log-key``, ``--witness-key``, ``--witnesses`` (and ``--witness-url``): a pinned trust
+    policy (``replay/trust.py``), passed to the command as ``policy``."""
+    def deco(f: F) -> F:
+        @functools.wraps(f)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            from replay.trust import TrustPolicy
+
+            kwargs["policy"] = TrustPolicy.from_options(
+                kwargs.pop("log_keys"), kwargs.pop("witness_keys"), kwargs.pop("quorum"),
+                kwargs.pop("witness_urls", ()))
+            return f(*args, **kwargs)
+
+        g: Any = wrapper
+        if urls:
+            g = click.option("--witness-url", "witness_urls", metavar="URL", multiple=True,
+                             help="Ask this witness for the newest checkpoint it cosigned (besides the witnesses "
+                                  "the store names); repeatable.")(g)
+        g = click.option("--witnesses", "quorum", type=click.IntRange(min=0), default=None, metavar="K",
+                         help="Quorum: how many pinned witnesses must have cosigned (default 1 with --witness-key).")(g)
+        g = click.option("--witness-key", "witness_keys", metavar="VKEY", multiple=True,
+                         help="A witness's verifier key (type 0x04) to trust; repeatable.")(g)
+        g = click.option("--log-key", "log_keys", metavar="VKEY", multiple=True, envvar="LOKIKIRJA_LOG_KEY",
+                         help="The log's verifier key (name+id+key, type 0x01), obtained out of band; repeatable "
+                              "(old and new key across a rotation). The store's own key is then never trusted.")(g)
+        return g  # type: ignore[no-any-return]
+    return deco
 
 
 def note(message: str) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from ledger.store import Ledger
 from projections.follower import Follower
 from projections.readmodel import followers
+from service import output
 from service.output import interactive, progress_bar
 
 
@@ -40,6 +41,18 @@ def after_append(ledger: Ledger, appended: int, *, checkpoint_min_interval: floa
     seal = Seal(ledger, create=False)
     ledger.refresh_statistics([seal.leaves, seal.nodes])
     sign_checkpoint(ledger, min_interval=checkpoint_min_interval)
+    ask_witnesses(ledger)
+
+
+def ask_witnesses(ledger: Ledger) -> None:
+    """Have the configured witnesses cosign the latest checkpoint; one that is down or refuses
+    delays nothing and is reported on stderr (the next append asks it again)."""
+    from ledger.witnesses import submit
+
+    for o in submit(ledger):
+        if o.status != "cosigned":
+            output.stderr.print(f"witness {o.witness}+{o.key_id} did not cosign the latest checkpoint: "
+                                f"{o.status} ({o.detail})", highlight=False, soft_wrap=True)
 
 
 def seal_new_facts(ledger: Ledger) -> int:

@@ -17,7 +17,8 @@ from projections.schema import micros
 from replay.bounded import Bounds
 from replay.bundle import build_bundle, load_bundle, verify_bundle
 from replay.dossier import build_dossier
-from service.app import db_option, format_option, keys_option, main, note, who_options
+from replay.trust import TrustPolicy
+from service.app import db_option, format_option, keys_option, main, note, trust_options, who_options
 from service.output import emit_json, emit_rows, stdout
 from service.pipeline import catch_up_projections
 from service.reports import render, write_html
@@ -82,20 +83,33 @@ def dossier(customer: str, at: str | None, known_at: int | None, out: Path | Non
 
 @main.command("verify-bundle")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@trust_options()
 @format_option("table", "json")
-def verify_bundle_command(file: Path, fmt: str) -> None:
+def verify_bundle_command(file: Path, fmt: str, policy: TrustPolicy) -> None:
     """Check an evidence bundle offline: the checkpoint's signature, every event's inclusion proof,
     and that the dossier agrees with the proven records. Exit 1 when anything fails.
 
-    Example: lokikirja verify-bundle dossier-c_7f3a.lokikirja-bundle.json
+    With --log-key (the log's verifier key, obtained out of band) the bundle's own key is never
+    trusted; with --witness-key and --witnesses K, K of those witnesses must have cosigned the
+    bundle's checkpoint. The verdict names the keys it relied on.
+
+    Example: lokikirja verify-bundle dossier-c_7f3a.lokikirja-bundle.json --log-key "$(cat log.vkey)"
     """
-    report = verify_bundle(load_bundle(file))
+    report = verify_bundle(load_bundle(file), policy)
+    trust = report.trust
+    relied = (", ".join(trust.get("relied_on", [])) + " (pinned)") if trust.get("policy") == "pinned" else \
+        f"{', '.join(trust.get('log_keys', []))} — not pinned: give --log-key to check against the log's real key"
     if fmt == "json":
         emit_json(report.to_json())
+        if report.ok and trust.get("policy") != "pinned":
+            note(f"trust: {relied}")
     elif report.ok:
-        stdout.print(f"OK: {report.events} events proven included in the signed checkpoint; signature valid.")
+        stdout.print(f"OK: {report.events} events proven included in the signed checkpoint; signature valid.",
+                     highlight=False)
+        stdout.print(f"trust: {relied}", highlight=False, soft_wrap=True)
     else:
         for problem in report.problems:
             click.echo(problem, err=True)
+        click.echo(f"trust: {relied}", err=True)
     if not report.ok:
         sys.exit(1)

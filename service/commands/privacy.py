@@ -168,3 +168,28 @@ def rotate(db: str | None, keys: str | None, fmt: str) -> None:
     else:
         stdout.print(f"Re-wrapped {doc['rewrapped']} data key(s) under master key {doc['master_key_id']}; "
                      f"the old master key {doc['previous_master_key_id']} is removed.", highlight=False)
+
+
+@keys.command("verifier")
+@db_option
+@format_option("table", "json")
+def verifier(db: str | None, fmt: str) -> None:
+    """Print the log's verifier key: name+hexid+base64(0x01 ‖ public key), the name being the
+    log's origin (c2sp.org/signed-note). Hand it to verifiers and witnesses out of band; they pin
+    it (--log-key, `lokikirja witness add-log`). No private key needed.
+
+    json: {"origin","vkey","key_id","public_key"}.
+
+    Example: lokikirja keys verifier > log.vkey
+    """
+    import base64
+
+    from ledger.checkpoints import log_verifier
+
+    with Ledger.open(db, need_keys=False) as ledger:
+        vkey = log_verifier(ledger)
+    if fmt == "json":
+        emit_json({"origin": vkey.name, "vkey": str(vkey), "key_id": vkey.key_id,
+                   "public_key": base64.b64encode(vkey.public_key).decode()})
+    else:
+        stdout.print(str(vkey), highlight=False, soft_wrap=True)

@@ -17,24 +17,29 @@ from service.output import emit_json, progress_bar, stdout
 
 
 @main.command()
+@click.option("--origin", metavar="ORIGIN", envvar="LOKIKIRJA_ORIGIN", default=None,
+              help="The log's identity in its C2SP checkpoints, e.g. lokikirja.example.fi/area-helsinki "
+                   "(default: $LOKIKIRJA_ORIGIN, else lokikirja.invalid/<signing key id>); fixed at creation.")
 @db_option
 @keys_option
 @format_option("table", "json")
-def init(db: str | None, keys: str | None, fmt: str) -> None:
+def init(origin: str | None, db: str | None, keys: str | None, fmt: str) -> None:
     """Create the store and its keys (files 0600). Running it again changes nothing.
 
-    Example: lokikirja init --db ./ledger.db --keys ./ledger-keys
+    Example: lokikirja init --db ./ledger.db --keys ./ledger-keys --origin lokikirja.example.fi/area-helsinki
     """
-    ledger, created = Ledger.init(db, keys)
+    from ledger.checkpoints import check_origin, log_origin
+
+    ledger, created = Ledger.init(db, keys, None if origin is None else check_origin(origin))
     with ledger:
         meta = ledger.meta()
         doc = {"db": ledger.target.display, "keys": meta["keys_dir"], "created": created,
-               "signing_key_id": meta["signing_key_id"]}
+               "signing_key_id": meta["signing_key_id"], "origin": log_origin(ledger)}
     if fmt == "json":
         emit_json(doc)
     elif created:
         stdout.print(f"Created a ledger at {doc['db']} with keys in {doc['keys']} "
-                     f"(signing key {doc['signing_key_id']}).")
+                     f"(signing key {doc['signing_key_id']}, origin {doc['origin']}).")
     else:
         stdout.print(f"The ledger at {doc['db']} already exists; nothing changed.")
 

@@ -84,7 +84,7 @@ def test_the_parallel_scan_reports_exactly_what_the_sequential_one_does(ledger: 
     assert parallel == sequential
     assert sequential.ok == (tamper == "none")
     with _snapshot(ledger) as cur:  # the parallel scan alone (a failure there is re-checked sequentially)
-        alone = _Job(Seal(ledger), cur, public_key(ledger)[1], lambda _n: None).parallel(3)
+        alone = _Job(Seal(ledger), cur, [public_key(ledger)[1]], lambda _n: None).parallel(3)
     assert (alone is not None and alone.ok) == (tamper == "none")
     attacker.close()
 
