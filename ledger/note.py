@@ -96,7 +96,7 @@ class VerifierKey:
     @classmethod
     def parse(cls, text: str) -> VerifierKey:
         """Parse a vkey; its key id must match its name and key (Ed25519 types 0x01 and 0x04)."""
-        parts = text.strip().split("+")
+        parts = text.strip().split("+", 2)  # the base64 key may hold "+" itself
         if len(parts) != 3:
             raise NoteError(f"{text!r} is not a verifier key (name+keyid+base64 key)")
         name, hexid, material = parts

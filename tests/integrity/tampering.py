@@ -59,7 +59,8 @@ class Attacker:
         target = ledger.target
         if self.kind == "sqlite":
             self.conn: Any = sqlite3.connect(str(target.path), isolation_level=None)
-            for name in ("stored_events", "lokikirja_seal_leaves", "lokikirja_seal_nodes", "lokikirja_checkpoints"):
+            for name in ("stored_events", "lokikirja_seal_leaves", "lokikirja_seal_nodes", "lokikirja_checkpoints",
+                         "lokikirja_checkpoint_signatures"):
                 for op in ("update", "delete"):
                     self.conn.execute(f"DROP TRIGGER IF EXISTS {name}_no_{op}")
         else:
@@ -131,6 +132,49 @@ class Attacker:
         self.sql(f"UPDATE {self.events} SET {self.pos} = -{self.pos} WHERE {self.pos} >= %s", (position,))
         self.sql(f"UPDATE {self.events} SET {self.pos} = 1 - {self.pos} WHERE {self.pos} < 0")
         self.insert_at(position, event_id, state)
+
+    # ------------------------------------------------------------------ the operator's own rewrites
+    def set_actor(self, position: int, actor: str) -> None:
+        """Rewrite who did the event at ``position`` (canonical JSON kept, as the ledger writes it)."""
+        doc = orjson.loads(self.row(position)[1])
+        doc["actor"] = actor
+        self.set_state(position, canonical_json(doc))
+
+    def cut_seal(self, keep: int) -> None:
+        """Remove the seal after its first ``keep`` leaves — leaves, subtrees, checkpoints and their
+        signatures beyond — and move the seal's tracking back, so that sealing starts again there."""
+        seal = self.seal
+        self.sql(f"DELETE FROM {seal.leaves} WHERE leaf_index >= %s", (keep,))
+        for level, idx in self.sql(f"SELECT level, idx FROM {seal.nodes}"):
+            if (idx + 1) << level > keep:
+                self.sql(f"DELETE FROM {seal.nodes} WHERE level = %s AND idx = %s", (level, idx))
+        self.sql(f"DELETE FROM {seal.checkpoints} WHERE tree_size > %s", (keep,))
+        self.sql(f"DELETE FROM {seal.signatures} WHERE tree_size > %s", (keep,))
+        last = self.sql(f"SELECT position FROM {seal.leaves} WHERE leaf_index = %s", (keep - 1,)) if keep else []
+        position = last[0][0] if last else 0
+        if self.kind == "sqlite":
+            self.sql("UPDATE tracking SET notification_id = %s WHERE application_name = 'Lokikirja/seal'", (position,))
+        else:
+            table = seal.leaves.replace("lokikirja_seal_leaves", "lokikirja_seal_tracking")
+            self.sql(f"UPDATE {table} SET notification_id = %s WHERE application_name = 'Lokikirja/seal'", (position,))
+
+    def delete_checkpoints_above(self, size: int) -> None:
+        self.sql(f"DELETE FROM {self.seal.checkpoints} WHERE tree_size > %s", (size,))
+        self.sql(f"DELETE FROM {self.seal.signatures} WHERE tree_size > %s", (size,))
+
+    def delete_tail(self, keep: int) -> None:
+        """Remove every event after the first ``keep`` and the seal beyond them (a rollback)."""
+        for p in self.positions()[keep:]:
+            self.delete(p)
+        self.cut_seal(keep)
+
+    def use_signing_key(self, public_key: bytes, key_id: str) -> None:
+        """Put the operator's own signing key into the meta table, as if the ledger had been made with it."""
+        import base64
+
+        meta = self.ledger.meta_table
+        self.sql(f"UPDATE {meta} SET value = %s WHERE name = 'signing_public_key'", (base64.b64encode(public_key).decode(),))
+        self.sql(f"UPDATE {meta} SET value = %s WHERE name = 'signing_key_id'", (key_id,))
 
     def consume_positions(self, n: int) -> None:
         """PostgreSQL: draw ``n`` values from the position sequence (as rolled-back inserts do)."""
