@@ -48,7 +48,8 @@ def test_the_key_id_is_the_specified_hash():
     v = signer.verifier
     expected = hashlib.sha256(b"lokikirja.example.fi/area-x\n\x01" + v.public_key).digest()[:4]
     assert v.key_hash == int.from_bytes(expected, "big")
-    assert str(v) == f"lokikirja.example.fi/area-x+{expected.hex()}+{base64.b64encode(b'\x01' + v.public_key).decode()}"
+    material = base64.b64encode(b"\x01" + v.public_key).decode()
+    assert str(v) == f"lokikirja.example.fi/area-x+{expected.hex()}+{material}"
 
 
 def test_vkeys_whose_base64_holds_a_plus_parse():
@@ -82,8 +83,9 @@ def test_a_cosignature_signs_the_header_the_time_and_the_checkpoint():
 
 
 def test_checkpoint_text_is_strict():
-    text = CheckpointText("o.example/log", 12, b"\x07" * 32).text()
-    assert text == f"o.example/log\n12\n{base64.b64encode(b'\x07' * 32).decode()}\n"
+    root = b"\x07" * 32
+    text = CheckpointText("o.example/log", 12, root).text()
+    assert text == f"o.example/log\n12\n{base64.b64encode(root).decode()}\n"
     assert CheckpointText.parse(text) == CheckpointText("o.example/log", 12, b"\x07" * 32)
     for bad in [text.replace("\n12\n", "\n012\n"), text.rstrip("\n"), text.replace("\n12\n", "\n\n"), "a\n1\n"]:
         with pytest.raises(NoteError):
