@@ -199,6 +199,11 @@ def ask_witnesses(policy: TrustPolicy, urls: Sequence[str], *, timeout: float = 
                     report.notes.append(f"{url}: answered HTTP {answer.status_code}")
                     continue
                 report.views += _views_of(policy, url, answer.text, report.notes)
+    answered = {v.witness for v in report.views}
+    for key in policy.witness_keys:
+        if key not in answered and not urls:
+            report.notes.append(f"no URL known for the witness {label(key)} (give --witness-url, or `lokikirja "
+                                "witnesses add` it): rollback not checked against it")
     return report
 
 

@@ -173,7 +173,8 @@ class Attacker:
         import base64
 
         meta = self.ledger.meta_table
-        self.sql(f"UPDATE {meta} SET value = %s WHERE name = 'signing_public_key'", (base64.b64encode(public_key).decode(),))
+        encoded = base64.b64encode(public_key).decode()
+        self.sql(f"UPDATE {meta} SET value = %s WHERE name = 'signing_public_key'", (encoded,))
         self.sql(f"UPDATE {meta} SET value = %s WHERE name = 'signing_key_id'", (key_id,))
 
     def consume_positions(self, n: int) -> None:

@@ -90,8 +90,8 @@ def test_tlog_proofs_pass_tlog_check_record(sumdb_check: Path, log, tmp_path: Pa
     lines = head.split("\n")
     index = int(lines[2].split()[1])
     altered = {
-        "index": lines[:2] + [f"index {index - 1}"] + lines[3:],
-        "path": lines[:3] + [base64.b64encode(b"\x00" * 32).decode()] + lines[4:],
+        "index": [*lines[:2], f"index {index - 1}", *lines[3:]],
+        "path": [*lines[:3], base64.b64encode(b"\x00" * 32).decode(), *lines[4:]],
         "extra": [lines[0], "extra " + base64.b64encode(b"lokikirja/leaf/v1\nforged").decode(), *lines[2:]],
         "short": lines[:-1],
     }
