@@ -25,15 +25,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ledger import merkle
 from ledger.db import Cursor
@@ -118,6 +121,82 @@ def public_key(ledger: Ledger) -> tuple[str, bytes]:
     """``(key id, raw Ed25519 public key)`` of the ledger, from its meta table (no private key)."""
     meta = ledger.meta()
     return meta["signing_key_id"], base64.b64decode(meta["signing_public_key"])
+
+
+PENDING_SIGNING = "signing.key.pending"
+NEXT_SIGNING = "signing.key.next"
+
+
+def prepare_signing_key(ledger: Ledger) -> str:
+    """Make (once) the log's next signing key, ``signing.key.next``, and return its verifier key —
+    to hand to the witnesses and verifiers *before* :func:`rotate_signing_key` puts it in use."""
+    from ledger.keys import _write_secret
+
+    folder = _key_folder(ledger)
+    path = folder / NEXT_SIGNING
+    if not path.exists():
+        _write_secret(path, Ed25519PrivateKey.generate().private_bytes_raw())
+    private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(path.read_text().strip()))
+    return str(VerifierKey(log_origin(ledger), ED25519, private.public_key().public_bytes_raw()))
+
+
+def _key_folder(ledger: Ledger) -> Path:
+    from ledger.keys import ENV_NAMES
+
+    if os.environ.get(ENV_NAMES["signing"]):
+        raise UsageError("the signing key comes from LOKIKIRJA_SIGNING_KEY: replace it there, not with this command")
+    if ledger.keys.folder is None:
+        raise UsageError("the ledger's keys were not loaded from a folder")
+    return ledger.keys.folder
+
+
+def previous_public_keys(ledger: Ledger) -> list[tuple[str, bytes]]:
+    """``(key id, raw public key)`` of the log's signing keys before rotations, oldest first."""
+    raw = ledger.meta().get("previous_signing_keys")
+    return [(k["key_id"], base64.b64decode(k["public_key"])) for k in (json.loads(raw) if raw else [])]
+
+
+def finish_signing_rotation(folder: Path, meta: dict[str, str]) -> str | None:
+    """Complete or discard a signing-key rotation that stopped half-way (see :func:`rotate_signing_key`)."""
+    pending = folder / PENDING_SIGNING
+    if not pending.exists():
+        return None
+    private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(pending.read_text().strip()))
+    if key_id_of(private.public_key().public_bytes_raw()) == meta["signing_key_id"]:
+        os.replace(pending, folder / "signing.key")
+        return "completed"
+    pending.unlink()
+    return "discarded"
+
+
+def rotate_signing_key(ledger: Ledger) -> dict[str, Any]:
+    """Replace the log's signing key by the prepared one (:func:`prepare_signing_key`; else a new
+    one). The current tree is signed with the old key first; the new key is written aside, the
+    meta table names it (and keeps the old public key) in one transaction, then the new key
+    replaces ``signing.key`` — the old private key is gone. Old checkpoints keep their old
+    signatures; verifiers pin both keys across the change."""
+    from ledger.keys import _write_secret
+
+    folder = _key_folder(ledger)
+    sign_checkpoint(ledger)
+    meta = ledger.meta()
+    origin, old_id, old_public = log_origin(ledger), meta["signing_key_id"], meta["signing_public_key"]
+    prepared = folder / NEXT_SIGNING
+    new = (Ed25519PrivateKey.from_private_bytes(base64.b64decode(prepared.read_text().strip()))
+           if prepared.exists() else Ed25519PrivateKey.generate())
+    new_public = new.public_key().public_bytes_raw()
+    pending = folder / PENDING_SIGNING
+    pending.unlink(missing_ok=True)
+    _write_secret(pending, new.private_bytes_raw())
+    previous = [*json.loads(meta.get("previous_signing_keys") or "[]"),
+                {"key_id": old_id, "public_key": old_public, "retired_at": datetime.now(UTC).isoformat()}]
+    ledger.set_meta({"origin": origin, "signing_key_id": key_id_of(new_public),
+                     "signing_public_key": base64.b64encode(new_public).decode(),
+                     "previous_signing_keys": json.dumps(previous)})
+    finish_signing_rotation(folder, ledger.meta())
+    prepared.unlink(missing_ok=True)
+    return {"origin": origin, "signing_key_id": key_id_of(new_public), "previous_signing_key_id": old_id,
+            "vkey": str(VerifierKey(origin, ED25519, new_public))}
 
 
 def check_origin(origin: str) -> str:

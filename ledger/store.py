@@ -250,6 +250,10 @@ class Ledger:
         explicit = keys_dir or os.environ.get("LOKIKIRJA_KEYS")
         if not explicit and not folder.exists() and meta.get("keys_dir"):
             folder = Path(meta["keys_dir"])  # the folder `init` recorded
+        if (folder / "signing.key.pending").exists():  # a signing-key rotation stopped half-way
+            from ledger.checkpoints import finish_signing_rotation
+
+            finish_signing_rotation(folder, meta)
         ring = load_keys(folder)
         if ring.index_key_id != meta["index_key_id"] or ring.signing_key_id != meta["signing_key_id"]:
             raise KeyMismatch(f"the keys in {folder} are not the keys of the ledger at {self.target.display}")

@@ -26,7 +26,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger import merkle
-from ledger.checkpoints import Checkpoint, checkpoint_at, public_key
+from ledger.checkpoints import Checkpoint, checkpoint_at, previous_public_keys, public_key
 from ledger.errors import IntegrityFailure, UsageError
 from ledger.keys import key_id
 from ledger.note import NoteError, SignedNote
@@ -46,6 +46,8 @@ def build_bundle(ledger: Ledger, dossier: dict[str, Any]) -> dict[str, Any]:
     ids = [UUID(e["event"]) for e in dossier["timeline"] if e["event"] in proofs]
     facts = ledger.facts_by_id(ids)
     kid, key = public_key(ledger)
+    signer = dossier["checkpoint"]["key_id"]
+    kid, key = next(((i, k) for i, k in previous_public_keys(ledger) if i == signer and i != kid), (kid, key))
     try:
         _checkpoint, signed = checkpoint_at(ledger, dossier["checkpoint"]["tree_size"])
     except UsageError:

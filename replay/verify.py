@@ -41,7 +41,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger import merkle
-from ledger.checkpoints import Checkpoint, log_origin, public_key, stored_checkpoints
+from ledger.checkpoints import Checkpoint, log_origin, previous_public_keys, public_key, stored_checkpoints
 from ledger.db import Cursor
 from ledger.seal import Seal
 from ledger.store import Ledger
@@ -101,7 +101,9 @@ def verify(ledger: Ledger, progress: Progress | None = None, *, workers: int | N
         keys, who = policy.raw_log_keys(), "the pinned log key " + ", ".join(label(k) for k in policy.log_keys)
     else:
         kid, key = public_key(ledger)
-        keys, who = [key], f"the ledger's public key (key id {kid})"
+        previous = previous_public_keys(ledger)
+        keys = [key, *(k for _i, k in previous)]
+        who = f"the ledger's public key (key id {', '.join([kid, *(i for i, _k in previous)])})"
     asked = ask_witnesses(policy, [*policy.witness_urls, *(w.url for w in configured(ledger)
                                                            if w.key in policy.witness_keys)])
     with _snapshot(ledger) as cur:

@@ -193,3 +193,39 @@ def verifier(db: str | None, fmt: str) -> None:
                    "public_key": base64.b64encode(vkey.public_key).decode()})
     else:
         stdout.print(str(vkey), highlight=False, soft_wrap=True)
+
+
+@keys.command("rotate-signing")
+@click.option("--prepare", is_flag=True, help="Only make the next key (signing.key.next) and print its verifier key.")
+@db_option
+@keys_option
+@format_option("table", "json")
+def rotate_signing(prepare: bool, db: str | None, keys: str | None, fmt: str) -> None:
+    """Replace the log's signing key, in two steps. --prepare makes the next key and prints its
+    verifier key: hand it to the witnesses (`lokikirja witness add-log NEW_VKEY`) and verifiers
+    (who pin both keys) first, or the witnesses refuse (403) what it signs. Then without
+    --prepare: the current tree is signed with the old key, and the prepared key takes over. Old
+    checkpoints keep their old signatures (the meta table keeps the old public key, so the
+    unpinned `verify` and bundles still check them). docs/integrity.md §8.
+
+    json: {"origin","signing_key_id","previous_signing_key_id","vkey"} (--prepare: {"vkey"}).
+
+    Example: lokikirja keys rotate-signing --prepare > next.vkey; lokikirja keys rotate-signing
+    """
+    from ledger.checkpoints import prepare_signing_key, rotate_signing_key
+
+    if prepare:
+        with Ledger.open(db, keys) as ledger:
+            vkey = prepare_signing_key(ledger)
+        if fmt == "json":
+            emit_json({"vkey": vkey})
+        else:
+            stdout.print(vkey, highlight=False, soft_wrap=True)
+        return
+    with Ledger.open(db, keys) as ledger:
+        doc = rotate_signing_key(ledger)
+    if fmt == "json":
+        emit_json(doc)
+    else:
+        stdout.print(f"The log now signs with key {doc['signing_key_id']} (was {doc['previous_signing_key_id']}); "
+                     f"its verifier key:\n{doc['vkey']}", highlight=False, soft_wrap=True)
