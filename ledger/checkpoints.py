@@ -27,6 +27,7 @@ import base64
 import binascii
 import json
 import os
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -207,11 +208,17 @@ def check_origin(origin: str) -> str:
     return origin
 
 
+_ORIGINS: weakref.WeakKeyDictionary[Ledger, str] = weakref.WeakKeyDictionary()
+
+
 def log_origin(ledger: Ledger) -> str:
     """The log's origin: the checkpoint notes' first line and the name of the log's key. Set by
-    ``init --origin``; a store made before origins existed uses ``lokikirja.invalid/<key id>``."""
-    meta = ledger.meta()
-    return meta.get("origin") or f"{DEFAULT_ORIGIN_HOST}/{meta['signing_key_id']}"
+    ``init --origin``; a store made before origins existed uses ``lokikirja.invalid/<key id>``
+    (fixed in the meta table at the first signing-key rotation). Read once per open ledger."""
+    if ledger not in _ORIGINS:
+        meta = ledger.meta()
+        _ORIGINS[ledger] = meta.get("origin") or f"{DEFAULT_ORIGIN_HOST}/{meta['signing_key_id']}"
+    return _ORIGINS[ledger]
 
 
 def log_verifier(ledger: Ledger) -> VerifierKey:

@@ -13,9 +13,16 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 
-from ledger.checkpoints import consistency_proof, inclusion_proof, public_key, sign_checkpoint
+from ledger.checkpoints import (
+    checkpoint_note,
+    consistency_proof,
+    inclusion_proof,
+    log_verifier,
+    public_key,
+    sign_checkpoint,
+)
 from replay.verify import verify
 from service.http import scope
 from service.http.auth import Principal, api_principal, served
@@ -40,6 +47,24 @@ def get_checkpoint(request: Request, caller: Caller) -> Response:
     store = _allowed(request, caller, scope.ALL_ROLES, "checkpoint")
     with store.lock:
         return json_response(sign_checkpoint(store.ledger))
+
+
+@router.get("/checkpoint/note", response_class=PlainTextResponse, responses=errors(401, 403))
+def get_checkpoint_note(request: Request, caller: Caller) -> Response:
+    """The latest checkpoint as a C2SP signed note (c2sp.org/tlog-checkpoint) with every witness's
+    cosignature (``lokikirja checkpoint --format note``)."""
+    store = _allowed(request, caller, scope.ALL_ROLES, "checkpoint")
+    with store.lock:
+        sign_checkpoint(store.ledger)
+        _checkpoint, note = checkpoint_note(store.ledger)
+    return PlainTextResponse(note.encode())
+
+
+@router.get("/log-key", response_class=PlainTextResponse, responses=errors(401))
+def get_log_key(request: Request, caller: Caller) -> Response:
+    """The log's verifier key, ``origin+hexid+base64(0x01 ‖ key)`` (``lokikirja keys verifier``).
+    A verifier should pin a copy obtained out of band, not this one."""
+    return PlainTextResponse(str(log_verifier(_allowed(request, caller, scope.ALL_ROLES, "log-key").ledger)) + "\n")
 
 
 @router.get("/public-key", response_model=PublicKey, responses=errors(401))

@@ -48,3 +48,19 @@ def test_verify_reports_an_intact_log_and_unknown_events_are_404(scenario_server
         malformed = client.get("/v1/proofs/inclusion/not-a-uuid")
     assert report["ok"] is True and report["first_bad"] is None and report["checkpoints"] >= 1
     assert unknown.status_code == 404 and malformed.status_code == 422
+
+
+def test_the_checkpoint_note_and_the_log_key_are_served_and_verify(scenario_server: LiveServer):
+    from ledger.note import CheckpointText, SignedNote, VerifierKey
+
+    with scenario_server.client("avi") as client:
+        checkpoint = client.get("/v1/checkpoint").json()
+        note = client.get("/v1/checkpoint/note")
+        vkey = client.get("/v1/log-key")
+    assert note.status_code == 200 and note.headers["content-type"].startswith("text/plain")
+    key = VerifierKey.parse(vkey.text)
+    signed = SignedNote.parse(note.text)
+    assert [v.key for v in signed.verify([key])] == [key]
+    text = CheckpointText.parse(signed.text)
+    assert (text.tree_size, text.root_hash.hex()) == (checkpoint["tree_size"], checkpoint["root_hash"])
+    assert text.origin == key.name
