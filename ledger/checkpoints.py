@@ -200,6 +200,15 @@ def rotate_signing_key(ledger: Ledger) -> dict[str, Any]:
             "vkey": str(VerifierKey(origin, ED25519, new_public))}
 
 
+def log_positions(ledger: Ledger, notification_ids: Sequence[int]) -> dict[int, int]:
+    """``{notification id: position}`` of sealed events: the position every output names (CONTRACT
+    §7: 0-based, the log's total order, which is the leaf index), not eventsourcing's notification
+    id (from 1, with gaps on PostgreSQL). Unsealed events are left out."""
+    seal = Seal(ledger)
+    with ledger.db.read() as cur:
+        return {p: leaf[0] for p, leaf in seal.leaves_at(cur, list(notification_ids)).items()}
+
+
 def check_origin(origin: str) -> str:
     """``origin`` if it can be a log's origin and key name (c2sp.org/tlog-checkpoint), else a UsageError."""
     if not valid_name(origin) or origin == CHECKPOINT_TAG or len(origin) > 200:
@@ -391,7 +400,7 @@ def _sealed_events(seal: Seal, cur: Cursor, ids: Sequence[UUID],
             index, event, digest = sealed[position]
             leaf = leaf_bytes(index, position, state)
             if event != uid.bytes or merkle.leaf_hash(leaf) != digest:
-                problem = IntegrityFailure(f"the stored event {uid} no longer matches its seal (position {position}); "
+                problem = IntegrityFailure(f"the stored event {uid} no longer matches its seal (position {index}); "
                                            "run `lokikirja verify`")
         if problem is None:
             out[uid] = (index, position, leaf, digest)

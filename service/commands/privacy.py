@@ -62,7 +62,13 @@ def erase(customer: str, reason: str | None, as_user: str | None, db: str | None
         run = erase_customers(ledger, [customer], reason=reason or "", actor=as_user)
         if run.erased:
             after_append(ledger, run.erased)
-    result = run.erasures[0]
+        result = run.erasures[0]
+        if result.position is not None:  # one numbering in every output: the log position (leaf index)
+            from dataclasses import replace
+
+            from ledger.checkpoints import log_positions
+
+            result = replace(result, position=log_positions(ledger, [result.position]).get(result.position))
     if fmt == "json":
         emit_json(result.to_json())
     elif result.status == "erased":

@@ -86,6 +86,8 @@ def test_erasing_again_says_so_and_appends_nothing(backend, db_url, keys_dir, ru
     size = log_size(db_url, keys_dir)
     again = run("erase", CUSTOMER, "--reason", "request 2026/31", "--as", "u:dpo-1", "--format", "json").json()
     assert first["status"] == "erased"
+    proof = run("proof", "inclusion", first["event"], "--format", "json").json()
+    assert first["position"] == proof["leaf_index"]  # one numbering: the 0-based log position (issue 17.6)
     assert again == {"customer": CUSTOMER, "status": "already_erased", "event": None, "position": None}
     assert log_size(db_url, keys_dir) == size
     said = run("erase", CUSTOMER, "--reason", "request 2026/31", "--as", "u:dpo-1").stdout
