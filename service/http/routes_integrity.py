@@ -14,6 +14,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
+from pydantic import AfterValidator
 
 from ledger.checkpoints import (
     checkpoint_note,
@@ -23,8 +24,10 @@ from ledger.checkpoints import (
     public_key,
     sign_checkpoint,
 )
+from ledger.errors import UnknownSubject
+from ledger.records import StoredFact
 from replay.verify import verify
-from service.http import scope
+from service.http import params, scope
 from service.http.auth import Principal, api_principal, served
 from service.http.render import json_response
 from service.http.schemas import Checkpoint, ConsistencyProof, InclusionProof, PublicKey, VerifyResult, errors
@@ -33,6 +36,9 @@ from service.http.served import Served
 router = APIRouter(prefix="/v1", tags=["integrity"])
 Caller = Annotated[Principal, Depends(api_principal)]
 TreeSize = Annotated[int, Query(ge=1, le=2**62, description="A tree size (events sealed).")]
+ProofPurpose = Annotated[str | None, Query(min_length=1, max_length=params.MAX_PURPOSE,
+                                           description="Why (recorded with the request)."),
+                         AfterValidator(lambda v: None if v is None else params.plain_text(v))]
 
 
 def _allowed(request: Request, caller: Principal, roles: frozenset[str], command: str) -> Served:
@@ -76,10 +82,37 @@ def get_public_key(request: Request, caller: Caller) -> Response:
 
 @router.get("/proofs/inclusion/{event}", response_model=InclusionProof, responses=errors(400, 401, 403, 404, 409))
 def get_inclusion(request: Request, caller: Caller, event: UUID,
-                  tree_size: Annotated[int | None, Query(ge=1, le=2**62)] = None) -> Response:
-    """RFC 6962 inclusion proof of an event, against the latest checkpoint unless ``tree_size`` is given."""
+                  tree_size: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+                  purpose: ProofPurpose = None) -> Response:
+    """RFC 6962 inclusion proof of an event, against the latest checkpoint unless ``tree_size`` is given.
+    Its ``leaf`` is the stored record, so it is scoped like every read: AVI any event, a DPO the events
+    about its organisation's customers or users (else 403); the request is recorded (``ledger.queried``)."""
     store = _allowed(request, caller, scope.PROOF_READERS, "proof inclusion")
+    fact = store.ledger.facts_by_id([event]).get(event)
+    if fact is None:
+        raise UnknownSubject(f"no event with id {event} in the ledger")
+    customers, users = _concerned(fact)
+    subject = customers[0] if customers else None
+    if caller.role != "avi":
+        with store.reading(queries=False) as cur:
+            allowed = bool(scope.visible_subjects(store.db, cur, caller, customers)) or any(
+                scope.may_see_user(store.db, cur, caller, u) for u in users)
+        if not allowed:
+            scope.refuse(store, caller, f"the proof of event {event} is outside the scope of {caller.label}",
+                         command="proof inclusion", purpose=purpose, subject=subject)
+    store.record(asker=caller.user, purpose=purpose or PROOF_PURPOSE, command="proof inclusion", subject=subject,
+                 user=next((u for u in users if u != fact.actor), None), via=caller.via)
     return json_response(inclusion_proof(store.ledger, event, tree_size))
+
+
+PROOF_PURPOSE = "inclusion proof (no purpose given)"
+
+
+def _concerned(fact: StoredFact) -> tuple[list[str], list[str]]:
+    """The customers and users an event is about: its ``customer``/``subject`` and ``user`` fields and its actor."""
+    customers = [v for k in ("customer", "subject") if isinstance(v := fact.data.get(k), str) and v.startswith("c:")]
+    users = [v for v in (fact.data.get("user"), fact.actor) if isinstance(v, str) and v.startswith("u:")]
+    return customers, list(dict.fromkeys(users))
 
 
 @router.get("/proofs/consistency", response_model=ConsistencyProof, responses=errors(400, 401, 403, 422))

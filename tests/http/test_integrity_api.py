@@ -64,3 +64,23 @@ def test_the_checkpoint_note_and_the_log_key_are_served_and_verify(scenario_serv
     text = CheckpointText.parse(signed.text)
     assert (text.tree_size, text.root_hash.hex()) == (checkpoint["tree_size"], checkpoint["root_hash"])
     assert text.origin == key.name
+
+
+def test_inclusion_proofs_are_scoped_and_recorded_like_every_read(scenario_server: LiveServer):
+    """Issue 17.7: the proof's leaf is the stored record, so a DPO gets proofs only of events about
+    its organisation's customers or users; every request is recorded, refusals included."""
+    own, others = event_id("v-own"), event_id("bulk-05")  # u:hki-1 viewing c:a6; u:te-bulk viewing c:b05
+
+    def recorded() -> list[dict]:
+        return [f.data for f in scenario_server.facts("ledger.queried")
+                if f.actor == scenario_server.user("dpo-hki") and f.data.get("command") == "proof inclusion"]
+
+    before = len(recorded())
+    with scenario_server.client("dpo-hki") as client:
+        assert client.get(f"/v1/proofs/inclusion/{own}", params={"purpose": "complaint 2026/7"}).status_code == 200
+        refused = client.get(f"/v1/proofs/inclusion/{others}")
+    assert refused.status_code == 403 and "outside the scope" in refused.text
+    with scenario_server.client("avi") as client:
+        assert client.get(f"/v1/proofs/inclusion/{others}").status_code == 200
+    mine = recorded()[before:]
+    assert [(q.get("subject"), bool(q.get("refused"))) for q in mine] == [("c:a6", False), ("c:b05", True)]
