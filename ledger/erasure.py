@@ -99,7 +99,7 @@ def _erase_chunk(ledger: Ledger, customers: list[str], *, reason: str, actor: st
         positions = dict(zip(live, tx.insert(facts), strict=True))
         ids = {c: str(f.id) for c, f in zip(live, facts, strict=True)}
         for customer in live:
-            keys.destroy(tx.cur, customer)
+            keys.destroy(tx.cur, customer, ids[customer])
     return [Erasure(c, "erased", ids[c], positions[c]) if c in positions else Erasure(c, "already_erased")
             for c in customers]
 

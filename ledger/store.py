@@ -290,6 +290,10 @@ class Ledger:
             if self.db.kind == "postgres":
                 for s in self.app.recorder.append_only_statements():  # type: ignore[attr-defined]
                     cur.execute(s)
+                schema = self.db.datastore.schema
+                events = Identifier(schema, self.app.recorder.events_table_name).as_string(None)  # type: ignore[attr-defined]
+                for s in DataKeys(self.db, self.keys).erasure_guard_statements(events, schema):
+                    cur.execute(s)
 
     def _meta_or_none(self) -> dict[str, str] | None:
         try:

@@ -14,7 +14,9 @@ import psycopg
 import pytest
 
 from tests.conftest import MAINTENANCE_DSN, Cli
+from tests.factories import write_jsonl
 from tests.integrity.tampering import views
+from tests.scenarios import EVENTS
 
 pytestmark = pytest.mark.postgres
 DOC = Path(__file__).resolve().parents[2] / "docs" / "integrity.md"
@@ -96,3 +98,37 @@ def test_the_documented_grants_let_the_application_append_and_verify_but_never_c
         for statement, why in refused.items():
             with pytest.raises(psycopg.Error, match=why):
                 conn.execute(statement)
+
+
+def test_the_application_role_cannot_shred_a_data_key_without_its_erasure_in_the_log(
+        roles: dict[str, str], tmp_path: Path):
+    """Issue 17.5: deleting a customer's data key is a silent crypto-shred unless ``subject.erased``
+    is logged in the same transaction; the database refuses it to the application role."""
+    superuser, grants = _statements(_grants_block(), {k: v for k, v in roles.items() if k != "database"})
+    with psycopg.connect(MAINTENANCE_DSN, autocommit=True) as admin:
+        for statement in superuser:
+            admin.execute(statement)
+    owner, app = roles["lokikirja_owner"], roles["lokikirja_app"]
+    keys = tmp_path / "keys"
+    Cli(_url(owner, roles["database"]), keys, tmp_path)("init", check=0)
+    Cli(_url(owner, roles["database"]), keys, tmp_path)("checkpoint", check=0)
+    with psycopg.connect(_url(owner, roles["database"]).split("?")[0], autocommit=True) as conn:
+        for statement in grants:
+            conn.execute(statement)
+    as_app = Cli(_url(app, roles["database"]), keys, tmp_path)
+    env = {"LOKIKIRJA_CREATE_TABLE": "no"}
+    as_app("ingest", str(write_jsonl(tmp_path / "s.jsonl", EVENTS)), check=0, env=env)
+    other = next(e["id"] for e in EVENTS if e["type"] == "record.viewed")
+    with psycopg.connect(_url(app, roles["database"]).split("?")[0], autocommit=True) as conn:
+        with pytest.raises(psycopg.Error, match=r"deleted only with its subject\.erased event"):
+            conn.execute("DELETE FROM ledger.lokikirja_data_keys WHERE subject = 'c:a1'")
+        with pytest.raises(psycopg.Error, match=r"deleted only with its subject\.erased event"), conn.transaction():
+            conn.execute("SELECT set_config('lokikirja.erasure_event', %s, true)", (other,))
+            conn.execute("DELETE FROM ledger.lokikirja_data_keys WHERE subject = 'c:a1'")
+        with pytest.raises(psycopg.Error):
+            conn.execute("TRUNCATE ledger.lokikirja_data_keys")
+        assert conn.execute("SELECT COUNT(*) FROM ledger.lokikirja_data_keys WHERE subject = 'c:a1'"
+                            ).fetchone() == (1,)
+    done = as_app("erase", "c:a1", "--reason", "request 2026/31", "--as", "u:dpo-1", "--format", "json",
+                  check=0, env=env)
+    assert json.loads(done.stdout)["status"] == "erased"
