@@ -211,6 +211,7 @@ class Ledger:
             if origin is not None and origin != had:
                 ledger.close()
                 raise UsageError(f"this ledger's origin is {had}; an origin is fixed when the ledger is created")
+            ledger._add_erasure_guard()
             return ledger, False
         ring = create_keys(folder)
         ledger._keys = ring
@@ -290,10 +291,26 @@ class Ledger:
             if self.db.kind == "postgres":
                 for s in self.app.recorder.append_only_statements():  # type: ignore[attr-defined]
                     cur.execute(s)
-                schema = self.db.datastore.schema
-                events = Identifier(schema, self.app.recorder.events_table_name).as_string(None)  # type: ignore[attr-defined]
-                for s in DataKeys(self.db, self.keys).erasure_guard_statements(events, schema):
+                for s in self._erasure_guard():
                     cur.execute(s)
+
+    def _erasure_guard(self) -> list[str]:
+        schema = self.db.datastore.schema
+        events = Identifier(schema, self.app.recorder.events_table_name).as_string(None)  # type: ignore[attr-defined]
+        return DataKeys(self.db, self.keys).erasure_guard_statements(events, schema)
+
+    def _add_erasure_guard(self) -> None:
+        """PostgreSQL: give a store made before it the data keys' erasure trigger (``init`` again, as
+        the owner; a role that may not create it leaves the store as it is)."""
+        if self.db.kind != "postgres":
+            return
+        with self.db.read() as cur:
+            if cur.scalar("SELECT 1 FROM pg_trigger WHERE tgname = 'lokikirja_erasure_logged' "
+                          "AND tgrelid = %s::regclass", (self.db.table("data_keys"),)):
+                return
+        with contextlib.suppress(psycopg.errors.InsufficientPrivilege), self.db.write() as cur:
+            for statement in self._erasure_guard():
+                cur.execute(statement)
 
     def _meta_or_none(self) -> dict[str, str] | None:
         try:

@@ -132,3 +132,16 @@ def test_the_application_role_cannot_shred_a_data_key_without_its_erasure_in_the
     done = as_app("erase", "c:a1", "--reason", "request 2026/31", "--as", "u:dpo-1", "--format", "json",
                   check=0, env=env)
     assert json.loads(done.stdout)["status"] == "erased"
+
+
+def test_init_again_gives_an_older_store_the_erasure_trigger(cli: Cli, db_url: str, keys_dir: Path):
+    if not db_url.startswith("postgresql://"):
+        pytest.skip("a PostgreSQL trigger")
+    from ledger.store import Ledger
+
+    cli("init", check=0)
+    with Ledger.open(db_url, keys_dir) as ledger, ledger.db.write() as cur:
+        cur.execute(f"DROP TRIGGER lokikirja_erasure_logged ON {ledger.db.table('data_keys')}")
+    cli("init", check=0)
+    with Ledger.open(db_url, keys_dir) as ledger, ledger.db.read() as cur:
+        assert cur.scalar("SELECT COUNT(*) FROM pg_trigger WHERE tgname = 'lokikirja_erasure_logged'") == 1
