@@ -180,10 +180,13 @@ def consistency(old_size: int, new_size: int, db: str | None, fmt: str, policy: 
 
 
 @main.command()
+@click.option("--read-model", "read_model", is_flag=True,
+              help="Also derive the read model again from the log (in a scratch store) and compare every "
+                   "table: deleted, added or altered findings are exit 1. Costs a rebuild.")
 @db_option
 @trust_options(urls=True)
 @format_option("table", "json")
-def verify(db: str | None, fmt: str, policy: TrustPolicy) -> None:
+def verify(read_model: bool, db: str | None, fmt: str, policy: TrustPolicy) -> None:
     """Recompute every event's leaf and the root of every signed checkpoint; exit 1 on tampering.
 
     Names the first bad position, its event and what happened (altered, deleted, moved,
@@ -197,10 +200,20 @@ def verify(db: str | None, fmt: str, policy: TrustPolicy) -> None:
 
     Example: lokikirja verify --log-key "$(cat avi-pinned-log.vkey)" --witness-key "$(cat witness.vkey)"
     """
-    with Ledger.open(db, need_keys=False) as ledger, progress_bar("verify", ledger.max_position()) as advance:
-        report = verify_log(ledger, advance, policy=policy)
+    derived = None
+    with Ledger.open(db, need_keys=False) as ledger:
+        with progress_bar("verify", ledger.max_position()) as advance:
+            report = verify_log(ledger, advance, policy=policy)
+        if read_model:
+            from replay.verify_readmodel import verify_read_model
+
+            with progress_bar("derive the read model", ledger.max_position()) as advance:
+                derived = verify_read_model(ledger, advance)
     if fmt == "json":
-        emit_json(report.to_json())
+        doc = report.to_json()
+        if derived is not None:
+            doc["read_model"] = derived.to_json()
+        emit_json(doc)
     else:
         verdict = "OK" if report.ok else "TAMPERING FOUND"
         stdout.print(f"{verdict}: {report.events} events, {report.checkpoints} checkpoint(s) verified", highlight=False)
@@ -210,15 +223,22 @@ def verify(db: str | None, fmt: str, policy: TrustPolicy) -> None:
             stdout.print(bad.reason, highlight=False)
         for line in _trust_lines(report.trust or {}):
             stdout.print(line, highlight=False, soft_wrap=True)
-    if report.ok and fmt != "table" and (report.trust or {}).get("policy") != "pinned":
+        if derived is not None:
+            stdout.print(f"read model: {'OK' if derived.ok else 'ALTERED'} ({derived.tables} tables derived again "
+                         f"from {derived.facts} facts)" + (f": {derived.difference}" if derived.difference else ""),
+                         highlight=False, soft_wrap=True)
+    passed = report.ok and (derived is None or derived.ok)
+    if passed and fmt != "table" and (report.trust or {}).get("policy") != "pinned":
         note(f"trust: {(report.trust or {}).get('statement', '')}")
-    if report.ok and report.uncovered:
+    if passed and report.uncovered:
         note(f"{report.uncovered} event(s) appended after the latest checkpoint are not yet covered by a signature; "
              "run `lokikirja checkpoint`")
     if not report.ok and report.first_bad is not None:
         bad = report.first_bad
         where = f"position {bad.position}" if bad.position is not None else "the end of the log"
         raise IntegrityFailure(f"the log was tampered with at {where}: {bad.reason}")
+    if derived is not None and derived.difference is not None:
+        raise IntegrityFailure(f"the read model was tampered with: {derived.difference}")
 
 
 def _trust_lines(trust: dict[str, Any]) -> list[str]:
