@@ -226,8 +226,9 @@ def _views_of(policy: TrustPolicy, url: str, text: str, notes: list[str]) -> lis
 def describe(policy: TrustPolicy, **extra: Any) -> dict[str, Any]:
     """The ``trust`` part of a verdict: which keys it relied on."""
     if not policy.pinned:
+        keys = ", ".join(extra.get("log_keys", [])) or "the store's key"
         return {"policy": "store key only", **extra,
-                "statement": "checked against the key the store holds, not a pinned one: an operator who "
-                             "rewrote the log and re-signed it would pass; pin the log's key with --log-key"}
+                "statement": f"checked against {keys}, which the store itself holds, not a pinned key: an operator "
+                             "who rewrote the log and re-signed it would pass; pin the log's key with --log-key"}
     return {"policy": "pinned", "log_keys": [label(k) for k in policy.log_keys],
             "witness_keys": [label(k) for k in policy.witness_keys], "quorum": policy.quorum, **extra}

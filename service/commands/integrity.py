@@ -244,7 +244,7 @@ def verify(read_model: bool, db: str | None, fmt: str, policy: TrustPolicy) -> N
 def _trust_lines(trust: dict[str, Any]) -> list[str]:
     """The verdict's trust part for people: which keys it relied on."""
     if trust.get("policy") != "pinned":
-        return [f"trust: {trust.get('statement', '')} ({', '.join(trust.get('log_keys', []))})"]
+        return [f"trust: {trust.get('statement', '')}"]
     lines = [f"trust: pinned log key {', '.join(trust['log_keys'])}"]
     if trust.get("witness_keys"):
         witnessed = trust.get("witnessed_size")

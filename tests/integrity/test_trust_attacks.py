@@ -72,10 +72,10 @@ def test_an_intact_log_verifies_under_the_pinned_policy_and_names_the_keys_it_re
     table = setup.cli("verify", *setup.policy, check=0).stdout
     assert f"pinned log key {label(setup.log_vkey)}" in table and "witnessed up to tree size 700" in table
     plain = setup.cli("verify", check=0)
-    assert "checked against the key the store holds" in plain.stdout
+    assert "which the store itself holds, not a pinned key" in plain.stdout
     unpinned = setup.cli("verify", "--format", "json", check=0)
     assert set(json.loads(unpinned.stdout)) == {"ok", "events", "checkpoints", "first_bad"}
-    assert "checked against the key the store holds" in unpinned.stderr
+    assert "which the store itself holds, not a pinned key" in unpinned.stderr
 
 
 def test_a_full_rewrite_re_signed_with_the_operators_own_key_fails_under_the_pinned_key(
