@@ -187,6 +187,9 @@ class Severity(StrEnum):
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _FAST_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([+-]\d{2}:\d{2}|Z)")
+FIRST_DATE, LAST_DATE = date(1800, 1, 1), date(2199, 12, 31)
+"""The dates a ``birth_date``, ``valid_from`` or ``valid_until`` may name (the supported times of
+``ledger/validtime``)."""
 
 # Descriptions of the identifier patterns, for error messages ("data.subject: is not …").
 PATTERN_DESCRIPTIONS: dict[str, str] = {}
@@ -228,9 +231,12 @@ def _iso_date(value: Any) -> date:
     if not isinstance(value, str) or _ISO_DATE.fullmatch(value) is None:
         raise ValueError("is not a date of the form YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ValueError("names a date that does not exist") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ValueError(f"is not a date between {FIRST_DATE} and {LAST_DATE}")
+    return day
 
 
 def _matching(pattern: str, what: str) -> Any:

@@ -6,6 +6,9 @@ line whose id is already stored (or came earlier in the same source) with the sa
 duplicate and is skipped; with different content it is a conflict. When any line is bad the
 transaction is rolled back, so nothing from that source is stored, and every problem (the first
 100 in full) is reported as ``FILE:LINE: field: message``.
+
+Beyond the contract's shapes, a fact's ``at`` must lie in the ledger's valid-time range and not in
+the future (``ledger/validtime``; docs/input.md).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from ledger.events import DATA_MODELS, PATTERN_DESCRIPTIONS, PERSONAL_FIELDS, pa
 from ledger.privacy import blind_index, encrypt_field, fingerprint, personal_subject
 from ledger.records import StoredFact, canonical_json
 from ledger.store import AppendTransaction, Ledger
+from ledger.validtime import ValidTime
 
 CHUNK = 5000
 
@@ -151,7 +155,8 @@ def build_fact(event: Any, uid: UUID, doc: dict[str, Any], fp: str, keys: dict[s
                       given_at=rfc3339_text(doc["at"]))
 
 
-def _validated(chunk: list[tuple[int, bytes]], ledger: Ledger, problems: _Problems) -> list[_Parsed]:
+def _validated(chunk: list[tuple[int, bytes]], ledger: Ledger, problems: _Problems, valid_time: ValidTime,
+               now: datetime) -> list[_Parsed]:
     parsed: list[_Parsed] = []
     for number, raw in chunk:
         if number == 1 and raw.startswith(BOM):
@@ -168,6 +173,10 @@ def _validated(chunk: list[tuple[int, bytes]], ledger: Ledger, problems: _Proble
             for name, message in _problems_of(error):
                 problems.add(number, name, message)
             continue
+        late = valid_time.problem(event.at, now)
+        if late is not None:
+            problems.add(number, "at", late)
+            continue
         doc = orjson.loads(raw)
         uid = UUID(event.id)
         parsed.append(_Parsed(number, event, uid, doc, _content_fingerprint(ledger, event, str(uid), doc)))
@@ -175,8 +184,9 @@ def _validated(chunk: list[tuple[int, bytes]], ledger: Ledger, problems: _Proble
 
 
 def _ingest_chunk(tx: AppendTransaction, ledger: Ledger, chunk: list[tuple[int, bytes]],
-                  problems: _Problems, report: IngestReport) -> None:
-    parsed = _validated(chunk, ledger, problems)
+                  problems: _Problems, report: IngestReport, valid_time: ValidTime) -> None:
+    now = datetime.now(UTC)  # the recording time of this chunk's facts
+    parsed = _validated(chunk, ledger, problems, valid_time, now)
     stored = tx.stored_fingerprints([p.uid for p in parsed])
     fresh: list[_Parsed] = []
     in_chunk: dict[UUID, str] = {}
@@ -193,7 +203,6 @@ def _ingest_chunk(tx: AppendTransaction, ledger: Ledger, chunk: list[tuple[int, 
     if problems.total or not fresh:
         return
     keys = tx.data_keys([s for p in fresh if (s := personal_subject(p.event.type, p.doc["data"]))])
-    now = datetime.now(UTC)
     index = functools.partial(blind_index, ledger.keys)
     facts = [build_fact(p.event, p.uid, p.doc, p.fp, keys, index, now) for p in fresh]
     tx.insert(facts)
@@ -201,12 +210,15 @@ def _ingest_chunk(tx: AppendTransaction, ledger: Ledger, chunk: list[tuple[int, 
 
 
 def ingest_stream(ledger: Ledger, source: str, stream: IO[bytes], *,
-                  on_bytes: Callable[[int], None] | None = None, chunk_size: int = CHUNK) -> IngestReport:
-    """Ingest one source atomically. Raises ``InvalidInput`` (nothing stored) on any bad line."""
+                  on_bytes: Callable[[int], None] | None = None, chunk_size: int = CHUNK,
+                  valid_time: ValidTime | None = None) -> IngestReport:
+    """Ingest one source atomically. Raises ``InvalidInput`` (nothing stored) on any bad line.
+    ``valid_time``: the range ``at`` must lie in (default: as configured, :meth:`ValidTime.from_env`)."""
+    valid_time = valid_time or ValidTime.from_env()
     report = IngestReport()
     problems = _Problems(source)
     with ledger.appending() as tx:
         for chunk in _chunks(read_lines(stream, on_bytes), chunk_size):
-            _ingest_chunk(tx, ledger, chunk, problems, report)
+            _ingest_chunk(tx, ledger, chunk, problems, report, valid_time)
         problems.raise_if_any()
     return report

@@ -1,0 +1,63 @@
+"""Bad contract events: each is refused on one field, at ``ingest`` and ``POST /v1/events``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from tests.factories import ev, hetu
+
+
+@dataclass(frozen=True)
+class BadEvent:
+    """``event()`` is refused on ``field`` with a message containing ``says`` (issue 17, ``item``)."""
+
+    name: str
+    item: int
+    event: Callable[[], dict[str, Any]]
+    field: str
+    says: str
+
+
+def _view(at: str) -> dict[str, Any]:
+    return ev("record.viewed", at, "u:hki-1", subject="c:a1", purpose="service_guidance", categories=["identity"])
+
+
+def _customer(**changes: Any) -> dict[str, Any]:
+    data = {"customer": "c:bad-1", "hetu": hetu(date(1990, 5, 17), 202), "org": "te:uusimaa",
+            "home_municipality": "091", "birth_date": "1990-05-17", "earnings_related_eligible": True,
+            "immigrant_or_foreign_language": False, "language": "fi"}
+    return ev("customer.registered", "2022-01-10T10:00:00+02:00", **{**data, **changes})
+
+
+def _in_days(days: float) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat(timespec="seconds")
+
+
+GOOD = _view("2022-01-10T10:00:00+02:00")
+"""A good event beside the bad ones: it must not be stored either."""
+
+BAD_EVENTS: list[BadEvent] = [
+    # 1: valid time far outside reality, or in the future
+    BadEvent("view at the end of time", 1, lambda: _view("9999-12-31T23:59:59Z"), "at", "is after 2039-12-31"),
+    BadEvent("view at the start of time", 1, lambda: _view("0001-01-01T00:00:00Z"), "at", "is before 2000-01-01"),
+    BadEvent("view at year 1 with an offset", 1, lambda: _view("0001-01-01T01:30:00+01:30"), "at",
+             "is before 2000-01-01"),
+    BadEvent("view beyond year 9999 in UTC", 1, lambda: _view("9999-12-31T23:59:59-01:00"), "at",
+             "is after 2039-12-31"),
+    BadEvent("transfer at the end of time", 1,
+             lambda: ev("customer.transferred", "9999-12-31T12:00:00Z", customer="c:a1", to="area:helsinki",
+                        reason="correction", from_="te:uusimaa"), "at", "is after 2039-12-31"),
+    BadEvent("view three days in the future", 1, lambda: _view(_in_days(3)), "at",
+             "cannot have happened in the future"),
+    BadEvent("view before the valid-time range", 1, lambda: _view("1999-12-31T21:59:59Z"), "at",
+             "is before 2000-01-01"),
+    BadEvent("access right until the end of time", 1,
+             lambda: ev("access.granted", "2022-01-10T10:00:00+02:00", "u:keha-1", user="u:hki-1",
+                        valid_from="2022-01-10", valid_until="9999-12-31"),
+             "data.valid_until", "is not a date between 1800-01-01 and 2199-12-31"),
+    BadEvent("customer born in year 9999", 1,
+             lambda: _customer(birth_date="9999-12-31"), "data.birth_date", "is not a date between"),
+]

@@ -1,0 +1,42 @@
+"""The bad-input corpus (``tests/bad_input``) at the command line, on both backends: every bad line
+is named as ``FILE:LINE: field: message``, the command exits 2, nothing is stored."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ledger.store import Ledger
+from tests.bad_input.events import BAD_EVENTS, GOOD
+from tests.conftest import Cli
+from tests.factories import write_jsonl
+from tests.scenarios import EVENTS
+
+
+def log_size(cli: Cli) -> int:
+    with Ledger.open(cli.db, cli.keys, need_keys=False) as ledger:
+        return ledger.max_position()
+
+
+def test_every_bad_event_of_the_corpus_is_named_and_nothing_is_stored(cli: Cli, tmp_path: Path) -> None:
+    cli("init", check=0)
+    path = write_jsonl(tmp_path / "bad.jsonl", [GOOD, *(case.event() for case in BAD_EVENTS)])
+    result = cli("ingest", str(path), check=2)
+    lines = result.stderr.splitlines()
+    for number, case in enumerate(BAD_EVENTS, start=2):
+        named = [line for line in lines if line.startswith(f"{path}:{number}: ")]
+        assert named and named[0].startswith(f"{path}:{number}: {case.field}: "), (case.name, named)
+        assert case.says in named[0], (case.name, named[0])
+    assert f"error: {len(BAD_EVENTS)} invalid line(s); nothing from {path} was stored" in result.stderr
+    assert log_size(cli) == 0
+    assert json.loads(cli("ingest", str(write_jsonl(tmp_path / "good.jsonl", [GOOD])), "--format", "json",
+                          check=0).stdout) == {"ingested": 1, "duplicates": 0}
+
+
+def test_a_bad_event_beside_the_scenario_stores_nothing_and_the_ledger_still_answers(cli: Cli, tmp_path: Path) -> None:
+    cli("ingest", str(write_jsonl(tmp_path / "scenario.jsonl", EVENTS)), check=0)
+    before = log_size(cli)
+    for case in BAD_EVENTS:
+        cli("ingest", str(write_jsonl(tmp_path / "one.jsonl", [GOOD, case.event()])), check=2)
+    assert log_size(cli) == before
+    cli("findings", "--format", "json", check=0)
