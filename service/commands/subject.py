@@ -21,7 +21,7 @@ from ledger.identifiers import CUSTOMER_RE
 from ledger.own_facts import record_query
 from ledger.privacy import ERASED, blind_index
 from ledger.store import Ledger, contract_json
-from policies.localtime import HELSINKI
+from policies.localtime import wall_clock
 from projections import subject as queries
 from service.app import db_option, format_option, keys_option, main, who_options
 from service.output import emit_rows
@@ -44,7 +44,7 @@ def _check(subject: str | None, hetu: str | None, purpose: str) -> None:
 
 def local_time(at: str, lang: str) -> str:
     """``14.3.2022 klo 9.12`` (fi) or ``14.3.2022 kl. 9.12`` (sv), Helsinki local time."""
-    t = datetime.fromisoformat(at).astimezone(HELSINKI)
+    t = wall_clock(datetime.fromisoformat(at))
     return f"{t.day}.{t.month}.{t.year} {'kl.' if lang == 'sv' else 'klo'} {t.hour}.{t.minute:02d}"
 
 
