@@ -14,13 +14,12 @@ import orjson
 from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from ledger.errors import UsageError
 from ledger.events import Rule, Severity
 from ledger.identifiers import SLUG, validate_hetu
+from ledger.validtime import parse_time
 from projections.queries import FindingKey, Window
 from projections.schema import micros
 from replay.bounded import Bounds
-from service.timeargs import parse_instant
 
 SUBJECT_PATTERN = rf"^(c:{SLUG}|e:\d{{7}}-[0-9])$"
 CUSTOMER_PATTERN = rf"^c:{SLUG}$"
@@ -67,14 +66,11 @@ Month = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="Only thi
 
 
 def instant(value: str, field: str, *, end_of_day: bool = False) -> datetime:
-    """A ``since``/``until`` value as a time (422 when it is not one)."""
+    """A ``since``/``until``/``at`` value as a time within the supported times (422 when it is not one)."""
     try:
-        parsed = parse_instant(value, field, end_of_day=end_of_day)
-        micros(parsed)  # far-off years overflow here rather than in a query
-    except (UsageError, OverflowError, ValueError) as e:
-        raise BadParameter(field, "must be a date YYYY-MM-DD or an RFC 3339 time with an offset"
-                           if not isinstance(e, UsageError) else str(e).removeprefix(f"{field} ")) from None
-    return parsed
+        return parse_time(value, end_of_day=end_of_day)
+    except ValueError as e:
+        raise BadParameter(field, str(e)) from None
 
 
 def window(since: str | None, until: str | None) -> Window:

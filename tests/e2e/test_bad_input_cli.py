@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ledger.store import Ledger
 from tests.bad_input.events import BAD_EVENTS, GOOD
+from tests.bad_input.queries import BAD_QUERIES
 from tests.conftest import Cli
 from tests.factories import write_jsonl
 from tests.scenarios import EVENTS
@@ -40,3 +41,16 @@ def test_a_bad_event_beside_the_scenario_stores_nothing_and_the_ledger_still_ans
         cli("ingest", str(write_jsonl(tmp_path / "one.jsonl", [GOOD, case.event()])), check=2)
     assert log_size(cli) == before
     cli("findings", "--format", "json", check=0)
+
+
+def test_every_bad_query_of_the_corpus_is_refused_in_one_sentence_before_anything_is_recorded(
+        cli: Cli, tmp_path: Path) -> None:
+    cli("ingest", str(write_jsonl(tmp_path / "scenario.jsonl", EVENTS)), check=0)
+    before = log_size(cli)
+    for case in BAD_QUERIES:
+        result = cli(*case.cli)
+        assert result.returncode == 2, (case.name, result.returncode, result.stderr)
+        assert result.stderr.startswith(f"error: {case.option} ") and result.stderr.count("\n") == 1, \
+            (case.name, result.stderr)
+        assert case.says in result.stderr, (case.name, result.stderr)
+    assert log_size(cli) == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ledger.store import Ledger
 from tests.bad_input.events import BAD_EVENTS, GOOD
+from tests.bad_input.queries import BAD_QUERIES
 from tests.http.harness import LiveServer
 
 
@@ -36,4 +37,22 @@ def test_each_bad_event_alone_is_a_422_and_the_server_still_answers(scenario_ser
             assert response.status_code == 422, (case.name, response.text)
     with scenario_server.client("avi") as client:
         assert client.get("/v1/findings", params={"limit": 5}).status_code == 200
+    assert log_size(scenario_server) == before
+
+
+def test_every_bad_query_of_the_corpus_is_a_422_naming_the_field_before_anything_is_recorded(
+        scenario_server: LiveServer) -> None:
+    before = log_size(scenario_server)
+    for case in BAD_QUERIES:
+        if case.http is None:
+            continue
+        method, path, request = case.http
+        with scenario_server.client(case.who) as client:
+            response = client.request(method, path, **request)
+        assert response.status_code == 422, (case.name, response.status_code, response.text)
+        doc = response.json()
+        assert doc["detail"] == "the request is not valid", (case.name, doc)
+        assert [e["field"] for e in doc["errors"]] == [case.http_field], (case.name, doc)
+        if case.http_field == case.option.lstrip("-"):  # the ledger's own sentence, as at the CLI
+            assert case.says in doc["errors"][0]["message"], (case.name, doc)
     assert log_size(scenario_server) == before

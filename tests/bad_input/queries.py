@@ -1,0 +1,55 @@
+"""Bad query arguments: each is refused, before anything is recorded, at the CLI (exit 2, one
+sentence naming the option) and over HTTP (422 naming the field)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class BadQuery:
+    """``lokikirja *cli`` exits 2 with a sentence starting ``error: {option}`` and containing
+    ``says``; ``http`` (method, path, request keywords) answers 422 naming ``http_field``."""
+
+    name: str
+    item: int
+    cli: tuple[str, ...]
+    option: str
+    says: str
+    http: tuple[str, str, dict[str, Any]] | None = None
+    http_field: str = ""
+    who: str = "avi"
+
+
+WHO = ("--as", "u:dpo-1", "--purpose", "request 2026/14")
+OUTSIDE = "must lie between 1800-01-01 and 2199-12-31"
+
+BAD_QUERIES: list[BadQuery] = [
+    # 2: query times far outside reality
+    BadQuery("access log until the end of time", 2, ("access-log", "--user", "u:hki-1", "--until", "9999-12-31", *WHO),
+             "--until", OUTSIDE,
+             ("GET", "/v1/access-log", {"params": {"user": "u:hki-1", "until": "9999-12-31", "purpose": "audit 1"}}),
+             "until"),
+    BadQuery("access log since the start of time", 2,
+             ("access-log", "--subject", "c:a1", "--since", "0001-01-01", *WHO), "--since", OUTSIDE,
+             ("POST", "/v1/access-log", {"json": {"subject": "c:a1", "since": "0001-01-01", "purpose": "audit 1"}}),
+             "since"),
+    BadQuery("supervision since the start of time", 2, ("supervision", "--since", "0001-01-01"), "--since", OUTSIDE,
+             ("GET", "/v1/supervision", {"params": {"since": "0001-01-01"}}), "since"),
+    BadQuery("supervision until the end of time", 2, ("supervision", "--until", "9999-12-31T23:59:59Z"), "--until",
+             OUTSIDE, ("GET", "/v1/supervision", {"params": {"until": "9999-12-31T23:59:59Z"}}), "until"),
+    BadQuery("findings since year 1", 2, ("findings", "--since", "0001-01-01T00:00:00Z"), "--since", OUTSIDE,
+             ("GET", "/v1/findings", {"params": {"since": "0001-01-01T00:00:00Z"}}), "since"),
+    BadQuery("findings until the end of time", 2, ("findings", "--until", "9999-12-31"), "--until", OUTSIDE,
+             ("GET", "/v1/findings", {"params": {"until": "9999-12-31", "limit": 5}}), "until"),
+    BadQuery("dossier at the end of time", 2, ("dossier", "c:a1", "--at", "9999-12-31T23:59:59Z", *WHO), "--at",
+             OUTSIDE, ("GET", "/v1/dossier/c:a1", {"params": {"at": "9999-12-31T23:59:59Z", "purpose": "appeal 1"}}),
+             "at"),
+    BadQuery("dossier on the last day", 2, ("dossier", "c:a1", "--at", "9999-12-31", *WHO), "--at", OUTSIDE,
+             ("GET", "/v1/dossier/c:a1", {"params": {"at": "9999-12-31", "purpose": "appeal 1"}}), "at"),
+    BadQuery("subject report since year 1", 2,
+             ("subject-report", "--subject", "c:a1", "--since", "0001-01-01", *WHO), "--since", OUTSIDE),
+    BadQuery("monitoring of year 9999", 2, ("monitoring", "--month", "9999-12"), "--month", "from 1900-01 to 2099-12",
+             ("GET", "/v1/monitoring", {"params": {"month": "9999-12"}}), "query.month"),
+]
