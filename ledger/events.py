@@ -6,6 +6,9 @@ nothing else in Lokikirja re-declares these names. ``policies/`` imports this mo
 else of ``ledger``.
 
 Parse a line of JSON with :func:`parse_event`; it raises ``pydantic.ValidationError``.
+
+Codes are ASCII (``[0-9]``, never ``\\d``, which matches any Unicode digit); dates lie between
+1800-01-01 and 2199-12-31.
 """
 
 from __future__ import annotations
@@ -184,9 +187,10 @@ class Severity(StrEnum):
 
 # --------------------------------------------------------------------------- field types
 
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_FAST_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([+-]\d{2}:\d{2}|Z)")
+_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
+                      r"([Zz]|[+-][0-9]{2}:[0-9]{2})")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_FAST_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([+-][0-9]{2}:[0-9]{2}|Z)")
 FIRST_DATE, LAST_DATE = date(1800, 1, 1), date(2199, 12, 31)
 """The dates a ``birth_date``, ``valid_from`` or ``valid_until`` may name (the supported times of
 ``ledger/validtime``)."""
@@ -216,7 +220,7 @@ def _rfc3339(value: Any) -> datetime:
         text = rfc3339_text(value)
         if "." in text:  # Python parses at most 6 fractional digits
             head, _, rest = text.partition(".")
-            digits = re.match(r"\d+", rest)
+            digits = re.match(r"[0-9]+", rest)
             assert digits is not None
             text = f"{head}.{digits[0][:6].ljust(6, '0')}{rest[digits.end():]}"
     try:
@@ -252,7 +256,7 @@ def _employer_check(value: str) -> str:
     return value
 
 
-_HETU_SHAPED = re.compile(r"c:\d{6}[-+a-fu-y]\d{3}[0-9a-y]", re.IGNORECASE)
+_HETU_SHAPED = re.compile(r"c:[0-9]{6}[-+a-fu-y][0-9]{3}[0-9a-y]", re.IGNORECASE)
 
 
 def _not_a_hetu(value: str) -> str:
@@ -269,7 +273,7 @@ def _not_null(value: Any) -> Any:
 
 
 _UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-_EMPLOYER = r"e:\d{7}-\d"
+_EMPLOYER = r"e:[0-9]{7}-[0-9]"
 
 Instant = Annotated[datetime, BeforeValidator(_rfc3339)]
 Day = Annotated[date, BeforeValidator(_iso_date)]

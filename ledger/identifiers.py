@@ -2,6 +2,9 @@
 
 Pure functions, no I/O. Each validator returns the value unchanged or raises ``ValueError``
 with one sentence that never repeats the value itself (a HETU is personal data).
+
+Every code is ASCII: digits are ``[0-9]``, never ``\\d`` (which matches any Unicode digit, so a
+HETU in fullwidth digits or a municipality code in Arabic-Indic ones would pass).
 """
 
 from __future__ import annotations
@@ -15,19 +18,19 @@ _SLUG_RE = re.compile(SLUG)
 ORG_RE = re.compile(rf"(area:{SLUG}|te:{SLUG}|keha|avi|tem)")
 USER_RE = re.compile(rf"u:{SLUG}")
 CUSTOMER_RE = re.compile(rf"c:{SLUG}")
-EMPLOYER_RE = re.compile(r"e:(\d{7}-[0-9])")
+EMPLOYER_RE = re.compile(r"e:([0-9]{7}-[0-9])")
 DECISION_RE = re.compile(rf"d:{SLUG}")
 VACANCY_RE = re.compile(rf"v:{SLUG}")
 COMPLAINT_RE = re.compile(rf"k:{SLUG}")
 SYSTEM_ACTOR_RE = re.compile(rf"system:{SLUG}")
-MUNICIPALITY_RE = re.compile(r"\d{3}")
+MUNICIPALITY_RE = re.compile(r"[0-9]{3}")
 
 # HETU: DDMMYY, century sign, individual number ZZZ, check character Q.
 # Century signs since 1.1.2023 (Decree 128/2010 as amended): 1800 '+', 1900 '-' 'Y' 'X' 'W' 'V' 'U',
 # 2000 'A' 'B' 'C' 'D' 'E' 'F'.
 HETU_CENTURY = {"+": 1800, **dict.fromkeys("-YXWVU", 1900), **dict.fromkeys("ABCDEF", 2000)}
 HETU_CHECK_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
-_HETU_RE = re.compile(r"(\d{2})(\d{2})(\d{2})([-+A-FU-Y])(\d{3})([0-9A-Y])")
+_HETU_RE = re.compile(r"([0-9]{2})([0-9]{2})([0-9]{2})([-+A-FU-Y])([0-9]{3})([0-9A-Y])")
 
 _BUSINESS_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 
@@ -85,7 +88,7 @@ def business_id_check_digit(digits7: str) -> int | None:
 
 def validate_business_id(business_id: str) -> str:
     """Validate a business id NNNNNNN-C with its official check digit."""
-    if re.fullmatch(r"\d{7}-\d", business_id) is None:
+    if re.fullmatch(r"[0-9]{7}-[0-9]", business_id) is None:
         raise ValueError("is not a business id of the form NNNNNNN-C")
     expected = business_id_check_digit(business_id[:7])
     if expected is None or expected != int(business_id[8]):

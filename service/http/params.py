@@ -21,15 +21,15 @@ from projections.queries import FindingKey, Window
 from projections.schema import micros
 from replay.bounded import Bounds
 
-SUBJECT_PATTERN = rf"^(c:{SLUG}|e:\d{{7}}-[0-9])$"
+SUBJECT_PATTERN = rf"^(c:{SLUG}|e:[0-9]{{7}}-[0-9])$"
 CUSTOMER_PATTERN = rf"^c:{SLUG}$"
 USER_PATTERN = rf"^u:{SLUG}$"
 ORG_PATTERN = rf"^(area:{SLUG}|te:{SLUG}|keha|avi|tem)$"
 FINDING_PATTERN = r"^f:[0-9a-f]{16,64}$"
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,600}$"
 MAX_PAGE = 10_000
-MONTH_PATTERN = r"^(19|20)\d\d-(0[1-9]|1[0-2])$"
-HETU_PATTERN = r"^\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]$"
+MONTH_PATTERN = r"^(19|20)[0-9][0-9]-(0[1-9]|1[0-2])$"
+HETU_PATTERN = r"^[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-Y]$"
 MAX_PURPOSE = 500
 MAX_NOTE = 2000
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from tests.factories import ev, hetu
+from tests.factories import business_id, ev, hetu
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,14 @@ def _customer(**changes: Any) -> dict[str, Any]:
             "home_municipality": "091", "birth_date": "1990-05-17", "earnings_related_eligible": True,
             "immigrant_or_foreign_language": False, "language": "fi"}
     return ev("customer.registered", "2022-01-10T10:00:00+02:00", **{**data, **changes})
+
+
+def _fullwidth(text: str) -> str:
+    return text.translate({ord(str(d)): 0xFF10 + d for d in range(10)})
+
+
+def _arabic_indic(text: str) -> str:
+    return text.translate({ord(str(d)): 0x0660 + d for d in range(10)})
 
 
 def _in_days(days: float) -> str:
@@ -60,4 +68,28 @@ BAD_EVENTS: list[BadEvent] = [
              "data.valid_until", "is not a date between 1800-01-01 and 2199-12-31"),
     BadEvent("customer born in year 9999", 1,
              lambda: _customer(birth_date="9999-12-31"), "data.birth_date", "is not a date between"),
+    # 3: codes in non-ASCII digits
+    BadEvent("HETU in fullwidth digits", 3, lambda: _customer(hetu=_fullwidth(hetu(date(1990, 5, 17), 202))),
+             "data.hetu", "is not a personal identity code"),
+    BadEvent("official's HETU in fullwidth digits", 3,
+             lambda: ev("user.registered", "2022-01-10T10:00:00+02:00", user="u:fw-1", org="area:helsinki",
+                        main_duties_under_act=True, hetu=_fullwidth(hetu(date(1984, 2, 29), 402))),
+             "data.hetu", "is not a personal identity code"),
+    BadEvent("business id in Arabic-Indic digits", 3,
+             lambda: ev("employer.registered", "2022-01-10T10:00:00+02:00",
+                        employer=f"e:{_arabic_indic(business_id(1234567))}", name="Oy Ab"),
+             "data.employer", "is not an employer id"),
+    BadEvent("municipality code in Arabic-Indic digits", 3,
+             lambda: ev("organisation.registered", "2022-01-10T10:00:00+02:00", org="area:bad-1",
+                        kind="experiment_area", name="Bad", languages=["fi"], te_office="te:uusimaa",
+                        municipalities=["\u0660\u0669\u0661"]),
+             "data.municipalities.0", "is not a 3-digit municipality code"),
+    BadEvent("municipality code in fullwidth digits", 3,
+             lambda: ev("area.municipality_joined", "2022-01-10T10:00:00+02:00", org="area:helsinki",
+                        municipality="\uff10\uff19\uff11"), "data.municipality", "is not a 3-digit municipality code"),
+    BadEvent("valid time in Arabic-Indic digits", 3, lambda: _view(_arabic_indic("2022-01-10") + "T10:00:00+02:00"),
+             "at", "is not an RFC 3339 time"),
+    BadEvent("access right from a fullwidth date", 3,
+             lambda: ev("access.granted", "2022-01-10T10:00:00+02:00", "u:keha-1", user="u:hki-1",
+                        valid_from=_fullwidth("2022-01-10")), "data.valid_from", "is not a date of the form"),
 ]

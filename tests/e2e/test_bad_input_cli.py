@@ -54,3 +54,26 @@ def test_every_bad_query_of_the_corpus_is_refused_in_one_sentence_before_anythin
             (case.name, result.stderr)
         assert case.says in result.stderr, (case.name, result.stderr)
     assert log_size(cli) == before
+
+
+def test_codes_in_every_family_of_unicode_digits_are_refused_at_ingest(cli: Cli, tmp_path: Path) -> None:
+    """Issue 17, item 3: a HETU, a business id and a municipality code in each family of non-ASCII
+    decimal digits (tests/bad_input/test_unicode_digits.py tries every digit at the model)."""
+    from tests.bad_input.test_unicode_digits import BUSINESS_ID, FAMILIES, HETU, _customer, in_family
+    from tests.factories import ev
+
+    cases: list[tuple[dict, str]] = []
+    for zero in FAMILIES:
+        cases += [(_customer(hetu=in_family(HETU, zero)), "data.hetu"),
+                  (ev("employer.registered", "2022-01-10T10:00:00+02:00", employer="e:" + in_family(BUSINESS_ID, zero),
+                      name="Oy Ab"), "data.employer"),
+                  (ev("area.municipality_joined", "2022-01-10T10:00:00+02:00", org="area:helsinki",
+                      municipality=in_family("091", zero)), "data.municipality")]
+    cli("init", check=0)
+    path = write_jsonl(tmp_path / "digits.jsonl", [event for event, _ in cases])
+    result = cli("ingest", str(path), check=2)
+    assert f"error: {len(cases)} invalid line(s); nothing from {path} was stored" in result.stderr
+    named = [line for line in result.stderr.splitlines() if line.startswith(f"{path}:")]
+    assert len(named) == 100
+    assert all(line.split(": ")[1] == cases[int(line.split(":")[1]) - 1][1] for line in named)
+    assert log_size(cli) == 0
