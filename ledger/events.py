@@ -8,7 +8,8 @@ else of ``ledger``.
 Parse a line of JSON with :func:`parse_event`; it raises ``pydantic.ValidationError``.
 
 Codes are ASCII (``[0-9]``, never ``\\d``, which matches any Unicode digit); dates lie between
-1800-01-01 and 2199-12-31.
+1800-01-01 and 2199-12-31; free text (names, reasons, purposes, notes) is screened for personal
+identity codes by :func:`ledger.identifiers.screen_free_text`.
 """
 
 from __future__ import annotations
@@ -296,7 +297,7 @@ ActorId = Annotated[str, _matching(f"{ids.USER_RE.pattern}|{ids.SYSTEM_ACTOR_RE.
                                    "a user id u:<token> or a source system system:<name>")]
 Municipality = Annotated[str, _matching(ids.MUNICIPALITY_RE.pattern, "a 3-digit municipality code")]
 Hetu = Annotated[str, AfterValidator(ids.validate_hetu)]
-Text = Annotated[str, StringConstraints(pattern=r"\S")]
+Text = Annotated[str, StringConstraints(pattern=r"\S"), AfterValidator(ids.screen_free_text)]
 PATTERN_DESCRIPTIONS[r"\S"] = "may not be empty"
 
 _T = TypeVar("_T")

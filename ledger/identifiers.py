@@ -5,11 +5,15 @@ with one sentence that never repeats the value itself (a HETU is personal data).
 
 Every code is ASCII: digits are ``[0-9]``, never ``\\d`` (which matches any Unicode digit, so a
 HETU in fullwidth digits or a municipality code in Arabic-Indic ones would pass).
+
+:func:`screen_free_text` is the one screen of free text (names, reasons, purposes, notes) at
+every door: it refuses text holding a personal identity code.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 SLUG = r"[a-z0-9][a-z0-9._-]{0,63}"
@@ -103,3 +107,45 @@ def org_kind_of(org: str) -> str:
     if org.startswith("te:"):
         return "te_office"
     return org
+
+
+# --------------------------------------------------------------------------- free text
+
+# A HETU inside free text: the pattern with a century sign, on a word boundary, in any case.
+_HETU_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])([0-9]{6})([-+A-FU-Ya-fu-y])[0-9]{3}[0-9A-Ya-y](?![0-9A-Za-z])")
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"), "-")
+HETU_IN_TEXT = ("contains what looks like a personal identity code (HETU); free text is stored in clear and sealed "
+                "for good, so name the person by their customer id or a case number instead")
+
+
+def _as_ascii(text: str) -> str:
+    """``text`` with every Unicode decimal digit, compatibility form (fullwidth letters) and dash
+    written the ASCII way, so the screen sees a HETU however it was typed."""
+    folded = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    return "".join(str(unicodedata.decimal(ch)) if not ch.isascii() and unicodedata.decimal(ch, None) is not None
+                   else ch for ch in folded)
+
+
+def contains_hetu(text: str) -> bool:
+    """True when ``text`` holds a personal identity code: six digits that are a real date in the
+    century its sign names (``+`` 1800s; ``-`` ``U``–``Y`` 1900s; ``A``–``F`` 2000s), then three
+    digits and a check character. The check character itself is not required to be right: a HETU
+    with a typo in it still names the person (docs/privacy.md)."""
+    if not text.isascii():
+        text = _as_ascii(text)
+    for m in _HETU_IN_TEXT.finditer(text):
+        digits, sign = m[1], m[2].upper()
+        try:
+            date(HETU_CENTURY[sign] + int(digits[4:]), int(digits[2:4]), int(digits[:2]))
+        except ValueError:
+            continue
+        return True
+    return False
+
+
+def screen_free_text(text: str) -> str:
+    """The one screen of free text at every door: ``text`` unchanged, or ``ValueError`` when it
+    holds a personal identity code (the message never repeats the text)."""
+    if contains_hetu(text):
+        raise ValueError(HETU_IN_TEXT)
+    return text

@@ -15,7 +15,7 @@ from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ledger.events import Rule, Severity
-from ledger.identifiers import SLUG, validate_hetu
+from ledger.identifiers import SLUG, screen_free_text, validate_hetu
 from ledger.validtime import parse_time
 from projections.queries import FindingKey, Window
 from projections.schema import micros
@@ -52,6 +52,11 @@ def plain_text(value: str) -> str:
         if (code < 32 and ch not in "\t\n\r") or code == 127 or 0xD800 <= code <= 0xDFFF:
             raise ValueError("must be plain text without control characters")
     return value
+
+
+def screened_text(value: str) -> str:
+    """Plain text through the one screen of every door (``screen_free_text``: no HETU)."""
+    return screen_free_text(plain_text(value))
 
 
 def _hetu(value: str | None) -> str | None:
@@ -129,7 +134,7 @@ class AccessQuery(BaseModel):
     user: Annotated[str | None, Field(pattern=USER_PATTERN)] = None
     since: str | None = None
     until: str | None = None
-    purpose: Annotated[str, Field(min_length=1, max_length=MAX_PURPOSE), AfterValidator(plain_text)]
+    purpose: Annotated[str, Field(min_length=1, max_length=MAX_PURPOSE), AfterValidator(screened_text)]
 
     def target(self) -> str:
         """Which one was given (raises :class:`BadParameter` unless exactly one)."""
@@ -144,7 +149,7 @@ class ReviewIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     verdict: Literal["justified", "violation"]
-    note: Annotated[str, Field(min_length=1, max_length=MAX_NOTE), AfterValidator(plain_text)]
+    note: Annotated[str, Field(min_length=1, max_length=MAX_NOTE), AfterValidator(screened_text)]
 
 
 class DossierQuery(BaseModel):
@@ -155,7 +160,7 @@ class DossierQuery(BaseModel):
                                                 "time; default: the latest fact's time")] = None
     known_at: Annotated[int | None, Field(ge=1, le=2**62, description="As known when the log held this many "
                                                                       "positions")] = None
-    purpose: Annotated[str, Field(min_length=1, max_length=MAX_PURPOSE), AfterValidator(plain_text)]
+    purpose: Annotated[str, Field(min_length=1, max_length=MAX_PURPOSE), AfterValidator(screened_text)]
     format: Annotated[Literal["json", "bundle"], Field(description="json: the dossier; bundle: the portable "
                                                        "evidence file `lokikirja verify-bundle` checks")] = "json"
 

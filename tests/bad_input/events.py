@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from ledger.identifiers import HETU_IN_TEXT
 from tests.factories import business_id, ev, hetu
 
 
@@ -92,4 +93,17 @@ BAD_EVENTS: list[BadEvent] = [
     BadEvent("access right from a fullwidth date", 3,
              lambda: ev("access.granted", "2022-01-10T10:00:00+02:00", "u:keha-1", user="u:hki-1",
                         valid_from=_fullwidth("2022-01-10")), "data.valid_from", "is not a date of the form"),
+    # 4: identity codes in free text
+    BadEvent("HETU in a deregistration reason", 4,
+             lambda: ev("customer.deregistered", "2022-01-10T10:00:00+02:00", customer="c:a1",
+                        reason="asiakas 010190-123A pyysi"), "data.reason", HETU_IN_TEXT),
+    BadEvent("valid HETU in a revocation reason", 4,
+             lambda: ev("access.revoked", "2022-01-10T10:00:00+02:00", "u:keha-1", user="u:hki-2",
+                        reason="pyyntö 270193-2122 koskien"), "data.reason", HETU_IN_TEXT),
+    BadEvent("HETU in an employer's name", 4,
+             lambda: ev("employer.registered", "2022-01-10T10:00:00+02:00", employer=f"e:{business_id(7654321)}",
+                        name=f"Toiminimi {hetu(date(1975, 11, 2), 233)}"), "data.name", HETU_IN_TEXT),
+    BadEvent("fullwidth HETU in a customer's name", 4,
+             lambda: ev("customer.changed", "2022-01-10T10:00:00+02:00", customer="c:a1",
+                        name=_fullwidth(hetu(date(2001, 1, 31), 500))), "data.name", HETU_IN_TEXT),
 ]

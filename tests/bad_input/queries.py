@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ledger.identifiers import HETU_IN_TEXT
 from tests.factories import business_id, hetu
 
 
@@ -67,6 +68,31 @@ BAD_QUERIES: list[BadQuery] = [
              ("access-log", "--subject", "e:" + ARABIC_INDIC_BUSINESS_ID, *WHO), "--subject", "is not",
              ("GET", "/v1/access-log", {"params": {"subject": "e:" + ARABIC_INDIC_BUSINESS_ID, "purpose": "audit 1"}}),
              "query.subject"),
+    # 4: identity codes in free text
+    BadQuery("access log for a purpose naming a HETU", 4,
+             ("access-log", "--subject", "c:a1", "--as", "u:dpo-1", "--purpose", "pyyntö 270193-2122 koskien"),
+             "--purpose", HETU_IN_TEXT,
+             ("GET", "/v1/access-log", {"params": {"subject": "c:a1", "purpose": "pyyntö 270193-2122 koskien"}}),
+             "query.purpose", HETU_IN_TEXT),
+    BadQuery("access log by POST for a purpose naming a HETU", 4,
+             ("access-log", "--user", "u:hki-1", "--as", "u:dpo-1", "--purpose", "asiakas 010190-123A pyysi"),
+             "--purpose", HETU_IN_TEXT,
+             ("POST", "/v1/access-log", {"json": {"user": "u:hki-1", "purpose": "asiakas 010190-123A pyysi"}}),
+             "purpose", HETU_IN_TEXT),
+    BadQuery("dossier for a purpose naming a HETU", 4,
+             ("dossier", "c:a1", "--as", "u:dpo-1", "--purpose", "valitus, hakija 010190-123A"), "--purpose",
+             HETU_IN_TEXT, ("GET", "/v1/dossier/c:a1", {"params": {"purpose": "valitus, hakija 010190-123A"}}),
+             "query.purpose", HETU_IN_TEXT),
+    BadQuery("subject report for a purpose naming a HETU", 4,
+             ("subject-report", "--subject", "c:a1", "--as", "u:dpo-1", "--purpose", "pyyntö 270193-2122"),
+             "--purpose", HETU_IN_TEXT),
+    BadQuery("erasure for a reason naming a HETU", 4,
+             ("erase", "c:a1", "--as", "u:dpo-1", "--reason", "pyyntö 270193-2122 (GDPR 17)"), "--reason",
+             HETU_IN_TEXT),
+    BadQuery("review with a note naming a HETU", 4, ("access-log", "--subject", "c:a1", "--as", "u:dpo-1",
+                                                      "--purpose", "huom. 270193-2122"), "--purpose", HETU_IN_TEXT,
+             ("POST", "/v1/findings/f:0123456789abcdef/review",
+              {"json": {"verdict": "justified", "note": "asiakas 270193-2122 suostui"}}), "note", HETU_IN_TEXT),
     BadQuery("monitoring of year 9999", 2, ("monitoring", "--month", "9999-12"), "--month", "from 1900-01 to 2099-12",
              ("GET", "/v1/monitoring", {"params": {"month": "9999-12"}}), "query.month"),
 ]
