@@ -21,6 +21,7 @@ from typing import Any
 
 from ledger.db import Database
 from ledger.errors import UnknownSubject, UsageError
+from ledger.events import TEXT_LIMITS
 from ledger.identifiers import CUSTOMER_RE, SYSTEM_ACTOR_RE, USER_RE, screen_free_text
 from ledger.own_facts import build_own_fact
 from ledger.store import Ledger
@@ -58,7 +59,7 @@ def check_request(customers: Sequence[str], *, reason: str, actor: str) -> None:
     if not reason or not reason.strip():
         raise UsageError("give --reason TEXT: why the customer's personal data is erased (it is recorded)")
     try:
-        screen_free_text(reason)
+        screen_free_text(reason, limit=TEXT_LIMITS["reason"])
     except ValueError as e:
         raise UsageError(f"--reason {e}") from None
     if USER_RE.fullmatch(actor) is None and SYSTEM_ACTOR_RE.fullmatch(actor) is None:

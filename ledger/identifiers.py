@@ -7,7 +7,7 @@ Every code is ASCII: digits are ``[0-9]``, never ``\\d`` (which matches any Unic
 HETU in fullwidth digits or a municipality code in Arabic-Indic ones would pass).
 
 :func:`screen_free_text` is the one screen of free text (names, reasons, purposes, notes) at
-every door: it refuses text holding a personal identity code.
+every door: it refuses text longer than its field's limit or holding a personal identity code.
 """
 
 from __future__ import annotations
@@ -143,9 +143,12 @@ def contains_hetu(text: str) -> bool:
     return False
 
 
-def screen_free_text(text: str) -> str:
-    """The one screen of free text at every door: ``text`` unchanged, or ``ValueError`` when it
-    holds a personal identity code (the message never repeats the text)."""
+def screen_free_text(text: str, *, limit: int) -> str:
+    """The one screen of free text at every door: ``text`` unchanged, or ``ValueError`` when it is
+    longer than ``limit`` characters or holds a personal identity code (the message never repeats
+    the text)."""
+    if len(text) > limit:
+        raise ValueError(f"is longer than {limit} characters, the most this field may hold (docs/input.md)")
     if contains_hetu(text):
         raise ValueError(HETU_IN_TEXT)
     return text

@@ -8,7 +8,8 @@ transaction is rolled back, so nothing from that source is stored, and every pro
 100 in full) is reported as ``FILE:LINE: field: message``.
 
 Beyond the contract's shapes, a fact's ``at`` must lie in the ledger's valid-time range and not in
-the future (``ledger/validtime``; docs/input.md).
+the future (``ledger/validtime``), and a line is at most :data:`MAX_LINE_BYTES` long (the field
+limits of ``ledger/events`` keep every valid line far shorter; docs/input.md).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ from ledger.store import AppendTransaction, Ledger
 from ledger.validtime import ValidTime
 
 CHUNK = 5000
+MAX_LINE_BYTES = 64 * 1024
+"""The longest line read: a valid event is a few kilobytes at most (the field limits of
+``ledger/events``); a longer line is refused without being held in memory whole."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +106,9 @@ def _problems_of(error: ValidationError) -> Iterator[tuple[str, str]]:
         message = _MESSAGES.get(kind) or e["msg"].removeprefix("Value error, ")
         if kind == "string_pattern_mismatch":
             message = PATTERN_DESCRIPTIONS.get(e.get("ctx", {}).get("pattern", ""), message)
+        if kind == "too_long":
+            message = f"has more than {e.get('ctx', {}).get('max_length')} items, the most this field may hold " \
+                      "(docs/input.md)"
         if kind == "union_tag_invalid":
             message = "is not an event type that can be ingested"
         if kind == "model_attributes_type" or kind == "model_type":
@@ -109,11 +116,21 @@ def _problems_of(error: ValidationError) -> Iterator[tuple[str, str]]:
         yield name, message
 
 
-def read_lines(stream: IO[bytes], on_bytes: Callable[[int], None] | None = None) -> Iterator[tuple[int, bytes]]:
-    """``(line number, line)`` pairs of a binary stream, blank lines skipped."""
-    for number, raw in enumerate(stream, start=1):
+def read_lines(stream: IO[bytes], on_bytes: Callable[[int], None] | None = None, *,
+               limit: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes]]:
+    """``(line number, line)`` pairs of a binary stream, blank lines skipped; of a line longer than
+    ``limit`` bytes only the first ``limit + 1`` are yielded (the rest is read past in pieces)."""
+    number = 0
+    while raw := stream.readline(limit + 1):
+        number += 1
         if on_bytes is not None:
             on_bytes(len(raw))
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+                if on_bytes is not None:
+                    on_bytes(len(rest))
+            if on_bytes is not None:
+                on_bytes(len(rest))
         if raw.strip():
             yield number, raw
 
@@ -159,6 +176,10 @@ def _validated(chunk: list[tuple[int, bytes]], ledger: Ledger, problems: _Proble
                now: datetime) -> list[_Parsed]:
     parsed: list[_Parsed] = []
     for number, raw in chunk:
+        if len(raw) > MAX_LINE_BYTES and len(raw.rstrip(b"\r\n")) > MAX_LINE_BYTES:
+            problems.add(number, "json", f"is longer than {MAX_LINE_BYTES // 1024} KiB, far more than any event "
+                         "needs (docs/input.md)")
+            continue
         if number == 1 and raw.startswith(BOM):
             problems.add(number, "json", "starts with a byte order mark (BOM), which JSON Lines does not allow; "
                          "save the file as UTF-8 without BOM")

@@ -14,7 +14,7 @@ import orjson
 from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from ledger.events import Rule, Severity
+from ledger.events import TEXT_LIMITS, Rule, Severity
 from ledger.identifiers import SLUG, screen_free_text, validate_hetu
 from ledger.validtime import parse_time
 from projections.queries import FindingKey, Window
@@ -30,8 +30,8 @@ CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,600}$"
 MAX_PAGE = 10_000
 MONTH_PATTERN = r"^(19|20)[0-9][0-9]-(0[1-9]|1[0-2])$"
 HETU_PATTERN = r"^[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-Y]$"
-MAX_PURPOSE = 500
-MAX_NOTE = 2000
+MAX_PURPOSE = TEXT_LIMITS["purpose"]
+MAX_NOTE = TEXT_LIMITS["note"]
 
 
 class BadParameter(Exception):
@@ -54,9 +54,10 @@ def plain_text(value: str) -> str:
     return value
 
 
-def screened_text(value: str) -> str:
-    """Plain text through the one screen of every door (``screen_free_text``: no HETU)."""
-    return screen_free_text(plain_text(value))
+def _screened(field: str) -> AfterValidator:
+    """Plain text through the one screen of every door (``screen_free_text``: no HETU, the limit)."""
+    limit = TEXT_LIMITS[field]
+    return AfterValidator(lambda value: screen_free_text(plain_text(value), limit=limit))
 
 
 def _hetu(value: str | None) -> str | None:
@@ -134,7 +135,7 @@ class AccessQuery(BaseModel):
     user: Annotated[str | None, Field(pattern=USER_PATTERN)] = None
     since: str | None = None
     until: str | None = None
-    purpose: Annotated[str, Field(min_length=1, max_length=MAX_PURPOSE), AfterValidator(screened_text)]
+    purpose: Annotated[str, Field(min_length=1, max_length=MAX_PURPOSE), _screened("purpose")]
 
     def target(self) -> str:
         """Which one was given (raises :class:`BadParameter` unless exactly one)."""
@@ -149,7 +150,7 @@ class ReviewIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     verdict: Literal["justified", "violation"]
-    note: Annotated[str, Field(min_length=1, max_length=MAX_NOTE), AfterValidator(screened_text)]
+    note: Annotated[str, Field(min_length=1, max_length=MAX_NOTE), _screened("note")]
 
 
 class DossierQuery(BaseModel):
@@ -160,7 +161,7 @@ class DossierQuery(BaseModel):
                                                 "time; default: the latest fact's time")] = None
     known_at: Annotated[int | None, Field(ge=1, le=2**62, description="As known when the log held this many "
                                                                       "positions")] = None
-    purpose: Annotated[str, Field(min_length=1, max_length=MAX_PURPOSE), AfterValidator(screened_text)]
+    purpose: Annotated[str, Field(min_length=1, max_length=MAX_PURPOSE), _screened("purpose")]
     format: Annotated[Literal["json", "bundle"], Field(description="json: the dossier; bundle: the portable "
                                                        "evidence file `lokikirja verify-bundle` checks")] = "json"
 

@@ -93,6 +93,18 @@ BAD_QUERIES: list[BadQuery] = [
                                                       "--purpose", "huom. 270193-2122"), "--purpose", HETU_IN_TEXT,
              ("POST", "/v1/findings/f:0123456789abcdef/review",
               {"json": {"verdict": "justified", "note": "asiakas 270193-2122 suostui"}}), "note", HETU_IN_TEXT),
+    # 8: lengths
+    BadQuery("access log for a purpose of 501 characters", 8,
+             ("access-log", "--subject", "c:a1", "--as", "u:dpo-1", "--purpose", "p" * 501), "--purpose",
+             "is longer than 500 characters",
+             ("POST", "/v1/access-log", {"json": {"subject": "c:a1", "purpose": "p" * 501}}), "purpose"),
+    BadQuery("erasure for a reason of 501 characters", 8,
+             ("erase", "c:a1", "--as", "u:dpo-1", "--reason", "r" * 501), "--reason", "is longer than 500 characters"),
+    BadQuery("review with a note of 2001 characters", 8,
+             ("dossier", "c:a1", "--as", "u:dpo-1", "--purpose", "q" * 501), "--purpose",
+             "is longer than 500 characters",
+             ("POST", "/v1/findings/f:0123456789abcdef/review", {"json": {"verdict": "violation", "note": "n" * 2001}}),
+             "note"),
     BadQuery("monitoring of year 9999", 2, ("monitoring", "--month", "9999-12"), "--month", "from 1900-01 to 2099-12",
              ("GET", "/v1/monitoring", {"params": {"month": "9999-12"}}), "query.month"),
 ]

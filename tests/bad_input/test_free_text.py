@@ -1,9 +1,9 @@
-"""The one screen of free text (issue 17, item 4): :func:`ledger.identifiers.screen_free_text`.
+"""The one screen of free text (issue 17, items 4 and 8): :func:`ledger.identifiers.screen_free_text`.
 
 It refuses text holding a personal identity code — six digits that are a real date in the century
 the sign names, three digits and a check character (the check character itself may be wrong: a
-typo does not make a HETU anonymous) — however its digits and dashes are written. It lets through
-what merely resembles one."""
+typo does not make a HETU anonymous) — however its digits and dashes are written, and text longer
+than its field's limit. It lets through what merely resembles one."""
 
 from __future__ import annotations
 
@@ -52,12 +52,18 @@ MERELY_RESEMBLES = [
 def test_text_holding_a_personal_identity_code_is_refused(text: str) -> None:
     assert contains_hetu(text)
     with pytest.raises(ValueError, match=r"personal identity code \(HETU\)") as refused:
-        screen_free_text(text)
+        screen_free_text(text, limit=500)
     assert str(refused.value) == HETU_IN_TEXT and VALID not in str(refused.value)
 
 
 @pytest.mark.parametrize("text", MERELY_RESEMBLES)
 def test_text_that_merely_resembles_one_passes(text: str) -> None:
     assert not contains_hetu(text)
-    assert screen_free_text(text) == text
+    assert screen_free_text(text, limit=500) == text
+
+
+def test_the_limit_counts_characters_and_is_inclusive() -> None:
+    assert screen_free_text("Ä" * 300, limit=300) == "Ä" * 300
+    with pytest.raises(ValueError, match="is longer than 300 characters"):
+        screen_free_text("Ä" * 301, limit=300)
 

@@ -79,3 +79,17 @@ def test_codes_in_every_family_of_unicode_digits_are_refused_at_ingest(cli: Cli,
     assert all(line.split(": ")[1] == cases[int(line.split(":")[1]) - 1][1] for line in named)
     assert log_size(cli) == 0
 
+
+def test_a_50_mb_name_is_refused_without_being_read_whole(cli: Cli, tmp_path: Path) -> None:
+    """Issue 17, item 8: a 50 MB name was accepted. The line is refused at its first 64 KiB."""
+    from tests.factories import ev
+
+    path = tmp_path / "huge.jsonl"
+    head, tail = json.dumps(ev("customer.changed", "2022-01-10T10:00:00+02:00", customer="c:a1", name="@")).split("@")
+    with path.open("w", encoding="utf-8") as out:
+        out.write(head + "n" * (50 * 1024 * 1024) + tail + "\n" + json.dumps(GOOD) + "\n")
+    cli("init", check=0)
+    result = cli("ingest", str(path), check=2)
+    assert f"{path}:1: json: is longer than 64 KiB" in result.stderr
+    assert f"error: 1 invalid line(s); nothing from {path} was stored" in result.stderr
+    assert log_size(cli) == 0
