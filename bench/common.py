@@ -31,9 +31,23 @@ def backends(choice: str) -> list[str]:
     return list(BACKENDS) if choice == "both" else [choice]
 
 
+SYNTHETIC_VALID_TIME = {"LOKIKIRJA_VALID_UNTIL": "2199-12-31", "LOKIKIRJA_MAX_DAYS_AHEAD": "36500"}
+"""The synthetic log (bench/synthetic) runs on from 2021 at office pace, past today and past 2039
+for a few million events (10 M: about 2065); the benchmarks let the ledger take those times
+(docs/input.md), in their own process and the servers it starts, unless set otherwise."""
+
+
+def allow_synthetic_times() -> None:
+    """Set :data:`SYNTHETIC_VALID_TIME` in this process's environment where it is not set."""
+    for name, value in SYNTHETIC_VALID_TIME.items():
+        os.environ.setdefault(name, value)
+
+
 def argument_parser(doc: str | None, *, events: int | None = None, both: bool = True) -> argparse.ArgumentParser:
     """A parser with the options every benchmark takes: ``--backend`` (``sqlite``, ``postgres`` and,
-    if ``both``, ``both``: the default), ``--out`` and, given its default, ``--events``."""
+    if ``both``, ``both``: the default), ``--out`` and, given its default, ``--events``. Every
+    benchmark starts here, so the synthetic times are allowed here (:func:`allow_synthetic_times`)."""
+    allow_synthetic_times()
     parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     if events is not None:
         parser.add_argument("--events", type=int, default=events)

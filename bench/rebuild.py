@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import synthetic
-from bench.common import create_store, drop_store, emit
+from bench.common import allow_synthetic_times, create_store, drop_store, emit
 from ledger.ingest import ingest_stream
 from ledger.store import Ledger
 from projections import queries
@@ -120,6 +120,7 @@ def _one_backend(backend: str, source: Path, lookup_source: Path | None, folder:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
+    allow_synthetic_times()
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--lookup-events", type=int, default=0, help="0: look up in the rebuild store")

@@ -15,19 +15,18 @@ Merkle leaves and checkpoints still verify, and the pseudonymous facts and findi
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ledger.db import Database
 from ledger.errors import UnknownSubject, UsageError
-from ledger.identifiers import CUSTOMER_RE, SYSTEM_ACTOR_RE, USER_RE
+from ledger.events import TEXT_LIMITS
+from ledger.identifiers import CUSTOMER_RE, SYSTEM_ACTOR_RE, USER_RE, screen_free_text
 from ledger.own_facts import build_own_fact
 from ledger.store import Ledger
 
 CHUNK = 500
-HETU_LIKE = r"\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]"
 
 
 @dataclass(frozen=True)
@@ -59,8 +58,10 @@ def check_request(customers: Sequence[str], *, reason: str, actor: str) -> None:
     """Refuse malformed requests before anything is opened (``UsageError``, one sentence)."""
     if not reason or not reason.strip():
         raise UsageError("give --reason TEXT: why the customer's personal data is erased (it is recorded)")
-    if re.search(HETU_LIKE, reason.upper()):
-        raise UsageError("--reason must not contain a personal identity code: it is stored in clear in the log")
+    try:
+        screen_free_text(reason, limit=TEXT_LIMITS["reason"])
+    except ValueError as e:
+        raise UsageError(f"--reason {e}") from None
     if USER_RE.fullmatch(actor) is None and SYSTEM_ACTOR_RE.fullmatch(actor) is None:
         raise UsageError("--as must be a user id of the form u:<token>")
     for customer in customers:

@@ -6,6 +6,10 @@ nothing else in Lokikirja re-declares these names. ``policies/`` imports this mo
 else of ``ledger``.
 
 Parse a line of JSON with :func:`parse_event`; it raises ``pydantic.ValidationError``.
+
+Codes are ASCII (``[0-9]``, never ``\\d``); dates lie between 1800-01-01 and 2199-12-31; free text
+(names, reasons, purposes, notes) is held to :data:`TEXT_LIMITS` and screened for personal identity
+codes by :func:`ledger.identifiers.screen_free_text`; lists to :data:`LIST_LIMITS` (docs/input.md).
 """
 
 from __future__ import annotations
@@ -184,9 +188,28 @@ class Severity(StrEnum):
 
 # --------------------------------------------------------------------------- field types
 
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_FAST_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([+-]\d{2}:\d{2}|Z)")
+_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
+                      r"([Zz]|[+-][0-9]{2}:[0-9]{2})")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_FAST_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([+-][0-9]{2}:[0-9]{2}|Z)")
+FIRST_DATE, LAST_DATE = date(1800, 1, 1), date(2199, 12, 31)
+"""The dates a ``birth_date``, ``valid_from`` or ``valid_until`` may name (the supported times of
+``ledger/validtime``)."""
+
+TEXT_LIMITS: dict[str, int] = {
+    "name": 300,  # an organisation's, a customer's or an employer's name
+    "reason": 500,  # why access was revoked, a customer deregistered, a subject erased
+    "purpose": 500,  # why the ledger was queried (--purpose, HTTP purpose)
+    "note": 2000,  # a DPO's or AVI's note on a finding
+    "command": 64,  # the command that queried the ledger
+}
+"""The most characters (Unicode code points) each free-text field may hold, at every door."""
+LIST_LIMITS: dict[str, int] = {
+    "languages": 3,  # fi, sv, se
+    "municipalities": 100,  # an area has had at most 22; Finland has some 300 in all
+    "categories": 15,  # every data category once
+}
+"""The most items each list field may hold, at every door."""
 
 # Descriptions of the identifier patterns, for error messages ("data.subject: is not …").
 PATTERN_DESCRIPTIONS: dict[str, str] = {}
@@ -213,7 +236,7 @@ def _rfc3339(value: Any) -> datetime:
         text = rfc3339_text(value)
         if "." in text:  # Python parses at most 6 fractional digits
             head, _, rest = text.partition(".")
-            digits = re.match(r"\d+", rest)
+            digits = re.match(r"[0-9]+", rest)
             assert digits is not None
             text = f"{head}.{digits[0][:6].ljust(6, '0')}{rest[digits.end():]}"
     try:
@@ -228,9 +251,12 @@ def _iso_date(value: Any) -> date:
     if not isinstance(value, str) or _ISO_DATE.fullmatch(value) is None:
         raise ValueError("is not a date of the form YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ValueError("names a date that does not exist") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ValueError(f"is not a date between {FIRST_DATE} and {LAST_DATE}")
+    return day
 
 
 def _matching(pattern: str, what: str) -> Any:
@@ -246,7 +272,7 @@ def _employer_check(value: str) -> str:
     return value
 
 
-_HETU_SHAPED = re.compile(r"c:\d{6}[-+a-fu-y]\d{3}[0-9a-y]", re.IGNORECASE)
+_HETU_SHAPED = re.compile(r"c:[0-9]{6}[-+a-fu-y][0-9]{3}[0-9a-y]", re.IGNORECASE)
 
 
 def _not_a_hetu(value: str) -> str:
@@ -263,7 +289,7 @@ def _not_null(value: Any) -> Any:
 
 
 _UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-_EMPLOYER = r"e:\d{7}-\d"
+_EMPLOYER = r"e:[0-9]{7}-[0-9]"
 
 Instant = Annotated[datetime, BeforeValidator(_rfc3339)]
 Day = Annotated[date, BeforeValidator(_iso_date)]
@@ -286,8 +312,25 @@ ActorId = Annotated[str, _matching(f"{ids.USER_RE.pattern}|{ids.SYSTEM_ACTOR_RE.
                                    "a user id u:<token> or a source system system:<name>")]
 Municipality = Annotated[str, _matching(ids.MUNICIPALITY_RE.pattern, "a 3-digit municipality code")]
 Hetu = Annotated[str, AfterValidator(ids.validate_hetu)]
-Text = Annotated[str, StringConstraints(pattern=r"\S")]
 PATTERN_DESCRIPTIONS[r"\S"] = "may not be empty"
+
+
+def _screened(field: str) -> AfterValidator:
+    """Free text of the field ``field``: at most its limit, no personal identity code."""
+    limit = TEXT_LIMITS[field]
+    return AfterValidator(lambda value: ids.screen_free_text(value, limit=limit))
+
+
+def _at_most(field: str) -> Any:
+    return Field(min_length=1, max_length=LIST_LIMITS[field])
+
+
+_NOT_BLANK = StringConstraints(pattern=r"\S")
+Name = Annotated[str, _NOT_BLANK, _screened("name")]
+Reason = Annotated[str, _NOT_BLANK, _screened("reason")]
+QueryPurpose = Annotated[str, _NOT_BLANK, _screened("purpose")]
+Note = Annotated[str, _NOT_BLANK, _screened("note")]
+CommandName = Annotated[str, _NOT_BLANK, _screened("command")]
 
 _T = TypeVar("_T")
 Absent: TypeAlias = Annotated[_T | None, BeforeValidator(_not_null)]
@@ -303,10 +346,10 @@ class _Model(BaseModel):
 class OrganisationRegistered(_Model):
     org: OrgId
     kind: OrgKind
-    name: Text
-    languages: Annotated[list[OfficialLanguage], Field(min_length=1)]
+    name: Name
+    languages: Annotated[list[OfficialLanguage], _at_most("languages")]
     te_office: Absent[TeOfficeId] = None
-    municipalities: Absent[list[Municipality]] = None
+    municipalities: Absent[Annotated[list[Municipality], Field(max_length=LIST_LIMITS["municipalities"])]] = None
 
     @model_validator(mode="after")
     def _kind_matches(self) -> OrganisationRegistered:
@@ -351,13 +394,13 @@ class AccessGranted(_Model):
 
 class AccessRevoked(_Model):
     user: UserId
-    reason: Text
+    reason: Reason
 
 
 class CustomerRegistered(_Model):
     customer: CustomerId
     hetu: Hetu
-    name: Absent[Text] = None
+    name: Absent[Name] = None
     org: OrgId
     home_municipality: Municipality
     birth_date: Day
@@ -372,7 +415,7 @@ class CustomerChanged(_Model):
     earnings_related_eligible: Absent[StrictBool] = None
     immigrant_or_foreign_language: Absent[StrictBool] = None
     language: Absent[Language] = None
-    name: Absent[Text] = None
+    name: Absent[Name] = None
 
 
 class CustomerTransferred(_Model):
@@ -390,19 +433,19 @@ class CustomerTransferWithheld(_Model):
 
 class CustomerDeregistered(_Model):
     customer: CustomerId
-    reason: Text
+    reason: Reason
 
 
 class EmployerRegistered(_Model):
     employer: EmployerId
-    name: Text
+    name: Name
     municipality: Absent[Municipality] = None
 
 
 class RecordViewed(_Model):
     subject: SubjectId
     purpose: Purpose
-    categories: Annotated[list[Category], Field(min_length=1)]
+    categories: Annotated[list[Category], _at_most("categories")]
 
 
 class DecisionMade(_Model):
@@ -443,8 +486,8 @@ class ComplaintFiled(_Model):
 class LedgerQueried(_Model):
     """Every query of personal data: who asked, about what, for which purpose."""
 
-    command: Text
-    purpose: Text
+    command: CommandName
+    purpose: QueryPurpose
     subject: Absent[str] = None
     user: Absent[str] = None
     hetu_index: Absent[str] = None
@@ -455,12 +498,12 @@ class LedgerQueried(_Model):
 class FindingReviewed(_Model):
     finding: Annotated[str, _matching(r"f:[0-9a-f]{16,64}", "a finding id f:<hex>")]
     verdict: ReviewVerdict
-    note: Text
+    note: Note
 
 
 class SubjectErased(_Model):
     subject: CustomerId
-    reason: Text
+    reason: Reason
 
 
 # --------------------------------------------------------------------------- envelopes

@@ -2,11 +2,18 @@
 
 Pure functions, no I/O. Each validator returns the value unchanged or raises ``ValueError``
 with one sentence that never repeats the value itself (a HETU is personal data).
+
+Every code is ASCII: digits are ``[0-9]``, never ``\\d`` (which matches any Unicode digit, so a
+HETU in fullwidth digits or a municipality code in Arabic-Indic ones would pass).
+
+:func:`screen_free_text` is the one screen of free text (names, reasons, purposes, notes) at
+every door: it refuses text longer than its field's limit or holding a personal identity code.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 SLUG = r"[a-z0-9][a-z0-9._-]{0,63}"
@@ -15,19 +22,19 @@ _SLUG_RE = re.compile(SLUG)
 ORG_RE = re.compile(rf"(area:{SLUG}|te:{SLUG}|keha|avi|tem)")
 USER_RE = re.compile(rf"u:{SLUG}")
 CUSTOMER_RE = re.compile(rf"c:{SLUG}")
-EMPLOYER_RE = re.compile(r"e:(\d{7}-[0-9])")
+EMPLOYER_RE = re.compile(r"e:([0-9]{7}-[0-9])")
 DECISION_RE = re.compile(rf"d:{SLUG}")
 VACANCY_RE = re.compile(rf"v:{SLUG}")
 COMPLAINT_RE = re.compile(rf"k:{SLUG}")
 SYSTEM_ACTOR_RE = re.compile(rf"system:{SLUG}")
-MUNICIPALITY_RE = re.compile(r"\d{3}")
+MUNICIPALITY_RE = re.compile(r"[0-9]{3}")
 
 # HETU: DDMMYY, century sign, individual number ZZZ, check character Q.
 # Century signs since 1.1.2023 (Decree 128/2010 as amended): 1800 '+', 1900 '-' 'Y' 'X' 'W' 'V' 'U',
 # 2000 'A' 'B' 'C' 'D' 'E' 'F'.
 HETU_CENTURY = {"+": 1800, **dict.fromkeys("-YXWVU", 1900), **dict.fromkeys("ABCDEF", 2000)}
 HETU_CHECK_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
-_HETU_RE = re.compile(r"(\d{2})(\d{2})(\d{2})([-+A-FU-Y])(\d{3})([0-9A-Y])")
+_HETU_RE = re.compile(r"([0-9]{2})([0-9]{2})([0-9]{2})([-+A-FU-Y])([0-9]{3})([0-9A-Y])")
 
 _BUSINESS_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 
@@ -85,7 +92,7 @@ def business_id_check_digit(digits7: str) -> int | None:
 
 def validate_business_id(business_id: str) -> str:
     """Validate a business id NNNNNNN-C with its official check digit."""
-    if re.fullmatch(r"\d{7}-\d", business_id) is None:
+    if re.fullmatch(r"[0-9]{7}-[0-9]", business_id) is None:
         raise ValueError("is not a business id of the form NNNNNNN-C")
     expected = business_id_check_digit(business_id[:7])
     if expected is None or expected != int(business_id[8]):
@@ -100,3 +107,48 @@ def org_kind_of(org: str) -> str:
     if org.startswith("te:"):
         return "te_office"
     return org
+
+
+# --------------------------------------------------------------------------- free text
+
+# A HETU inside free text: the pattern with a century sign, on a word boundary, in any case.
+_HETU_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])([0-9]{6})([-+A-FU-Ya-fu-y])[0-9]{3}[0-9A-Ya-y](?![0-9A-Za-z])")
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"), "-")
+HETU_IN_TEXT = ("contains what looks like a personal identity code (HETU); free text is stored in clear and sealed "
+                "for good, so name the person by their customer id or a case number instead")
+
+
+def _as_ascii(text: str) -> str:
+    """``text`` with every Unicode decimal digit, compatibility form (fullwidth letters) and dash
+    written the ASCII way, so the screen sees a HETU however it was typed."""
+    folded = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    return "".join(str(unicodedata.decimal(ch)) if not ch.isascii() and unicodedata.decimal(ch, None) is not None
+                   else ch for ch in folded)
+
+
+def contains_hetu(text: str) -> bool:
+    """True when ``text`` holds a personal identity code: six digits that are a real date in the
+    century its sign names (``+`` 1800s; ``-`` ``U``–``Y`` 1900s; ``A``–``F`` 2000s), then three
+    digits and a check character. The check character itself is not required to be right: a HETU
+    with a typo in it still names the person (docs/privacy.md)."""
+    if not text.isascii():
+        text = _as_ascii(text)
+    for m in _HETU_IN_TEXT.finditer(text):
+        digits, sign = m[1], m[2].upper()
+        try:
+            date(HETU_CENTURY[sign] + int(digits[4:]), int(digits[2:4]), int(digits[:2]))
+        except ValueError:
+            continue
+        return True
+    return False
+
+
+def screen_free_text(text: str, *, limit: int) -> str:
+    """The one screen of free text at every door: ``text`` unchanged, or ``ValueError`` when it is
+    longer than ``limit`` characters or holds a personal identity code (the message never repeats
+    the text)."""
+    if len(text) > limit:
+        raise ValueError(f"is longer than {limit} characters, the most this field may hold (docs/input.md)")
+    if contains_hetu(text):
+        raise ValueError(HETU_IN_TEXT)
+    return text

@@ -6,6 +6,10 @@ line whose id is already stored (or came earlier in the same source) with the sa
 duplicate and is skipped; with different content it is a conflict. When any line is bad the
 transaction is rolled back, so nothing from that source is stored, and every problem (the first
 100 in full) is reported as ``FILE:LINE: field: message``.
+
+Beyond the contract's shapes, a fact's ``at`` must lie in the ledger's valid-time range and not in
+the future (``ledger/validtime``), and a line is at most :data:`MAX_LINE_BYTES` long (the field
+limits of ``ledger/events`` keep every valid line far shorter; docs/input.md).
 """
 
 from __future__ import annotations
@@ -25,8 +29,12 @@ from ledger.events import DATA_MODELS, PATTERN_DESCRIPTIONS, PERSONAL_FIELDS, pa
 from ledger.privacy import blind_index, encrypt_field, fingerprint, personal_subject
 from ledger.records import StoredFact, canonical_json
 from ledger.store import AppendTransaction, Ledger
+from ledger.validtime import ValidTime
 
 CHUNK = 5000
+MAX_LINE_BYTES = 64 * 1024
+"""The longest line read: a valid event is a few kilobytes at most (the field limits of
+``ledger/events``); a longer line is refused without being held in memory whole."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +106,9 @@ def _problems_of(error: ValidationError) -> Iterator[tuple[str, str]]:
         message = _MESSAGES.get(kind) or e["msg"].removeprefix("Value error, ")
         if kind == "string_pattern_mismatch":
             message = PATTERN_DESCRIPTIONS.get(e.get("ctx", {}).get("pattern", ""), message)
+        if kind == "too_long":
+            message = f"has more than {e.get('ctx', {}).get('max_length')} items, the most this field may hold " \
+                      "(docs/input.md)"
         if kind == "union_tag_invalid":
             message = "is not an event type that can be ingested"
         if kind == "model_attributes_type" or kind == "model_type":
@@ -105,11 +116,21 @@ def _problems_of(error: ValidationError) -> Iterator[tuple[str, str]]:
         yield name, message
 
 
-def read_lines(stream: IO[bytes], on_bytes: Callable[[int], None] | None = None) -> Iterator[tuple[int, bytes]]:
-    """``(line number, line)`` pairs of a binary stream, blank lines skipped."""
-    for number, raw in enumerate(stream, start=1):
+def read_lines(stream: IO[bytes], on_bytes: Callable[[int], None] | None = None, *,
+               limit: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes]]:
+    """``(line number, line)`` pairs of a binary stream, blank lines skipped; of a line longer than
+    ``limit`` bytes only the first ``limit + 1`` are yielded (the rest is read past in pieces)."""
+    number = 0
+    while raw := stream.readline(limit + 1):
+        number += 1
         if on_bytes is not None:
             on_bytes(len(raw))
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+                if on_bytes is not None:
+                    on_bytes(len(rest))
+            if on_bytes is not None:
+                on_bytes(len(rest))
         if raw.strip():
             yield number, raw
 
@@ -151,9 +172,14 @@ def build_fact(event: Any, uid: UUID, doc: dict[str, Any], fp: str, keys: dict[s
                       given_at=rfc3339_text(doc["at"]))
 
 
-def _validated(chunk: list[tuple[int, bytes]], ledger: Ledger, problems: _Problems) -> list[_Parsed]:
+def _validated(chunk: list[tuple[int, bytes]], ledger: Ledger, problems: _Problems, valid_time: ValidTime,
+               now: datetime) -> list[_Parsed]:
     parsed: list[_Parsed] = []
     for number, raw in chunk:
+        if len(raw) > MAX_LINE_BYTES and len(raw.rstrip(b"\r\n")) > MAX_LINE_BYTES:
+            problems.add(number, "json", f"is longer than {MAX_LINE_BYTES // 1024} KiB, far more than any event "
+                         "needs (docs/input.md)")
+            continue
         if number == 1 and raw.startswith(BOM):
             problems.add(number, "json", "starts with a byte order mark (BOM), which JSON Lines does not allow; "
                          "save the file as UTF-8 without BOM")
@@ -168,6 +194,10 @@ def _validated(chunk: list[tuple[int, bytes]], ledger: Ledger, problems: _Proble
             for name, message in _problems_of(error):
                 problems.add(number, name, message)
             continue
+        late = valid_time.problem(event.at, now)
+        if late is not None:
+            problems.add(number, "at", late)
+            continue
         doc = orjson.loads(raw)
         uid = UUID(event.id)
         parsed.append(_Parsed(number, event, uid, doc, _content_fingerprint(ledger, event, str(uid), doc)))
@@ -175,8 +205,9 @@ def _validated(chunk: list[tuple[int, bytes]], ledger: Ledger, problems: _Proble
 
 
 def _ingest_chunk(tx: AppendTransaction, ledger: Ledger, chunk: list[tuple[int, bytes]],
-                  problems: _Problems, report: IngestReport) -> None:
-    parsed = _validated(chunk, ledger, problems)
+                  problems: _Problems, report: IngestReport, valid_time: ValidTime) -> None:
+    now = datetime.now(UTC)  # the recording time of this chunk's facts
+    parsed = _validated(chunk, ledger, problems, valid_time, now)
     stored = tx.stored_fingerprints([p.uid for p in parsed])
     fresh: list[_Parsed] = []
     in_chunk: dict[UUID, str] = {}
@@ -193,7 +224,6 @@ def _ingest_chunk(tx: AppendTransaction, ledger: Ledger, chunk: list[tuple[int, 
     if problems.total or not fresh:
         return
     keys = tx.data_keys([s for p in fresh if (s := personal_subject(p.event.type, p.doc["data"]))])
-    now = datetime.now(UTC)
     index = functools.partial(blind_index, ledger.keys)
     facts = [build_fact(p.event, p.uid, p.doc, p.fp, keys, index, now) for p in fresh]
     tx.insert(facts)
@@ -201,12 +231,15 @@ def _ingest_chunk(tx: AppendTransaction, ledger: Ledger, chunk: list[tuple[int, 
 
 
 def ingest_stream(ledger: Ledger, source: str, stream: IO[bytes], *,
-                  on_bytes: Callable[[int], None] | None = None, chunk_size: int = CHUNK) -> IngestReport:
-    """Ingest one source atomically. Raises ``InvalidInput`` (nothing stored) on any bad line."""
+                  on_bytes: Callable[[int], None] | None = None, chunk_size: int = CHUNK,
+                  valid_time: ValidTime | None = None) -> IngestReport:
+    """Ingest one source atomically. Raises ``InvalidInput`` (nothing stored) on any bad line.
+    ``valid_time``: the range ``at`` must lie in (default: as configured, :meth:`ValidTime.from_env`)."""
+    valid_time = valid_time or ValidTime.from_env()
     report = IngestReport()
     problems = _Problems(source)
     with ledger.appending() as tx:
         for chunk in _chunks(read_lines(stream, on_bytes), chunk_size):
-            _ingest_chunk(tx, ledger, chunk, problems, report)
+            _ingest_chunk(tx, ledger, chunk, problems, report, valid_time)
         problems.raise_if_any()
     return report

@@ -31,7 +31,10 @@ IMMIGRANT_OR_FOREIGN_LANGUAGE = "immigrant_or_foreign_language"
 
 
 def birthday_in(birth_date: date, year: int) -> date:
-    """The birthday in ``year``; 29 February falls on 1 March in a common year."""
+    """The birthday in ``year``; 29 February falls on 1 March in a common year. A year after 9999
+    gives the last representable date (a birth date that far off can only be a stored error)."""
+    if year > date.max.year:
+        return date.max
     try:
         return birth_date.replace(year=year)
     except ValueError:  # 29 February in a common year

@@ -3,11 +3,18 @@
 The rules never read the system clock: every time comes from a fact's ``at`` (an aware
 ``datetime``). CONTRACT §2 compares dates of access rights, and DOMAIN.md's age limit, in the
 *local* date of Europe/Helsinki; daylight-saving time is handled by :mod:`zoneinfo`.
+
+**Total over every instant.** The ledger refuses valid times outside its range at ingest
+(``ledger/validtime``), yet a stored fact may lie anywhere Python can represent (a store written
+before that check). The arithmetic here saturates instead of raising ``OverflowError``: a local
+time beyond years 1–9999 reads as the first or last representable one (:func:`local`), a shifted
+time stops there (:func:`shifted`), and :func:`wall_clock` (for display) falls back to UTC. So no
+fact can stop a rule.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +29,22 @@ def aware(t: datetime) -> datetime:
     return t
 
 
+def shifted(t: datetime, delta: timedelta) -> datetime:
+    """``t + delta``, or the first or last representable time (``t``'s offset kept) when that
+    lies outside years 1–9999."""
+    try:
+        return t + delta
+    except OverflowError:
+        return (datetime.max if delta > timedelta(0) else datetime.min).replace(tzinfo=t.tzinfo)
+
+
+def _in_helsinki(t: datetime) -> datetime:
+    try:
+        return aware(t).astimezone(HELSINKI)
+    except OverflowError:  # the local wall clock would leave years 1–9999: saturate
+        return (datetime.max if t.year > 5000 else datetime.min).replace(tzinfo=HELSINKI)
+
+
 _LOCAL: dict[datetime, tuple[datetime, date]] = {}
 _LOCAL_LIMIT = 4096
 
@@ -32,7 +55,7 @@ def _local(t: datetime) -> tuple[datetime, date]:
     # Not for other zones: times differing only in ``fold`` compare equal yet are other instants.
     found = _LOCAL.get(t) if type(t.tzinfo) is timezone else None
     if found is None:
-        lt = aware(t).astimezone(HELSINKI)
+        lt = _in_helsinki(t)
         found = (lt, lt.date())
         if type(t.tzinfo) is timezone:
             if len(_LOCAL) >= _LOCAL_LIMIT:
@@ -41,8 +64,20 @@ def _local(t: datetime) -> tuple[datetime, date]:
     return found
 
 
+def wall_clock(t: datetime) -> datetime:
+    """``t`` as Helsinki wall-clock time, for display; when that would leave years 1–9999 (a stored
+    fact at the edge of time), ``t`` in UTC instead, or as given: the same instant, exactly."""
+    try:
+        return aware(t).astimezone(HELSINKI)
+    except OverflowError:
+        try:
+            return t.astimezone(UTC)
+        except OverflowError:
+            return t
+
+
 def local(t: datetime) -> datetime:
-    """The same instant as a Europe/Helsinki wall-clock time."""
+    """The same instant as a Europe/Helsinki wall-clock time (saturated beyond years 1–9999)."""
     return _local(t)[0]
 
 

@@ -33,7 +33,7 @@ from ledger.events import Rule
 from policies.competence import TE_OFFICE
 from policies.customers import CustomerHistory
 from policies.eligibility import eligible_area, ineligibility, turns_30_at
-from policies.localtime import local_minute
+from policies.localtime import local_minute, shifted
 from policies.orgs import OrgHistory
 from policies.verdicts import Verdict, verdict
 
@@ -150,7 +150,7 @@ def next_check_at(customer: CustomerHistory, orgs: OrgHistory, horizon: datetime
     candidates: list[datetime] = []
     found = episodes(customer, orgs, horizon)
     if found and found[-1].end is None and not found[-1].lasts_beyond_deadline(horizon):
-        candidates.append(found[-1].start + TRANSFER_DEADLINE + _TICK)
+        candidates.append(shifted(found[-1].start, TRANSFER_DEADLINE + _TICK))
     state = customer.state_at(horizon)
     if state is not None and state.registered and state.attributes is not None:
         birthday = turns_30_at(state.attributes.birth_date)

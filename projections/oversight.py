@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from ledger.db import Cursor, Database
-from policies.localtime import HELSINKI
+from policies.localtime import local
 from projections import supervision
 from projections.queries import FINDING_FIELDS, Window
 from projections.schema import from_micros
@@ -69,23 +69,25 @@ def reviews(db: Database, cur: Cursor, findings: Iterable[str]) -> dict[str, lis
 
 def findings_per_month(db: Database, cur: Cursor, *, org: str | None = None,
                        window: Window = Window()) -> dict[str, dict[str, int]]:
-    """``{"YYYY-MM": {severity: n}}`` of findings by their event's local month (Helsinki), sorted."""
-    span, params = window.sql()
+    """``{"YYYY-MM": {severity: n}}`` of findings by their event's local month (Helsinki), sorted;
+    only months within the supported times (:meth:`Window.supported`)."""
+    span, params = window.supported().sql()
     conditions = [c for c in (span, "org = %s" if org is not None else "") if c]
     where = " WHERE " + " AND ".join(conditions) if conditions else ""
     out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for at, severity in cur.execute(f"SELECT at, severity FROM {db.table('v_findings')}{where}",
                                     [*params, *([org] if org is not None else [])]):
-        out[from_micros(at).astimezone(HELSINKI).strftime("%Y-%m")][severity] += 1
+        out[local(from_micros(at)).strftime("%Y-%m")][severity] += 1
     return {month: dict(out[month]) for month in sorted(out)}
 
 
 def report_months(db: Database, cur: Cursor, month: str | None = None) -> list[str]:
     """The months a monitoring report covers: ``month``, else every month from the first fact to
-    the horizon (none before the first fact)."""
+    the horizon (none before the first fact), of the facts within the supported times
+    (:meth:`Window.supported`: a stored fact at the edge of time does not stretch it)."""
     if month:
         return [month]
-    start, end = supervision.bounds(db, cur, Window())
+    start, end = supervision.bounds(db, cur, Window().supported(), within=True)
     return supervision.months_between(start, end) if end else []
 
 

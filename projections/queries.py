@@ -13,6 +13,8 @@ from typing import Any
 import orjson
 
 from ledger.db import Cursor, Database
+from ledger.validtime import SUPPORTED_FROM, SUPPORTED_UNTIL
+from projections.schema import micros
 
 FINDING_FIELDS = ("finding", "rule", "severity", "event", "at", "org", "user", "subject", "explanation")
 
@@ -23,6 +25,13 @@ class Window:
 
     since: int | None = None
     until: int | None = None
+
+    def supported(self) -> Window:
+        """This window narrowed to the supported times (``ledger/validtime``): what a report over
+        months spans, so that a stored fact at the edge of time does not stretch it over millennia."""
+        lo, hi = micros(SUPPORTED_FROM), micros(SUPPORTED_UNTIL) - 1
+        return Window(lo if self.since is None else max(self.since, lo),
+                      hi if self.until is None else min(self.until, hi))
 
     def sql(self, column: str = "at") -> tuple[str, list[Any]]:
         parts, params = [], []

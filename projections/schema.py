@@ -20,9 +20,14 @@ def micros(t: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+_FIRST_US = micros(datetime.min.replace(tzinfo=UTC))
+_LAST_US = micros(datetime.max.replace(tzinfo=UTC))
+
+
 def from_micros(us: int) -> datetime:
-    """The aware (UTC) datetime of microseconds since the epoch."""
-    return _EPOCH + timedelta(microseconds=us)
+    """The aware (UTC) datetime of microseconds since the epoch; a sum beyond years 1–9999 (a
+    stored fact at the edge of time plus a window) gives the first or last representable time."""
+    return _EPOCH + timedelta(microseconds=min(max(us, _FIRST_US), _LAST_US))
 
 
 TABLES: dict[str, str] = {

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from ledger.db import Cursor, Database
-from policies.localtime import HELSINKI
+from policies.localtime import wall_clock
 from projections.queries import Window, customers_with_hetu_index
 from projections.schema import from_micros
 
@@ -123,4 +123,4 @@ def last_seen_before(db: Database, cur: Cursor, cutoff: int) -> list[dict[str, A
         f"WHERE customer IN (SELECT subject FROM {db.table('data_keys')}) "
         f"AND customer NOT IN (SELECT customer FROM {db.table('v_erased')}) "
         f"GROUP BY customer HAVING MAX(at) < %s ORDER BY customer", (cutoff,)).fetchall()
-    return [{"customer": c, "last_event": from_micros(at).astimezone(HELSINKI).isoformat()} for c, at in rows]
+    return [{"customer": c, "last_event": wall_clock(from_micros(at)).isoformat()} for c, at in rows]

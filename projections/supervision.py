@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from ledger.db import Cursor, Database
-from policies.localtime import HELSINKI
+from policies.localtime import HELSINKI, local, wall_clock
 from projections.queries import Window
 from projections.risk import AreaVolume, risk
 from projections.schema import from_micros, micros
@@ -34,11 +34,24 @@ def organisations(db: Database, cur: Cursor) -> dict[str, dict[str, Any]]:
     return out
 
 
-def bounds(db: Database, cur: Cursor, window: Window) -> tuple[int, int]:
-    """The window, with open ends filled by the earliest fact and the horizon."""
-    firsts = [cur.scalar(f"SELECT MIN(at) FROM {db.table(t)}") for t in ("v_org_facts", "v_customer_facts", "v_views")]
+_FACT_TABLES = ("v_org_facts", "v_customer_facts", "v_views")
+
+
+def bounds(db: Database, cur: Cursor, window: Window, *, within: bool = False) -> tuple[int, int]:
+    """The window, with open ends filled by the earliest fact and the horizon. ``within`` (for a
+    closed window): the earliest fact and the horizon inside it, the latest fact inside it when the
+    horizon is not (the span of the facts a report over months covers)."""
+    span, params = window.sql() if within else ("", [])
+    where = f" WHERE {span}" if span else ""
+    firsts = [cur.scalar(f"SELECT MIN(at) FROM {db.table(t)}{where}", params) for t in _FACT_TABLES]
     first = min((f for f in firsts if f is not None), default=None)
     horizon = cur.scalar(f"SELECT at FROM {db.table('v_horizon')} WHERE id = 1")
+    if within and horizon is not None and not (window.since or 0) <= horizon <= (window.until or 0):
+        lasts = [cur.scalar(f"SELECT MAX(at) FROM {db.table(t)}{where}", params)
+                 for t in (*_FACT_TABLES, "v_decisions")]
+        horizon = max((x for x in lasts if x is not None), default=None)
+    if within:
+        return min((x for x in (first, horizon) if x is not None), default=0), horizon or 0
     start = window.since if window.since is not None else min((x for x in (first, horizon) if x is not None), default=0)
     end = window.until if window.until is not None else (horizon or 0)
     return start, end
@@ -116,7 +129,7 @@ def _topic(db: Database) -> str:
 
 
 def _text(us: int) -> str:
-    return from_micros(us).astimezone(HELSINKI).isoformat()
+    return wall_clock(from_micros(us)).isoformat()
 
 
 # ---------------------------------------------------------------------- monitoring (per TE office and month)
@@ -132,7 +145,7 @@ def month_bounds(month: str) -> tuple[int, int]:
 
 
 def months_between(start: int, end: int) -> list[str]:
-    a, b = from_micros(start).astimezone(HELSINKI), from_micros(end).astimezone(HELSINKI)
+    a, b = local(from_micros(start)), local(from_micros(end))
     out, y, m = [], a.year, a.month
     while (y, m) <= (b.year, b.month):
         out.append(f"{y:04d}-{m:02d}")

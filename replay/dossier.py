@@ -23,7 +23,7 @@ from ledger.store import Ledger
 from policies import judge as rules
 from policies import monitoring, transfer
 from policies.competence import is_competent
-from policies.localtime import HELSINKI
+from policies.localtime import wall_clock
 from projections import queries
 from projections.schema import from_micros, micros
 from projections.world import as_fact
@@ -77,7 +77,7 @@ def _stored_bulk(ledger: Ledger, cur: Cursor, views: list[StoredFact]) -> set[st
 
 
 def _iso(t: datetime | None) -> str | None:
-    return None if t is None else t.astimezone(HELSINKI).isoformat()
+    return None if t is None else wall_clock(t).isoformat()
 
 
 def build_dossier(ledger: Ledger, customer: str, bounds: Bounds = Bounds(), *,

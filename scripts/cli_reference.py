@@ -22,6 +22,7 @@ def reference() -> str:
     out = ["# Command line reference", "",
            "Generated from each command's `--help` by `scripts/cli_reference.py`; `tests/test_docs.py` checks it",
            "is current. The binding interface is CONTRACT §6; where it is silent these pages say what Lokikirja does.",
+           "What every door accepts (valid time, dates, lengths of fields, free text) is in docs/input.md.",
            ""]
     ctx = click.Context(main, info_name="lokikirja")
     for name in sorted(COMMAND_MODULES):

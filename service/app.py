@@ -162,6 +162,7 @@ def who_options(f: F) -> F:
         from ledger.identifiers import USER_RE
         if not USER_RE.fullmatch(kwargs["as_user"]):
             raise UsageError("--as must be a user id of the form u:<token>")
+        free_text(kwargs["purpose"], "--purpose", "purpose")
         return f(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -194,6 +195,19 @@ def trust_options(*, urls: bool = False) -> Callable[[F], F]:
                               "(old and new key across a rotation). The store's own key is then never trusted.")(g)
         return g  # type: ignore[no-any-return]
     return deco
+
+
+def free_text(value: str, option: str, field: str) -> str:
+    """A free-text argument through the one screen of every door (``screen_free_text``: the
+    field's length limit, no personal identity code), or a usage error naming the option."""
+    from ledger.errors import UsageError
+    from ledger.events import TEXT_LIMITS
+    from ledger.identifiers import screen_free_text
+
+    try:
+        return screen_free_text(value, limit=TEXT_LIMITS[field])
+    except ValueError as e:
+        raise UsageError(f"{option} {e}") from None
 
 
 def note(message: str) -> None:

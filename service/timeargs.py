@@ -1,11 +1,15 @@
-"""``--since``/``--until``/``--at`` arguments: a date (Europe/Helsinki local day) or an RFC 3339 time."""
+"""``--since``/``--until``/``--at`` arguments: a date (Europe/Helsinki local day) or an RFC 3339 time.
+
+Either must lie within the times the ledger answers for (``ledger/validtime``: 1800-01-01 to
+2199-12-31); anything else is a usage error (exit 2) in one sentence, never an overflow.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 
 from ledger.errors import UsageError
-from policies.localtime import HELSINKI
+from ledger.validtime import parse_time
 from projections.queries import Window
 from projections.schema import micros
 
@@ -14,17 +18,9 @@ def parse_instant(value: str, option: str, *, end_of_day: bool = False) -> datet
     """A date means that local day in Helsinki (its start, or with ``end_of_day`` its last
     microsecond); a time needs an offset."""
     try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            if end_of_day:
-                return datetime.combine(day + timedelta(days=1), time(), HELSINKI) - timedelta(microseconds=1)
-            return datetime.combine(day, time(), HELSINKI)
-        parsed = datetime.fromisoformat(value.replace("z", "Z"))
-    except ValueError:
-        raise UsageError(f"{option} must be a date YYYY-MM-DD or an RFC 3339 time with an offset") from None
-    if parsed.tzinfo is None:
-        raise UsageError(f"{option} needs an offset, e.g. 2022-03-14T09:00:00+02:00")
-    return parsed
+        return parse_time(value, end_of_day=end_of_day)
+    except ValueError as e:
+        raise UsageError(f"{option} {e}") from None
 
 
 def window(since: str | None, until: str | None) -> Window:

@@ -43,6 +43,14 @@ def test_the_cli_reference_is_current():
         "docs/cli.md is stale: run .venv/bin/python scripts/cli_reference.py"
 
 
+def test_every_length_limit_is_in_the_table_of_docs_input():
+    from ledger.events import LIST_LIMITS, TEXT_LIMITS
+
+    table = (ROOT / "docs" / "input.md").read_text(encoding="utf-8")
+    for field, limit in {**TEXT_LIMITS, **LIST_LIMITS}.items():
+        assert f"| `{field}` | {limit} |" in table, f"docs/input.md lacks the limit of {field}"
+
+
 def test_every_rule_is_documented_with_its_legal_basis():
     rules = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     for rule in Rule:

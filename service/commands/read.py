@@ -8,6 +8,7 @@ import click
 
 from ledger.errors import UsageError
 from ledger.events import Rule, Severity
+from ledger.identifiers import CUSTOMER_RE, EMPLOYER_RE, USER_RE
 from ledger.own_facts import record_query
 from ledger.privacy import blind_index
 from ledger.store import Ledger
@@ -73,6 +74,10 @@ def access_log(subject: str | None, hetu: str | None, user: str | None, since: s
     """
     if sum(x is not None for x in (subject, hetu, user)) != 1:
         raise UsageError("give exactly one of --subject, --hetu or --user")
+    if subject is not None and not (CUSTOMER_RE.fullmatch(subject) or EMPLOYER_RE.fullmatch(subject)):
+        raise UsageError("--subject is not a customer id c:<token> or an employer id e:NNNNNNN-C")
+    if user is not None and not USER_RE.fullmatch(user):
+        raise UsageError("--user is not a user id of the form u:<token>")
     checked_hetu(hetu)
     span = window(since, until)
     with Ledger.open(db, keys) as ledger:

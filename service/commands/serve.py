@@ -38,8 +38,10 @@ def serve(host: str, port: int, db: str | None, keys: str | None, tokens: str | 
     """
     import uvicorn
 
+    from ledger.validtime import ValidTime
     from service.http.app import create_app
 
+    ValidTime.from_env()  # a bad LOKIKIRJA_VALID_* stops the server here, not its first ingest
     token_file = TokenFile(resolve_tokens_path(tokens, keys))
     if not token_file.entries():
         note(f"no tokens in {token_file.path} yet: add one with `lokikirja tokens add`")

@@ -74,14 +74,20 @@ def ingest(files: tuple[str, ...], db: str | None, keys: str | None, fmt: str) -
     stored and each bad line is reported as FILE:LINE: field: message (exit 2). Re-ingesting is
     idempotent. Projections and the Merkle seal catch up and a checkpoint is signed before it returns.
 
+    A fact's at must lie in the valid-time range (default 1970-01-01 to 2039-12-31, Helsinki; env
+    LOKIKIRJA_VALID_FROM, LOKIKIRJA_VALID_UNTIL) and at most LOKIKIRJA_MAX_DAYS_AHEAD (default 1) day
+    after it is recorded; free text and lists have length limits (docs/input.md).
+
     Example: lokikirja ingest events.jsonl --format json
     """
     from ledger.ingest import IngestReport, ingest_stream
+    from ledger.validtime import ValidTime
     from service.pipeline import after_append
 
     for name in files:
         if name != "-":
             _check_readable(Path(name))
+    valid_time = ValidTime.from_env()  # a bad LOKIKIRJA_VALID_* is a usage error before anything opens
     total = IngestReport()
     failures: list[InvalidInput] = []
     with Ledger.open(db, keys, create=True) as ledger:
@@ -92,7 +98,8 @@ def ingest(files: tuple[str, ...], db: str | None, keys: str | None, fmt: str) -
                 with path.open("rb") as stream, progress_bar(
                     f"ingest {'stdin' if name == '-' else name}", size, bytes_mode=True
                 ) as advance:
-                    total.add(ingest_stream(ledger, "-" if name == "-" else name, stream, on_bytes=advance))
+                    total.add(ingest_stream(ledger, "-" if name == "-" else name, stream, on_bytes=advance,
+                                            valid_time=valid_time))
             except InvalidInput as e:
                 failures.append(e)
             finally:

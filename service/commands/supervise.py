@@ -70,8 +70,8 @@ def monitoring(month: str | None, db: str | None, fmt: str) -> None:
 
     Example: lokikirja monitoring --month 2022-03 --format json
     """
-    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-        raise UsageError("--month must be of the form YYYY-MM")
+    if month is not None and not re.fullmatch(r"(19|20)[0-9]{2}-(0[1-9]|1[0-2])", month):
+        raise UsageError("--month must be a month of the form YYYY-MM, from 1900-01 to 2099-12")
     with Ledger.open(db, need_keys=False) as ledger:
         catch_up_projections(ledger)
         with ledger.db.read() as cur:

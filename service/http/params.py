@@ -14,25 +14,24 @@ import orjson
 from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from ledger.errors import UsageError
-from ledger.events import Rule, Severity
-from ledger.identifiers import SLUG, validate_hetu
+from ledger.events import TEXT_LIMITS, Rule, Severity
+from ledger.identifiers import SLUG, screen_free_text, validate_hetu
+from ledger.validtime import parse_time
 from projections.queries import FindingKey, Window
 from projections.schema import micros
 from replay.bounded import Bounds
-from service.timeargs import parse_instant
 
-SUBJECT_PATTERN = rf"^(c:{SLUG}|e:\d{{7}}-[0-9])$"
+SUBJECT_PATTERN = rf"^(c:{SLUG}|e:[0-9]{{7}}-[0-9])$"
 CUSTOMER_PATTERN = rf"^c:{SLUG}$"
 USER_PATTERN = rf"^u:{SLUG}$"
 ORG_PATTERN = rf"^(area:{SLUG}|te:{SLUG}|keha|avi|tem)$"
 FINDING_PATTERN = r"^f:[0-9a-f]{16,64}$"
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,600}$"
 MAX_PAGE = 10_000
-MONTH_PATTERN = r"^(19|20)\d\d-(0[1-9]|1[0-2])$"
-HETU_PATTERN = r"^\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]$"
-MAX_PURPOSE = 500
-MAX_NOTE = 2000
+MONTH_PATTERN = r"^(19|20)[0-9][0-9]-(0[1-9]|1[0-2])$"
+HETU_PATTERN = r"^[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-Y]$"
+MAX_PURPOSE = TEXT_LIMITS["purpose"]
+MAX_NOTE = TEXT_LIMITS["note"]
 
 
 class BadParameter(Exception):
@@ -55,6 +54,17 @@ def plain_text(value: str) -> str:
     return value
 
 
+def screened_text(value: str, field: str) -> str:
+    """``value`` through :func:`plain_text` and the one screen of every door (no HETU, the limit)."""
+    return screen_free_text(plain_text(value), limit=TEXT_LIMITS[field])
+
+
+def _screened(field: str) -> AfterValidator:
+    """Plain text through the one screen of every door (``screen_free_text``: no HETU, the limit)."""
+    limit = TEXT_LIMITS[field]
+    return AfterValidator(lambda value: screen_free_text(plain_text(value), limit=limit))
+
+
 def _hetu(value: str | None) -> str | None:
     if value is not None:
         validate_hetu(value)  # its ValueError never repeats the HETU
@@ -67,14 +77,11 @@ Month = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="Only thi
 
 
 def instant(value: str, field: str, *, end_of_day: bool = False) -> datetime:
-    """A ``since``/``until`` value as a time (422 when it is not one)."""
+    """A ``since``/``until``/``at`` value as a time within the supported times (422 when it is not one)."""
     try:
-        parsed = parse_instant(value, field, end_of_day=end_of_day)
-        micros(parsed)  # far-off years overflow here rather than in a query
-    except (UsageError, OverflowError, ValueError) as e:
-        raise BadParameter(field, "must be a date YYYY-MM-DD or an RFC 3339 time with an offset"
-                           if not isinstance(e, UsageError) else str(e).removeprefix(f"{field} ")) from None
-    return parsed
+        return parse_time(value, end_of_day=end_of_day)
+    except ValueError as e:
+        raise BadParameter(field, str(e)) from None
 
 
 def window(since: str | None, until: str | None) -> Window:
@@ -133,7 +140,7 @@ class AccessQuery(BaseModel):
     user: Annotated[str | None, Field(pattern=USER_PATTERN)] = None
     since: str | None = None
     until: str | None = None
-    purpose: Annotated[str, Field(min_length=1, max_length=MAX_PURPOSE), AfterValidator(plain_text)]
+    purpose: Annotated[str, Field(min_length=1, max_length=MAX_PURPOSE), _screened("purpose")]
 
     def target(self) -> str:
         """Which one was given (raises :class:`BadParameter` unless exactly one)."""
@@ -148,7 +155,7 @@ class ReviewIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     verdict: Literal["justified", "violation"]
-    note: Annotated[str, Field(min_length=1, max_length=MAX_NOTE), AfterValidator(plain_text)]
+    note: Annotated[str, Field(min_length=1, max_length=MAX_NOTE), _screened("note")]
 
 
 class DossierQuery(BaseModel):
@@ -159,7 +166,7 @@ class DossierQuery(BaseModel):
                                                 "time; default: the latest fact's time")] = None
     known_at: Annotated[int | None, Field(ge=1, le=2**62, description="As known when the log held this many "
                                                                       "positions")] = None
-    purpose: Annotated[str, Field(min_length=1, max_length=MAX_PURPOSE), AfterValidator(plain_text)]
+    purpose: Annotated[str, Field(min_length=1, max_length=MAX_PURPOSE), _screened("purpose")]
     format: Annotated[Literal["json", "bundle"], Field(description="json: the dossier; bundle: the portable "
                                                        "evidence file `lokikirja verify-bundle` checks")] = "json"
 

@@ -38,7 +38,7 @@ Caller = Annotated[Principal, Depends(api_principal)]
 TreeSize = Annotated[int, Query(ge=1, le=2**62, description="A tree size (events sealed).")]
 ProofPurpose = Annotated[str | None, Query(min_length=1, max_length=params.MAX_PURPOSE,
                                            description="Why (recorded with the request)."),
-                         AfterValidator(lambda v: None if v is None else params.plain_text(v))]
+                         AfterValidator(lambda v: None if v is None else params.screened_text(v, "purpose"))]
 
 
 def _allowed(request: Request, caller: Principal, roles: frozenset[str], command: str) -> Served:

@@ -33,7 +33,7 @@ EVENTS_BODY = {"requestBody": {"required": True, "description": (
 async def _capped_body(request: Request) -> bytes:
     """The request body, refused with 413 as soon as it passes the size limit."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > actions.MAX_BODY_BYTES:
+    if declared.isascii() and declared.isdigit() and int(declared) > actions.MAX_BODY_BYTES:
         raise actions.TooLarge(f"a batch is at most {actions.MAX_BODY_BYTES // (1024 * 1024)} MB")
     chunks, size = [], 0
     async for chunk in request.stream():

@@ -29,7 +29,7 @@ class FormTooLarge(Exception):
 async def form(request: Request) -> dict[str, str]:
     """The fields of a urlencoded form (the last value of a repeated field), blank ones included."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_FORM_BYTES:
         raise FormTooLarge()
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
