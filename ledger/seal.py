@@ -19,9 +19,10 @@ as stored — ciphertext where encrypted, see ``ledger/records.py``). Leaf hash 
 - ``checkpoint_signatures``: the signature lines of each checkpoint's C2SP note — the log's own
   and the witnesses' cosignatures (``ledger/witnesses.py``).
 
-Sealing follows the log like a read model (ADR 0003): a page of events after the tracked position,
-its seal rows and the tracking position ``Lokikirja/seal`` (eventsourcing's tracking recorder) in
-one transaction, under a lock that serialises sealers.
+Sealing follows the log like the read model, as a :class:`~ledger.follower.Follower` (ADR 0003,
+ADR 0010): a page of events after the tracked position, its seal rows and the tracking position
+``Lokikirja/seal`` (eventsourcing's tracking recorder) in one transaction, under the follower's
+lock that serialises sealers.
 """
 
 from __future__ import annotations
@@ -34,18 +35,19 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Tracking
 from psycopg import sql as pgsql
 
 from ledger import merkle
 from ledger.db import Cursor
 from ledger.errors import IntegrityFailure
+from ledger.follower import Follower, page_tracker
 from ledger.merkle import Node
 from ledger.store import Ledger
 
 LEAF_TAG = b"lokikirja/leaf/v1\n"
 _HEADER = struct.Struct(">QQ")
-SEAL_NAME = "Lokikirja/seal"
+SEAL_FOLLOWER = "seal"
+SEAL_NAME = f"Lokikirja/{SEAL_FOLLOWER}"  # its tracking name
 PAGE = 5000
 STORED_LEVEL = 4  # perfect subtrees of 2^4 = 16 leaves and more are stored
 _READY: weakref.WeakSet[Ledger] = weakref.WeakSet()  # open ledgers whose seal tables exist
@@ -155,14 +157,7 @@ class Seal:
     def tracker(self) -> Any:
         """eventsourcing's tracking recorder for ``Lokikirja/seal`` on the ledger's datastore."""
         if self._tracker is None:
-            from eventsourcing.postgres import PostgresTrackingRecorder
-            from eventsourcing.sqlite import SQLiteTrackingRecorder
-
-            if self.kind == "postgres":
-                self._tracker = PostgresTrackingRecorder(self.db.datastore,
-                                                         tracking_table_name="lokikirja_seal_tracking")
-            else:
-                self._tracker = SQLiteTrackingRecorder(self.db.datastore)
+            self._tracker = page_tracker(self.ledger, SEAL_FOLLOWER)
         return self._tracker
 
     def _forward_only_tracking(self) -> None:
@@ -262,21 +257,17 @@ class Seal:
         return self.tracker.max_tracking_id(SEAL_NAME) or 0
 
     # ------------------------------------------------------------------ sealing
-    def seal_page(self, limit: int = PAGE) -> int:
-        """Seal the next page of the log in one transaction; returns how many events."""
-        tracker = self.tracker
-        with self.db.write() as cur:
-            self.db.lock(cur, self.leaves)
-            size, last = self.head(cur)
-            rows = self.log_page(cur, last, limit, with_event=True)
-            if not rows:
-                return 0
-            hashes = leaf_hashes(size, [(r[0], r[2]) for r in rows])
-            nodes = self._completed_nodes(cur, size, hashes)
-            leaf_rows = [(size + i, r[0], r[1], h) for i, (r, h) in enumerate(zip(rows, hashes, strict=True))]
-            self._insert(cur, leaf_rows, nodes)
-            tracker._insert_tracking(cur.raw, Tracking(SEAL_NAME, rows[-1][0]))
-        return len(rows)
+    def seal_rows(self, cur: Cursor, rows: list[tuple[int, bytes, bytes]], after: int) -> None:
+        """Seal ``(position, event id, state)`` rows that follow the event at position ``after``,
+        inside the page's transaction: their leaves and the subtrees they complete."""
+        size, last = self.head(cur)
+        if last != after:
+            raise IntegrityFailure(f"the seal's leaves end at position {last} but its tracking says {after}: "
+                                   "the seal tables were altered; run `lokikirja verify`")
+        hashes = leaf_hashes(size, [(r[0], r[2]) for r in rows])
+        nodes = self._completed_nodes(cur, size, hashes)
+        leaf_rows = [(size + i, r[0], r[1], h) for i, (r, h) in enumerate(zip(rows, hashes, strict=True))]
+        self._insert(cur, leaf_rows, nodes)
 
     def _completed_nodes(self, cur: Cursor, size: int, hashes: list[bytes]) -> list[tuple[int, int, bytes]]:
         frontier = merkle.range_nodes(0, size) if size else []
@@ -352,12 +343,37 @@ class StoredNodes:
         return out
 
 
+class SealFollower(Follower):
+    """The seal as a follower of the log (``ledger/follower.py``, ADR 0010): pages of raw
+    ``(position, event id, state)`` rows — the seal hashes stored bytes and parses nothing — each
+    sealed with its tracking position in one transaction, under the follower's lock."""
+
+    name = SEAL_FOLLOWER
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.seal = Seal(ledger)  # the seal's own tables first (append-only triggers and all)
+        super().__init__(ledger)
+
+    def create_statements(self) -> list[str]:
+        return []  # made by Seal, with their triggers
+
+    def table_names(self) -> list[str]:
+        return [self.seal.leaves, self.seal.nodes]
+
+    def read(self, start: int, page: int, stop: int | None) -> tuple[list[Any], int]:
+        with self.db.read() as cur:
+            rows = self.seal.log_page(cur, start, page, stop=stop, with_event=True)
+        return rows, rows[-1][0] if rows else start
+
+    def apply(self, cur: Cursor, facts: list[Any]) -> None:
+        if self.page_start is None:
+            raise RuntimeError("a seal page is applied only by catch_up, which knows where it starts")
+        self.seal.seal_rows(cur, facts, self.page_start)
+
+    def reset(self) -> None:
+        raise IntegrityFailure("the Merkle seal is never reset: it is evidence, not a read model")
+
+
 def seal_catch_up(ledger: Ledger, progress: Callable[[int], None] | None = None, *, page: int = PAGE) -> int:
     """Seal every stored event not sealed yet, one page per transaction; returns how many."""
-    seal = Seal(ledger)
-    done = 0
-    while n := seal.seal_page(page):
-        done += n
-        if progress is not None:
-            progress(n)
-    return done
+    return SealFollower(ledger).catch_up(progress, page=page)

@@ -8,9 +8,9 @@ page's transaction with the tracking position.
 from __future__ import annotations
 
 from ledger.db import Cursor
+from ledger.follower import Follower
 from ledger.records import StoredFact
 from projections import schema
-from projections.follower import Follower
 from projections.intake import Intake
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ledger.follower import Follower
 from ledger.store import Ledger
-from projections.follower import Follower
 from projections.readmodel import followers
 from service import output
 from service.output import interactive, progress_bar

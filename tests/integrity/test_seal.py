@@ -8,7 +8,7 @@ import pytest
 
 from ledger import merkle
 from ledger.checkpoints import Checkpoint, latest_checkpoint, public_key, sign_checkpoint, stored_checkpoints
-from ledger.seal import SEAL_NAME, Seal, leaf_bytes, leaf_hashes, seal_catch_up
+from ledger.seal import SEAL_NAME, Seal, SealFollower, leaf_bytes, leaf_hashes, seal_catch_up
 from ledger.store import Ledger
 from tests.integrity.tampering import Attacker, build, ingest, views
 
@@ -102,7 +102,9 @@ def test_the_application_cannot_update_or_delete_the_log_or_the_seal(ledger: Led
 def test_sealing_resumes_after_the_last_committed_page(ledger: Ledger, page: int):
     ingest(ledger, views(50))
     seal = Seal(ledger)
-    assert seal.seal_page(page) == min(page, 50)
+    first_page = [f.position for f in ledger.read_log(limit=min(page, 50))][-1]
+    assert SealFollower(ledger).catch_up(page=page, stop=first_page) == min(page, 50)  # one page committed
+    assert seal.position() == first_page
     ingest(ledger, views(25, 50))
     seal_catch_up(ledger, page=page)
     with ledger.db.read() as cur:

@@ -12,9 +12,9 @@ import json
 
 import pytest
 
+from ledger import follower
 from ledger.ingest import ingest_stream
 from ledger.store import Ledger
-from projections import follower
 from projections.readmodel import ReadModel
 from tests.scenarios import EVENTS
 

@@ -1,16 +1,21 @@
-"""Followers of the log: read models fed in notification order, exactly once, with tracking.
+"""Followers of the log: whatever is derived from it in its order, exactly once, with tracking —
+the read model (``projections/readmodel.py``) and the Merkle seal (``ledger/seal.py``) alike.
 
 A :class:`Follower` reads the log after its tracked position one page at a time (bounded memory)
-and, for each page, writes its own tables **and** its tracking position in one transaction, with
-eventsourcing's tracking recorder on the same connection (``_insert_tracking`` refuses a position
-at or below the recorded one, so a page is never applied twice). A crash at any point leaves the
-tables and the position consistent; the next run resumes after the last committed page.
+and, for each page, writes its own tables **and** its tracking position in one transaction. The
+tracking goes through eventsourcing's own tracking recorders, subclassed here the way the
+library's examples subclass them for a view (:class:`PostgresPageTracker`,
+:class:`SQLitePageTracker`: ``track`` inserts the position on the page's own cursor, and the
+library refuses a position at or below the recorded one, so a page is never applied twice). A
+crash at any point leaves the tables and the position consistent; the next run resumes after
+the last committed page. Several processes may follow one store: a page is applied under the
+follower's lock by whoever reads the tracked position first (ADR 0008).
 
 Why pages and not ``ProjectionRunner``'s one transaction per event: a durable commit costs about a
 millisecond here (PERFORMANCE.md), which caps a per-event runner near 1,000 events/s; rebuilding
-10 M events needs ≥ 20,000/s. ADR 0003 records the choice. ``project --follow`` keeps a follower
-running beside other writers, woken by PostgreSQL LISTEN/NOTIFY (the library's subscription) or by
-polling on SQLite, which has no subscriptions.
+10 M events needs ≥ 20,000/s. ADR 0003 records the choice, ADR 0010 the one seam for every
+follower. ``project --follow`` keeps a follower running beside other writers, woken by PostgreSQL
+LISTEN/NOTIFY (the library's subscription) or by polling on SQLite, which has no subscriptions.
 """
 
 from __future__ import annotations
@@ -27,7 +32,6 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
 from ledger.db import Cursor
-from ledger.records import StoredFact
 from ledger.store import Ledger
 
 PAGE = 20_000  # per transaction: a bigger page spreads a page's fixed queries and its commit over more facts
@@ -37,8 +41,34 @@ Progress = Callable[[int], None]
 _SET_UP: weakref.WeakKeyDictionary[Ledger, set[str]] = weakref.WeakKeyDictionary()  # followers whose tables exist
 
 
+class PageTracker:
+    """Records a follower's position on the cursor of the page it applied (a tracking-recorder
+    subclass, as the library's own views are)."""
+
+    def track(self, cur: Cursor, name: str, position: int) -> None:
+        self._insert_tracking(cur.raw, Tracking(name, position))  # type: ignore[attr-defined]
+
+
+class PostgresPageTracker(PageTracker, PostgresTrackingRecorder):
+    pass
+
+
+class SQLitePageTracker(PageTracker, SQLiteTrackingRecorder):
+    pass
+
+
+def page_tracker(ledger: Ledger, name: str) -> PageTracker:
+    """The tracking recorder of follower ``name`` (PostgreSQL table ``lokikirja_<name>_tracking``;
+    SQLite: the library's shared ``tracking`` table)."""
+    datastore = ledger.db.datastore
+    if ledger.db.kind == "postgres":
+        return PostgresPageTracker(datastore, tracking_table_name=f"lokikirja_{name}_tracking")
+    return SQLitePageTracker(datastore)
+
+
 class Follower(ABC):
-    """A read model that follows the log. Subclasses define tables and :meth:`apply`."""
+    """Something derived from the log, page by page. Subclasses define tables and :meth:`apply`,
+    and may read the log their own way (:meth:`read`)."""
 
     #: the tracking name, also the PostgreSQL tracking table's stem
     name: str
@@ -52,12 +82,7 @@ class Follower(ABC):
         self.db = ledger.db
         self.tracking_name = f"Lokikirja/{self.name}"
         self._deferred: list[str] = []  # DDL a rebuild from scratch runs once caught up
-        datastore = ledger.db.datastore
-        if ledger.db.kind == "postgres":
-            self.tracker: Any = PostgresTrackingRecorder(
-                datastore, tracking_table_name=f"lokikirja_{self.name}_tracking")
-        else:
-            self.tracker = SQLiteTrackingRecorder(datastore)
+        self.tracker: Any = page_tracker(ledger, self.name)
         ready = _SET_UP.setdefault(ledger, set())
         if self.name not in ready:  # once per open ledger: a server makes a follower per catch-up
             with self.db.setup_lock():
@@ -82,8 +107,14 @@ class Follower(ABC):
         return self.create_statements(), []
 
     @abstractmethod
-    def apply(self, cur: Cursor, facts: list[StoredFact]) -> None:
-        """Apply one page of facts (in log order) inside the page's transaction."""
+    def apply(self, cur: Cursor, facts: list[Any]) -> None:
+        """Apply one page (what :meth:`read` returned, in log order) inside the page's transaction."""
+
+    def read(self, start: int, page: int, stop: int | None) -> tuple[list[Any], int]:
+        """The next page after position ``start`` (at most ``page``, up to ``stop``) and the
+        position of its last fact: by default the stored facts of :attr:`topics`, parsed."""
+        facts = list(self.ledger.read_log(start, stop=stop, page=page, limit=page, topics=self.topics))
+        return facts, (facts[-1].position or 0) if facts else start
 
     # ------------------------------------------------------------------ machinery
     def position(self) -> int:
@@ -117,7 +148,7 @@ class Follower(ABC):
         done, refresh_at, analysed = 0, REFRESH_FROM, -1
         while True:
             start = self.position()
-            facts = list(self.ledger.read_log(start, stop=stop, page=page, limit=page, topics=self.topics))
+            facts, last = self.read(start, page, stop)
             if not facts:
                 self._create_deferred()
                 if done >= ANALYZE_AFTER and analysed != done:
@@ -125,7 +156,7 @@ class Follower(ABC):
                 return done
             self.page_start = start
             try:
-                applied = self._apply_page(facts)
+                applied = self._apply_page(facts, last)
             except BaseException:
                 self.page_start = None  # a failed page leaves no cache behind
                 raise
@@ -139,16 +170,14 @@ class Follower(ABC):
             if progress is not None:
                 progress(len(facts))
 
-    def _apply_page(self, facts: list[StoredFact]) -> bool:
+    def _apply_page(self, facts: list[Any], last: int) -> bool:
         """Apply a page read after :attr:`page_start`, unless another process has moved the
         tracked position since (then nothing is written: ``False``)."""
-        last = facts[-1].position
-        assert last is not None
         with self.db.write() as cur:
             if self._lock(cur) != self.page_start:
                 return False
             self.apply(cur, facts)
-            self.tracker._insert_tracking(cur.raw, Tracking(self.tracking_name, last))
+            self.tracker.track(cur, self.tracking_name, last)
         return True
 
     def _create_deferred(self) -> None:
