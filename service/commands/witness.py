@@ -111,9 +111,14 @@ def witness_serve(host: str, port: int, folder: Path) -> None:
 
     from service.http.witness_app import create_witness_app
 
+    from service.commands.serve import _loopback
+
     w = Witness(folder)
     if not w.logs():
         note("this witness follows no log yet: add one with `lokikirja witness add-log`")
+    if not _loopback(host):
+        note(f"listening on {host} without TLS: put a TLS-terminating proxy in front of it (the protocol "
+             "needs no secrecy, but a verifier should know it talks to the real witness)")
     note(f"witness {w.verifier} on http://{host}:{port}/")
     uvicorn.run(create_witness_app(w), host=host, port=port, access_log=False, log_level="warning",
                 server_header=False)
