@@ -109,9 +109,8 @@ def witness_serve(host: str, port: int, folder: Path) -> None:
     """
     import uvicorn
 
-    from service.http.witness_app import create_witness_app
-
     from service.commands.serve import _loopback
+    from service.http.witness_app import create_witness_app
 
     w = Witness(folder)
     if not w.logs():
