@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -186,7 +186,7 @@ class _Tiler:
         of the published files computes it."""
         return merkle.root(self, size)
 
-    def node_hashes(self, nodes: Any) -> dict[Node, bytes]:
+    def node_hashes(self, nodes: Collection[Node]) -> dict[Node, bytes]:
         """:class:`ledger.merkle.NodeSource` over the last tile of each level."""
         out: dict[Node, bytes] = {}
         for node in nodes:

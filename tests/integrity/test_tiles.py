@@ -254,3 +254,12 @@ def test_publishing_twice_at_once_takes_turns(ledger: Ledger, cli, tmp_path: Pat
     written = sorted(json.loads(out)["tiles_written"] for out, _ in results)
     assert written[0] == 0 and written[1] > 0  # the second found everything in place
     verify_folder(folder)
+
+
+@pytest.mark.parametrize("n", [0, 7, 999, 1000, 1001, 65_535, 999_999, 1_000_000, 1_234_067, 10**12 + 5])
+def test_tile_indexes_are_written_in_x_prefixed_3_digit_groups(n: int):
+    from ledger.tiles import tile_path
+
+    assert tile_path(3, n) == spec_path("3", n)
+    assert tile_path("entries", n, 17) == spec_path("entries", n, 17)
+    assert tile_path(0, 1_234_067, 5) == "tile/0/x001/x234/067.p/5"
