@@ -144,4 +144,5 @@ def test_init_again_gives_an_older_store_the_erasure_trigger(cli: Cli, db_url: s
         cur.execute(f"DROP TRIGGER lokikirja_erasure_logged ON {ledger.db.table('data_keys')}")
     cli("init", check=0)
     with Ledger.open(db_url, keys_dir) as ledger, ledger.db.read() as cur:
-        assert cur.scalar("SELECT COUNT(*) FROM pg_trigger WHERE tgname = 'lokikirja_erasure_logged'") == 1
+        assert cur.scalar("SELECT COUNT(*) FROM pg_trigger WHERE tgname = 'lokikirja_erasure_logged' "
+                          "AND tgrelid = %s::regclass", (ledger.db.table("data_keys"),)) == 1
