@@ -38,6 +38,7 @@ COMMAND_MODULES: dict[str, str] = {
     "simulate": "simulate", "demo": "demo",
     "serve": "serve", "tokens": "tokens",
     "witness": "witness", "witnesses": "witness",
+    "publish-tiles": "publish",
 }
 
 

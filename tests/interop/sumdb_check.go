@@ -8,12 +8,17 @@
 //	sumdb_check note LOG_VKEY NOTE_FILE [WITNESS_VKEY...]
 //	sumdb_check inclusion LOG_VKEY TLOG_PROOF_FILE
 //	sumdb_check consistency CONSISTENCY_JSON_FILE
+//	sumdb_check tiles LOG_VKEY DIR INDEX...
 //
 // note: note.Open with the log's verifier (note.NewVerifier) and, for each witness key, a verifier
 // of c2sp.org/tlog-cosignature v1 (type 0x04, written here: sumdb/note knows only type 0x01); it
 // prints the checkpoint's origin, size, root and the names whose signatures verified.
 // inclusion: a c2sp.org/tlog-proof@v1 whose extra data is the leaf; tlog.CheckRecord.
 // consistency: Lokikirja's JSON consistency proof; tlog.CheckTree.
+// tiles: a c2sp.org/tlog-tiles folder (publish-tiles): DIR/checkpoint opened as in note, then
+// tlog.TileHashReader over DIR's tiles (c2sp.org/tlog-tiles paths are sumdb's tile/8/... without
+// the height) authenticates them against the root; tlog.TreeHash, and for each INDEX the entry
+// from its bundle (u16 length-prefixed), tlog.ProveRecord from the tiles and tlog.CheckRecord.
 package main
 
 import (
@@ -113,6 +118,46 @@ func open(msg []byte, logKey string, witnessKeys []string) (*note.Note, checkpoi
 		return nil, cp, err
 	}
 	return n, checkpoint{lines[0], size, root}, nil
+}
+
+type dirTiles struct{ dir string }
+
+func (d dirTiles) Height() int { return 8 }
+
+func (d dirTiles) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
+	out := make([][]byte, len(tiles))
+	for i, t := range tiles {
+		data, err := os.ReadFile(d.dir + "/tile/" + strings.TrimPrefix(t.Path(), "tile/8/"))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = data
+	}
+	return out, nil
+}
+
+func (d dirTiles) SaveTiles(tiles []tlog.Tile, data [][]byte) {}
+
+func entryOf(dir string, size, index int64) ([]byte, error) {
+	t := tlog.Tile{H: 8, L: 0, N: index / 256, W: 256}
+	if rest := size - t.N*256; rest < 256 {
+		t.W = int(rest)
+	}
+	data, err := os.ReadFile(dir + "/tile/entries/" + strings.TrimPrefix(t.Path(), "tile/8/0/"))
+	if err != nil {
+		return nil, err
+	}
+	for i := int64(0); len(data) >= 2; i++ {
+		n := int(binary.BigEndian.Uint16(data))
+		if len(data) < 2+n {
+			break
+		}
+		if i == index%256 {
+			return data[2 : 2+n], nil
+		}
+		data = data[2+n:]
+	}
+	return nil, fmt.Errorf("entry %d is not in its bundle", index)
 }
 
 func fail(format string, args ...interface{}) {
@@ -219,6 +264,39 @@ func main() {
 			fail("consistency proof rejected: %v", err)
 		}
 		fmt.Printf("{\"first_size\": %d, \"second_size\": %d}\n", doc.FirstSize, doc.SecondSize)
+	case "tiles":
+		dir := os.Args[3]
+		msg, err := os.ReadFile(dir + "/checkpoint")
+		if err != nil {
+			fail("%v", err)
+		}
+		_, cp, err := open(msg, os.Args[2], nil)
+		if err != nil {
+			fail("tiles rejected: checkpoint: %v", err)
+		}
+		hr := tlog.TileHashReader(tlog.Tree{N: cp.size, Hash: cp.root}, dirTiles{dir})
+		th, err := tlog.TreeHash(cp.size, hr)
+		if err != nil || th != cp.root {
+			fail("tiles rejected: the tree hash from the tiles: %v", err)
+		}
+		for _, arg := range os.Args[4:] {
+			index, err := strconv.ParseInt(arg, 10, 64)
+			if err != nil {
+				fail("bad index %q", arg)
+			}
+			entry, err := entryOf(dir, cp.size, index)
+			if err != nil {
+				fail("tiles rejected: %v", err)
+			}
+			proof, err := tlog.ProveRecord(cp.size, index, hr)
+			if err != nil {
+				fail("tiles rejected: no proof of %d from the tiles: %v", index, err)
+			}
+			if err := tlog.CheckRecord(proof, cp.size, cp.root, index, tlog.RecordHash(entry)); err != nil {
+				fail("tiles rejected: entry %d: %v", index, err)
+			}
+		}
+		fmt.Printf("{\"tree_size\": %d, \"root_hash\": \"%s\"}\n", cp.size, hex.EncodeToString(cp.root[:]))
 	default:
 		fail("unknown command %s", os.Args[1])
 	}

@@ -117,3 +117,21 @@ def test_consistency_proofs_pass_tlog_check_tree(sumdb_check: Path, log, tmp_pat
             bad[change] = "00" * 32
         path.write_text(json.dumps(bad))
         assert run(sumdb_check, "consistency", str(path)).returncode == 1, change
+
+
+def test_published_tiles_pass_gos_tile_hash_reader(sumdb_check: Path, log, tmp_path: Path):
+    """tlog.TileHashReader authenticates the tiles against the note's root; ProveRecord builds proofs
+    from them, CheckRecord accepts them for the entries read from the bundles."""
+    cli, log_vkey, _ = log
+    folder = tmp_path / "tiles"
+    cli("publish-tiles", str(folder), check=0)
+    note = (folder / "checkpoint").read_text()
+    assert note == cli("checkpoint", "--format", "note", check=0).stdout
+    assert len(note.split("\n\n")[1].splitlines()) == 2  # the log's signature and the witness's cosignature
+    checked = run(sumdb_check, "tiles", log_vkey, str(folder), "0", "137", "255", "256", "299")
+    assert checked.returncode == 0, checked.stderr
+    assert json.loads(checked.stdout)["tree_size"] == 300
+    tile = folder / "tile/0/000"
+    tile.write_bytes(tile.read_bytes()[:-1] + bytes([tile.read_bytes()[-1] ^ 1]))
+    refused = run(sumdb_check, "tiles", log_vkey, str(folder), "3")
+    assert refused.returncode == 1 and refused.stderr.startswith("tiles rejected")
