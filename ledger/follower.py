@@ -66,6 +66,13 @@ def page_tracker(ledger: Ledger, name: str) -> PageTracker:
     return SQLitePageTracker(datastore)
 
 
+def tracking_table(ledger: Ledger, name: str) -> str:
+    """The table that holds the tracking position of the follower ``name`` (``Lokikirja/<name>``)."""
+    if ledger.db.kind == "postgres":
+        return f"{ledger.db.datastore.schema}.lokikirja_{name}_tracking"
+    return "tracking"
+
+
 class Follower(ABC):
     """Something derived from the log, page by page. Subclasses define tables and :meth:`apply`,
     and may read the log their own way (:meth:`read`)."""
@@ -123,9 +130,7 @@ class Follower(ABC):
 
     @property
     def _tracking_table(self) -> str:
-        if self.db.kind == "postgres":
-            return f"{self.db.datastore.schema}.lokikirja_{self.name}_tracking"
-        return "tracking"
+        return tracking_table(self.ledger, self.name)
 
     def _lock(self, cur: Cursor) -> int:
         """Take this follower's write lock for the transaction; returns the position tracked then.

@@ -37,9 +37,13 @@ class ReadModel(Follower):
         judge.rejudge(cur, touched, start=self.page_start, end=facts[-1].position)
 
 
+#: every read-side follower, in the order they catch up
+FOLLOWERS: tuple[type[Follower], ...] = (ReadModel,)
+
+
 def followers(ledger: object) -> list[Follower]:
     """Every read-side follower, in the order they catch up."""
     from ledger.store import Ledger
 
     assert isinstance(ledger, Ledger)
-    return [ReadModel(ledger)]
+    return [cls(ledger) for cls in FOLLOWERS]
