@@ -87,7 +87,10 @@ async def _ledger(request: Request, e: Exception) -> Response:
 
 
 async def _internal(request: Request, e: Exception) -> Response:
-    log.exception("internal error on %s %s", request.method, request.url.path, exc_info=e)
+    # the route's template, never the path: a path can carry personal data (service/logs.py)
+    route = getattr(request.scope.get("route"), "path", None) or "(unmatched)"
+    log.error("internal error on %s %s", request.method, route, exc_info=e,
+              extra={"event": "http.internal_error", "fields": {"method": request.method, "route": route}})
     return _answer(request, 500, f"internal error ({type(e).__name__}); the server's log has the details")
 
 
