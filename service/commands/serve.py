@@ -24,32 +24,49 @@ def _loopback(host: str) -> bool:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free).")
+@click.option("--stuck-after", "stuck_after", default=60.0, show_default=True, metavar="SECONDS",
+              type=click.FloatRange(min=1), help="A follower behind the log that has not advanced for this "
+              "long is stuck: /healthz answers 503.")
 @db_option
 @keys_option
 @tokens_option
-def serve(host: str, port: int, db: str | None, keys: str | None, tokens: str | None) -> None:
+def serve(host: str, port: int, stuck_after: float, db: str | None, keys: str | None, tokens: str | None) -> None:
     """Serve the HTTP API (/v1/…, OpenAPI at /openapi.json) and the web UI (/) over the store.
 
     Requests authenticate with tokens from `lokikirja tokens add`. The server keeps no access log
     of its own: URLs can carry personal data, and the ledger records every query itself. Plain
     HTTP: beyond this machine, put it behind a TLS-terminating proxy.
 
+    For operators, without a token: /healthz (200 ok or lagging, 503 stuck) and /metrics
+    (Prometheus). The server's own events go to stderr, as JSON lines when stderr is not a
+    terminal (docs/operations.md).
+
     Example: lokikirja serve --port 8000 --db ./ledger.db
     """
     import uvicorn
+    from prometheus_client import disable_created_metrics
 
     from ledger.validtime import ValidTime
+    from service import logs
     from service.http.app import create_app
 
+    log = logs.configure()
+    disable_created_metrics()  # no `_created` series beside each counter: half the series, nothing lost
+    if logs.json_lines():  # the human notes (a witness that did not cosign, …) become log lines too
+        output.stderr = Console(file=logs.LineWriter(log), force_terminal=False, width=10_000)
+    else:  # a server is not interactive: no progress bars from the read model catching up per request
+        output.stderr = Console(stderr=True, force_terminal=False)
     ValidTime.from_env()  # a bad LOKIKIRJA_VALID_* stops the server here, not its first ingest
     token_file = TokenFile(resolve_tokens_path(tokens, keys))
     if not token_file.entries():
         note(f"no tokens in {token_file.path} yet: add one with `lokikirja tokens add`")
     if not _loopback(host):
         note(f"listening on {host} without TLS: put a TLS-terminating proxy in front of it")
-    # a server is not interactive: no progress bars from the read model catching up per request
-    output.stderr = Console(stderr=True, force_terminal=False)
     with Ledger.open(db, keys) as ledger:
-        note(f"serving the ledger at {ledger.target.display} on http://{host}:{port}/ (OpenAPI: /openapi.json)")
-        uvicorn.run(create_app(ledger, token_file), host=host, port=port, access_log=False, log_level="warning",
-                    server_header=False)
+        app = create_app(ledger, token_file, stuck_after=stuck_after)
+        logs.event(log, "info", "server.started",
+                   f"serving the ledger at {ledger.target.display} on http://{host}:{port}/ (OpenAPI: /openapi.json)",
+                   backend=ledger.db.kind, host=host, port=port, stuck_after=stuck_after,
+                   version=app.version)
+        uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning", server_header=False,
+                    log_config=logs.uvicorn_config())

@@ -1,21 +1,31 @@
 """The FastAPI application: the ``/v1`` JSON API and the web UI over one open ledger.
 
-``create_app(ledger, tokens)`` builds it without side effects; ``lokikirja serve`` opens the
-ledger, builds the app and runs it on uvicorn. The OpenAPI document is at ``/openapi.json``.
+``create_app(ledger, tokens)`` builds it without side effects (the server's background threads,
+``service/http/monitor.py``, start with its lifespan); ``lokikirja serve`` opens the ledger, builds
+the app and runs it on uvicorn. The OpenAPI document is at ``/openapi.json``; the operators'
+``/healthz`` and ``/metrics`` are outside it (``routes_ops.py``).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from fastapi import FastAPI
 
 from ledger.store import Ledger
-from service.http import errors, routes_integrity, routes_ledger, web, web_pages
+from service.http import errors, routes_integrity, routes_ledger, routes_ops, web, web_pages
 from service.http.auth import Sessions
+from service.http.metrics import Metrics, RequestTimer
+from service.http.monitor import Monitor, background
 from service.http.served import Served
 from service.http.tokens import TokenFile
+from service.logs import event
+
+STUCK_AFTER_S = 60.0
 
 DESCRIPTION = """The audit and access ledger of the municipal employment experiment (Act 1269/2020).
 
@@ -35,7 +45,7 @@ def _version() -> str:
 
 def build_app() -> FastAPI:
     """The routes and error handlers, serving nothing yet (see :func:`create_app`)."""
-    app = FastAPI(title="Lokikirja", version=_version(), description=DESCRIPTION,
+    app = FastAPI(title="Lokikirja", version=_version(), description=DESCRIPTION, lifespan=_lifespan,
                   docs_url=None, redoc_url=None)  # the bundled docs pages load scripts from a CDN
     errors.install(app)
 
@@ -44,6 +54,7 @@ def build_app() -> FastAPI:
         """Liveness, without authentication."""
         return {"ok": True}
 
+    app.include_router(routes_ops.router)
     app.include_router(routes_ledger.router)
     app.include_router(routes_integrity.router)
     app.include_router(web.router)
@@ -51,11 +62,31 @@ def build_app() -> FastAPI:
     return app
 
 
-def create_app(ledger: Ledger, tokens: TokenFile) -> FastAPI:
-    """The app serving ``ledger``, authenticating with ``tokens``."""
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """While served: the keeper and the watcher (``service/http/monitor.py``) run beside the requests."""
+    tasks = getattr(app.state, "background", [])
+    for task in tasks:
+        task.start()
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.stop()
+        event(logging.getLogger("lokikirja"), "info", "server.stopped", "the server has stopped")
+
+
+def create_app(ledger: Ledger, tokens: TokenFile, *, stuck_after: float = STUCK_AFTER_S) -> FastAPI:
+    """The app serving ``ledger``, authenticating with ``tokens``; a follower behind without
+    advancing for ``stuck_after`` seconds turns /healthz to 503."""
     app = build_app()
-    app.state.served = Served(ledger, tokens)
+    served = app.state.served = Served(ledger, tokens)
     app.state.sessions = Sessions()
+    monitor = app.state.monitor = Monitor(ledger, stuck_after=stuck_after)
+    metrics = app.state.metrics = Metrics(monitor, version=_version(), backend=ledger.db.kind)
+    served.on_record = metrics.query_recorded
+    app.state.background = background(served, monitor, metrics.background_failed)
+    app.add_middleware(RequestTimer, metrics=metrics)
     return app
 
 

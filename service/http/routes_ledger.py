@@ -48,8 +48,11 @@ async def _capped_body(request: Request) -> bytes:
              responses=errors(401, 403, 409, 413, 422))
 async def post_events(request: Request, caller: Caller) -> Response:
     """Ingest a batch of contract events: atomic, validated, idempotent (role ``ingest``)."""
-    body = await _capped_body(request)
-    return json_response(await run_in_threadpool(actions.ingest_batch, served(request), caller, body))
+    with request.app.state.metrics.ingest() as stored:
+        body = await _capped_body(request)
+        result = await run_in_threadpool(actions.ingest_batch, served(request), caller, body)
+        stored(result)
+    return json_response(result)
 
 
 @router.get("/findings", response_model=list[Finding], responses=errors(401, 403, 422))

@@ -11,17 +11,22 @@ process, such as ``lokikirja ingest`` on the same store.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ledger.checkpoints import latest_checkpoint, sign_checkpoint
 from ledger.db import Cursor
 from ledger.own_facts import record_query
 from ledger.records import StoredFact
+from ledger.seal import Seal, seal_catch_up
 from ledger.store import Ledger
+from ledger.witnesses import Outcome, submit
 from projections.readmodel import followers
 from service.http.tokens import TokenFile
 from service.pipeline import after_append, catch_up_projections
+
+CHECKPOINT_EVERY_S = 60.0  # facts nobody else checkpointed (the server's own queries) wait at most this long
 
 
 class Served:
@@ -36,6 +41,7 @@ class Served:
         # stays warm from one batch to the next, and is dropped whenever another process moved them
         self._readers = followers(ledger)
         self._own_queries_pending = False  # ledger.queried facts of ours after _fresh_at's catch-up
+        self.on_record: Callable[[str, bool], None] | None = None  # told (command, refused) of each query recorded
 
     @property
     def db(self) -> Any:
@@ -84,4 +90,35 @@ class Served:
             if before == self._fresh_at and fact.position == before + 1:
                 # the read model lacks only this fact, which tells who asked and nothing else
                 self._fresh_at, self._own_queries_pending = fact.position, True
-            return fact
+        if self.on_record is not None:
+            self.on_record(command, refused)
+        return fact
+
+    def keep_up(self) -> list[Outcome]:
+        """The server's own following (ADR 0012): bring the read model and the seal to the end of
+        the log, and sign a checkpoint when sealed facts have waited :data:`CHECKPOINT_EVERY_S`
+        for one — for facts that no request or process caught up: the server's own query records,
+        or an ingest that stopped before its catch-up. Cheap when nothing waits (four small reads).
+        Returns what the witnesses did with a new checkpoint (none: nothing was signed)."""
+        self.refresh()
+        seal = Seal(self.ledger)
+        with self.ledger.db.read() as cur:
+            sealed, last = seal.head(cur)
+        if last < self.ledger.max_position():
+            sealed += seal_catch_up(self.ledger)
+        latest = latest_checkpoint(self.ledger)
+        if not sealed or (latest is not None and latest.tree_size >= sealed):
+            return []
+        if latest is not None and _age(latest.timestamp) < CHECKPOINT_EVERY_S:
+            return []
+        sign_checkpoint(self.ledger, min_interval=CHECKPOINT_EVERY_S)
+        return submit(self.ledger)
+
+
+def _age(timestamp: str) -> float:
+    from datetime import UTC, datetime
+
+    try:
+        return (datetime.now(UTC) - datetime.fromisoformat(timestamp)).total_seconds()
+    except ValueError:
+        return float("inf")

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,9 +84,9 @@ class LiveServer:
                 self.process.wait()
 
 
-def start_server(db: str, folder: Path) -> LiveServer:
-    """Initialise a store in ``folder`` (or at ``db``), make the tokens, start ``serve`` and wait
-    until it answers."""
+def start_server(db: str, folder: Path, args: Sequence[str] = ()) -> LiveServer:
+    """Initialise a store in ``folder`` (or at ``db``), make the tokens, start ``serve`` (with
+    ``args`` besides) and wait until it answers."""
     folder.mkdir(parents=True, exist_ok=True)
     keys, tokens_path, log = folder / "keys", folder / "tokens.json", folder / "server.log"
     Ledger.init(db, keys)[0].close()
@@ -97,7 +97,8 @@ def start_server(db: str, folder: Path) -> LiveServer:
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port), "--db", db,
-             "--keys", str(keys), "--tokens", str(tokens_path)], stdout=out, stderr=subprocess.STDOUT, env=env)
+             "--keys", str(keys), "--tokens", str(tokens_path), *args], stdout=out, stderr=subprocess.STDOUT,
+            env=env)
     server = LiveServer(f"http://127.0.0.1:{port}", db, keys, tokens_path, process, log, tokens)
     _wait_until_up(server)
     return server
@@ -126,10 +127,10 @@ class ServerPool:
         self._servers: dict[tuple[str, str], LiveServer] = {}
 
     def get(self, backend: str, name: str, db_url: Callable[[], str],
-            setup: Callable[[LiveServer], None] | None = None) -> LiveServer:
+            setup: Callable[[LiveServer], None] | None = None, args: Sequence[str] = ()) -> LiveServer:
         key = (backend, name)
         if key not in self._servers:
-            server = start_server(db_url(), self.root / f"{backend}-{name}")
+            server = start_server(db_url(), self.root / f"{backend}-{name}", args)
             self._servers[key] = server
             if setup is not None:
                 setup(server)
