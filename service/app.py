@@ -36,7 +36,7 @@ COMMAND_MODULES: dict[str, str] = {
     "erase": "privacy", "retention": "privacy", "keys": "privacy",
     "subject-report": "subject",
     "simulate": "simulate", "demo": "demo",
-    "serve": "serve", "tokens": "tokens",
+    "serve": "serve", "tokens": "tokens", "status": "status",
     "witness": "witness", "witnesses": "witness",
     "publish-tiles": "publish",
 }
