@@ -81,14 +81,21 @@ def formatter(stream: TextIO | None = None) -> logging.Formatter:
     return JsonLines() if json_lines(stream) else Sentences()
 
 
-def configure(stream: TextIO | None = None) -> logging.Logger:
-    """Send the ``lokikirja`` loggers to ``stream`` (default stderr) in its format; returns the root one."""
+def configure(stream: TextIO | None = None, *, everything: bool = False) -> logging.Logger:
+    """Send the ``lokikirja`` loggers to ``stream`` (default stderr) in its format; returns the
+    root one of them. ``everything``: also other libraries' warnings and Python's warnings, so that
+    nothing else writes plain text among the JSON lines (a server's whole stderr)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter(stream))
     log = logging.getLogger(LOGGER)
     log.handlers = [handler]
     log.setLevel(logging.INFO)
     log.propagate = False
+    if everything:
+        root = logging.getLogger()
+        root.handlers = [handler]
+        root.setLevel(logging.WARNING)
+        logging.captureWarnings(True)
     return log
 
 

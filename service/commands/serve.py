@@ -50,7 +50,7 @@ def serve(host: str, port: int, stuck_after: float, db: str | None, keys: str | 
     from service import logs
     from service.http.app import create_app
 
-    log = logs.configure()
+    log = logs.configure(everything=True)
     disable_created_metrics()  # no `_created` series beside each counter: half the series, nothing lost
     if logs.json_lines():  # the human notes (a witness that did not cosign, …) become log lines too
         output.stderr = Console(file=logs.LineWriter(log), force_terminal=False, width=10_000)
