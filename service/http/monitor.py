@@ -80,6 +80,8 @@ class Repeating:
             try:
                 self.task()
             except Exception:
+                if self.stop_event.is_set():
+                    return  # the server is stopping: the store may be closing under the task
                 now = time.monotonic()
                 if self.on_failure is not None:
                     self.on_failure(self.name)
