@@ -94,9 +94,7 @@ class Follower(ABC):
         if self.name not in ready:  # once per open ledger: a server makes a follower per catch-up
             with self.db.setup_lock():
                 self.tracker.create_table()
-                with self.db.write() as cur:
-                    for statement in self.create_statements():
-                        cur.execute(statement)
+                _one_by_one(self.db, self.create_statements())
             ready.add(self.name)
 
     # ------------------------------------------------------------------ to implement
@@ -190,9 +188,8 @@ class Follower(ABC):
         the next follower of the store creates it (``create_statements`` are run on opening)."""
         deferred, self._deferred = self._deferred, []
         if deferred:
-            with self.db.setup_lock(), self.db.write() as cur:  # another rebuild may end at the same time
-                for statement in deferred:
-                    cur.execute(statement)
+            with self.db.setup_lock():  # another rebuild may end at the same time
+                _one_by_one(self.db, deferred)
 
     def analyze(self) -> None:
         """Refresh the query planner's statistics of the follower's tables."""
@@ -234,3 +231,14 @@ class Follower(ABC):
                 waiter.join(0.05)
         finally:
             subscription.stop()
+
+
+def _one_by_one(db: Any, statements: Sequence[str]) -> None:
+    """Run idempotent DDL one statement per transaction. ``CREATE INDEX IF NOT EXISTS`` takes a
+    share lock on its table even when the index exists; holding it while the next statement waits
+    for a table that another process is writing a page into — whose page then waits for the first
+    table — was a deadlock between two `ingest`s starting side by side (issue 17.9). One statement
+    at a time, a process holds at most one such lock and only waits."""
+    for statement in statements:
+        with db.write() as cur:
+            cur.execute(statement)
