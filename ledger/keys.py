@@ -78,6 +78,15 @@ def resolve_keys_dir(keys: str | os.PathLike[str] | None) -> Path:
     return Path(keys or os.environ.get("LOKIKIRJA_KEYS") or DEFAULT_KEYS_DIR).expanduser()
 
 
+def fsync_folder(folder: Path) -> None:
+    """Make a rename or link in ``folder`` durable: fsync the folder itself."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _write_secret(path: Path, material: bytes) -> None:
     """Write a key file (0600) whole or not at all, and never over another: it is written aside
     and then linked into place, so a process setting up the same store at the same moment either

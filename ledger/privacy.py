@@ -34,7 +34,7 @@ from ledger.db import Cursor, Database
 from ledger.errors import KeyMismatch, UsageError
 from ledger.events import PERSONAL_FIELDS
 from ledger.identifiers import normalise_hetu
-from ledger.keys import ENV_NAMES, KEY_FILES, KeyRing, key_id
+from ledger.keys import ENV_NAMES, KEY_FILES, KeyRing, fsync_folder, key_id
 
 if TYPE_CHECKING:
     from ledger.store import Ledger
@@ -268,15 +268,7 @@ def _write_durably(path: Path, material: bytes) -> None:
         f.write(base64.b64encode(material) + b"\n")
         f.flush()
         os.fsync(f.fileno())
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_folder(path.parent)
 
 
 def rotate_master_key(ledger: Ledger) -> dict[str, object]:
@@ -306,7 +298,7 @@ def rotate_master_key(ledger: Ledger) -> dict[str, object]:
         pending.unlink(missing_ok=True)
         raise
     os.replace(pending, folder / KEY_FILES["master"])
-    _fsync_dir(folder)
+    fsync_folder(folder)
     return {"master_key_id": new_ring.master_key_id, "previous_master_key_id": ring.master_key_id,
             "rewrapped": count}
 
@@ -324,7 +316,7 @@ def finish_rotation(folder: Path, meta_master_key_id: str) -> str | None:
     material = base64.b64decode(pending.read_text().strip())
     if key_id(b"master:" + material) == meta_master_key_id:
         os.replace(pending, folder / KEY_FILES["master"])
-        _fsync_dir(folder)
+        fsync_folder(folder)
         return "completed"
     pending.unlink()
     return "discarded"

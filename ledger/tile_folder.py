@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 
 from ledger.errors import IntegrityFailure
+from ledger.keys import fsync_folder
 
 STAGING_PREFIX = ".lokikirja-staging-"
 
@@ -68,12 +69,12 @@ class TileFolder:
                 os.replace(self.staging / rel, self.root / rel)
                 folders.add((self.root / rel).parent)
         for folder in folders:  # the renames are durable before the checkpoint names their tree
-            _fsync_dir(folder)
+            fsync_folder(folder)
         path = self.root / "checkpoint"
         if not path.exists() or path.read_bytes() != checkpoint:
             _write_durably(self.staging / "checkpoint", checkpoint)
             os.replace(self.staging / "checkpoint", path)
-            _fsync_dir(self.root)
+            fsync_folder(self.root)
             self.checkpoint_written = True
             self.bytes += len(checkpoint)
         for partials in self._superseded:
@@ -92,10 +93,3 @@ def _write_durably(path: Path, data: bytes) -> None:
         f.flush()
         os.fsync(f.fileno())
 
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
