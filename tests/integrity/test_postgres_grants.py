@@ -62,8 +62,9 @@ def _url(user: str, database: str) -> str:
     return f"postgresql://{user}:secret@{parts.hostname}:{parts.port or 5432}/{database}?schema=ledger"
 
 
-def test_the_documented_grants_let_the_application_append_and_verify_but_never_change_the_log(
-        roles: dict[str, str], tmp_path: Path):
+def _granted_store(roles: dict[str, str], tmp_path: Path) -> Cli:
+    """The docs' block run as written: the roles and database made, the store made by the owner
+    (``init``, ``checkpoint``), the grants given; returns the CLI as the application role."""
     superuser, grants = _statements(_grants_block(), {k: v for k, v in roles.items() if k != "database"})
     with psycopg.connect(MAINTENANCE_DSN, autocommit=True) as admin:
         for statement in superuser:
@@ -76,8 +77,16 @@ def test_the_documented_grants_let_the_application_append_and_verify_but_never_c
     with psycopg.connect(_url(owner, roles["database"]).split("?")[0], autocommit=True) as conn:
         for statement in grants:
             conn.execute(statement)
-    as_app = Cli(_url(app, roles["database"]), keys, tmp_path)
-    env = {"LOKIKIRJA_CREATE_TABLE": "no"}
+    return Cli(_url(app, roles["database"]), keys, tmp_path)
+
+
+APP_ENV = {"LOKIKIRJA_CREATE_TABLE": "no"}
+
+
+def test_the_documented_grants_let_the_application_append_and_verify_but_never_change_the_log(
+        roles: dict[str, str], tmp_path: Path):
+    as_app = _granted_store(roles, tmp_path)
+    app, env = roles["lokikirja_app"], APP_ENV
     events = tmp_path / "events.jsonl"
     events.write_text("".join(json.dumps(e) + "\n" for e in views(40)))
     assert json.loads(as_app("ingest", str(events), "--format", "json", check=0, env=env).stdout)["ingested"] == 40
@@ -104,19 +113,8 @@ def test_the_application_role_cannot_shred_a_data_key_without_its_erasure_in_the
         roles: dict[str, str], tmp_path: Path):
     """Issue 17.5: deleting a customer's data key is a silent crypto-shred unless ``subject.erased``
     is logged in the same transaction; the database refuses it to the application role."""
-    superuser, grants = _statements(_grants_block(), {k: v for k, v in roles.items() if k != "database"})
-    with psycopg.connect(MAINTENANCE_DSN, autocommit=True) as admin:
-        for statement in superuser:
-            admin.execute(statement)
-    owner, app = roles["lokikirja_owner"], roles["lokikirja_app"]
-    keys = tmp_path / "keys"
-    Cli(_url(owner, roles["database"]), keys, tmp_path)("init", check=0)
-    Cli(_url(owner, roles["database"]), keys, tmp_path)("checkpoint", check=0)
-    with psycopg.connect(_url(owner, roles["database"]).split("?")[0], autocommit=True) as conn:
-        for statement in grants:
-            conn.execute(statement)
-    as_app = Cli(_url(app, roles["database"]), keys, tmp_path)
-    env = {"LOKIKIRJA_CREATE_TABLE": "no"}
+    as_app = _granted_store(roles, tmp_path)
+    app, env = roles["lokikirja_app"], APP_ENV
     as_app("ingest", str(write_jsonl(tmp_path / "s.jsonl", EVENTS)), check=0, env=env)
     other = next(e["id"] for e in EVENTS if e["type"] == "record.viewed")
     with psycopg.connect(_url(app, roles["database"]).split("?")[0], autocommit=True) as conn:
