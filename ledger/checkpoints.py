@@ -302,12 +302,9 @@ def notes_by_size(ledger: Ledger, cur: Cursor, checkpoints: Sequence[Checkpoint]
 def store_signatures(seal: Seal, cur: Cursor, tree_size: int, origin: str, signatures: Sequence[Signature],
                      role: str) -> None:
     """Keep note signature lines of the checkpoint of ``tree_size`` (a line already kept is skipped)."""
-    for s in signatures:
-        exists = cur.execute(f"SELECT 1 FROM {seal.signatures} WHERE tree_size = %s AND name = %s AND key_hash = %s",
-                             (tree_size, s.name, s.key_hash)).fetchone()
-        if exists is None:
-            cur.execute(f"INSERT INTO {seal.signatures} (tree_size, origin, name, key_hash, signature, role) "
-                        "VALUES (%s, %s, %s, %s, %s, %s)", (tree_size, origin, s.name, s.key_hash, s.signature, role))
+    cur.executemany(f"INSERT INTO {seal.signatures} (tree_size, origin, name, key_hash, signature, role) "
+                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (tree_size, name, key_hash) DO NOTHING",
+                    [(tree_size, origin, s.name, s.key_hash, s.signature, role) for s in signatures])
 
 
 def _sign_note(ledger: Ledger, seal: Seal, cur: Cursor, checkpoint: Checkpoint) -> None:

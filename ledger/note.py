@@ -145,10 +145,7 @@ class NoteSigner:
 
     @property
     def verifier(self) -> VerifierKey:
-        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-        public = self.private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        return VerifierKey(self.name, self.algorithm, public)
+        return VerifierKey(self.name, self.algorithm, self.private.public_key().public_bytes_raw())
 
     def sign(self, text: str, timestamp: int | None = None) -> Signature:
         """The signature of ``text`` (a cosignature needs ``timestamp``, POSIX seconds, > 0)."""

@@ -41,7 +41,14 @@ from typing import Any
 from uuid import UUID
 
 from ledger import merkle
-from ledger.checkpoints import Checkpoint, log_origin, previous_public_keys, public_key, stored_checkpoints
+from ledger.checkpoints import (
+    Checkpoint,
+    log_origin,
+    notes_by_size,
+    previous_public_keys,
+    public_key,
+    stored_checkpoints,
+)
 from ledger.db import Cursor
 from ledger.seal import Seal
 from ledger.store import Ledger
@@ -267,9 +274,7 @@ class _Job:
 
     def _witnessed_head(self, policy: TrustPolicy) -> tuple[int | None, BadPosition | None]:
         """The size of the newest checkpoint a quorum of pinned witnesses cosigned, or the forgery found."""
-        from ledger.checkpoints import notes_by_size as notes_of
-
-        notes = notes_of(self.seal.ledger, self.cur, self.checkpoints)
+        notes = notes_by_size(self.seal.ledger, self.cur, self.checkpoints)
         witnessed = None
         for checkpoint in self.checkpoints:
             found = witnessing(policy, checkpoint, notes.get(checkpoint.tree_size))
