@@ -59,6 +59,10 @@ class Outcome:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    def describe(self) -> str:
+        """One line for people: ``witness name+keyid: status (detail)``."""
+        return f"witness {self.witness}+{self.key_id}: {self.status}" + (f" ({self.detail})" if self.detail else "")
+
 
 def _table(ledger: Ledger) -> str:
     Seal(ledger)  # creates the integrity tables, the witnesses' among them, when missing

@@ -51,8 +51,8 @@ def ask_witnesses(ledger: Ledger) -> None:
 
     for o in submit(ledger):
         if o.status != "cosigned":
-            output.stderr.print(f"witness {o.witness}+{o.key_id} did not cosign the latest checkpoint: "
-                                f"{o.status} ({o.detail})", highlight=False, soft_wrap=True)
+            output.stderr.print(f"{o.describe()} — it did not cosign the latest checkpoint", highlight=False,
+                                soft_wrap=True)
 
 
 def seal_new_facts(ledger: Ledger) -> int:

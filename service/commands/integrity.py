@@ -79,7 +79,7 @@ def checkpoint(show_key: bool, db: str | None, keys: str | None, fmt: str) -> No
     else:
         _fields(doc, fmt)
     for o in outcomes:
-        line = f"witness {o.witness}+{o.key_id}: {o.status}" + (f" ({o.detail})" if o.detail else "")
+        line = o.describe()
         if fmt == "table":
             stdout.print(line, highlight=False, soft_wrap=True)
         else:

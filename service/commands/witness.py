@@ -146,7 +146,7 @@ def witnesses_add(url: str, vkey: str, db: str | None) -> None:
         outcomes = [o for o in log_witnesses.submit(ledger, force=True) if o.witness == added.name]
     note(f"added the witness {added.key} at {added.url}")
     for o in outcomes:
-        note(f"witness {o.witness}+{o.key_id}: {o.status} ({o.detail})")
+        note(o.describe())
 
 
 @witnesses.command("list")
