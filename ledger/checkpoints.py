@@ -39,7 +39,7 @@ from uuid import UUID
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ledger import merkle
+from ledger import merkle, subject_index
 from ledger.db import Cursor
 from ledger.errors import IntegrityFailure, LedgerError, UnknownSubject, UsageError
 from ledger.keys import key_id as key_id_of
@@ -327,13 +327,16 @@ def sign_checkpoint(ledger: Ledger, *, min_interval: float = 0.0, covering: int 
     events up to there (a dossier), not of the query it has just recorded."""
     seal_catch_up(ledger)
     seal = Seal(ledger, create=False)
+    if _grows(ledger, seal, min_interval, covering):
+        subject_index.commit(ledger)  # its root goes into the log before the tree is signed
+        seal_catch_up(ledger)
     with ledger.db.write() as cur:
         ledger.db.lock(cur, seal.checkpoints)
         size, _ = seal.head(cur)
         latest = _latest(seal, cur)
         if latest is not None and covering is not None:
             leaf = seal.leaves_at(cur, [covering]).get(covering)
-            if leaf is not None and leaf[0] < latest.tree_size:
+            if leaf is not None and leaf[0] < min(latest.tree_size, _indexed(ledger, cur)):
                 _sign_note(ledger, seal, cur, latest)
                 return latest.to_json()
         if latest is not None and (latest.tree_size >= size or _younger_than(latest, min_interval)):
@@ -351,6 +354,29 @@ def sign_checkpoint(ledger: Ledger, *, min_interval: float = 0.0, covering: int 
                     (made.tree_size, made.root_hash, made.timestamp, made.key_id, made.signature))
         _sign_note(ledger, seal, cur, made)
     return made.to_json()
+
+
+def _indexed(ledger: Ledger, cur: Cursor) -> int:
+    """How many leaves the subject index root last committed to the log covers."""
+    return subject_index.SubjectIndex(ledger).state(cur).appended_size
+
+
+def _grows(ledger: Ledger, seal: Seal, min_interval: float, covering: int | None) -> bool:
+    """Whether :func:`sign_checkpoint` may sign a new tree (then the subject index is committed
+    first): the sealed tree grew since the latest checkpoint, which is old enough or does not
+    cover ``covering`` and the index over it."""
+    with ledger.db.read() as cur:
+        size, _ = seal.head(cur)
+        latest = _latest(seal, cur)
+        if latest is None:
+            return size > 0
+        if covering is not None:
+            leaf = seal.leaves_at(cur, [covering]).get(covering)
+            if leaf is not None and leaf[0] < min(latest.tree_size, _indexed(ledger, cur)):
+                return False
+        if covering is None and _younger_than(latest, min_interval):
+            return False
+        return size > latest.tree_size or subject_index.SubjectIndex(ledger).state(cur).tree_size < size
 
 
 def _younger_than(checkpoint: Checkpoint, seconds: float) -> bool:

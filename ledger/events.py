@@ -506,6 +506,14 @@ class SubjectErased(_Model):
     reason: Reason
 
 
+class IndexCommitted(_Model):
+    """The root of the subject index over the log's first ``tree_size`` leaves (ledger/subject_index)."""
+
+    tree_size: Annotated[int, Field(ge=0)]
+    root: Annotated[str, _matching(r"[0-9a-f]{64}", "a SHA-256 hash in lower-case hex")]
+    subjects: Annotated[int, Field(ge=0)]
+
+
 # --------------------------------------------------------------------------- envelopes
 
 DATA_MODELS: dict[str, type[_Model]] = {
@@ -529,8 +537,10 @@ DATA_MODELS: dict[str, type[_Model]] = {
     "ledger.queried": LedgerQueried,
     "finding.reviewed": FindingReviewed,
     "subject.erased": SubjectErased,
+    "ledger.index_committed": IndexCommitted,
 }
-LEDGER_TYPES: frozenset[str] = frozenset({"ledger.queried", "finding.reviewed", "subject.erased"})
+LEDGER_TYPES: frozenset[str] = frozenset({"ledger.queried", "finding.reviewed", "subject.erased",
+                                          "ledger.index_committed"})
 INGESTIBLE_TYPES: tuple[str, ...] = tuple(t for t in DATA_MODELS if t not in LEDGER_TYPES)
 
 # Personal data fields, encrypted at rest under the subject's data key (see ledger/privacy).

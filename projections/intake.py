@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from ledger.db import Cursor, Database
-from ledger.events import PERSONAL_FIELDS
+from ledger.events import LEDGER_TYPES, PERSONAL_FIELDS
 from ledger.records import StoredFact
 from projections.schema import micros
 
@@ -24,7 +24,6 @@ USER_TYPES = {"user.registered", "access.granted", "access.revoked"}
 CUSTOMER_TYPES = {"customer.registered", "customer.changed", "customer.transferred",
                   "customer.transfer_withheld", "customer.deregistered"}
 OTHER_TYPES = {"vacancy.published", "jobseeker.presented", "complaint.filed"}
-LEDGER_TYPES = {"ledger.queried", "finding.reviewed", "subject.erased"}
 
 
 @dataclass

@@ -1,0 +1,323 @@
+"""The verifiable per-subject index: which log positions name each subject, committed in the log.
+
+For every subject — a customer or employer by its id, an official by user id for the facts that
+make up their access right, and ``organisations`` for the organisation register — the index keeps
+the leaf indexes of the sealed events that name it, as the subject map of ``ledger/submap.py``.
+At each checkpoint (:func:`commit`), before the tree is signed, the index takes in the leaves
+sealed since, and when its root changed the ledger appends ``ledger.index_committed`` ``{tree_size,
+root, subjects}``: the root of the map of the first ``tree_size`` leaves. The checkpoint that
+follows covers that fact, so the log's signature — and its witnesses' cosignatures — commit to the
+index. :func:`prove` gives a subject's :class:`~ledger.submap.MapProof` against the latest
+committed root: its positions, exactly, or that it has none. ``verify`` rebuilds every committed
+root from the log and names the first that differs (``replay/verify.py``). ADR 0013.
+
+Tables (derived state, checked against the committed roots, never trusted by a verifier):
+``index_entries(key_hash, leaf_index)``, ``index_leaves(key_hash, bucket, value_hash, count,
+last)``, ``index_nodes(id, hash, count)`` — the top :data:`~ledger.submap.BUCKET_BITS` levels of
+the tree, node ``id = 2^depth + prefix`` — and ``index_state``, one row: the leaves taken in and
+the root, and the root last appended to the log.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ledger import submap
+from ledger.db import Cursor
+from ledger.errors import IntegrityFailure, UsageError
+from ledger.own_facts import build_own_fact
+from ledger.seal import Seal
+from ledger.store import Ledger
+
+INDEX_TYPE = "ledger.index_committed"
+INDEX_ACTOR = "system:ledger"
+ORGANISATIONS = "organisations"
+"""The key of the organisation register (registrations and areas' municipalities)."""
+ORG_TYPES = frozenset({"organisation.registered", "area.municipality_joined", "area.municipality_left"})
+USER_TYPES = frozenset({"user.registered", "access.granted", "access.revoked"})
+PAGE = 5000
+_LOCK = "lokikirja-subject-index"
+_READY: weakref.WeakSet[Ledger] = weakref.WeakSet()  # open ledgers whose index tables exist
+
+
+def index_keys(type_name: str, data: Mapping[str, Any]) -> set[str]:
+    """The subjects a fact names (the keys it is indexed under): the customer or subject it is
+    about; for an official's registration, grant or revocation the official; for an employer's
+    registration the employer; for the organisation register :data:`ORGANISATIONS`."""
+    if type_name in ORG_TYPES:
+        return {ORGANISATIONS}
+    keys = {v for f in ("customer", "subject") if isinstance(v := data.get(f), str)}
+    if type_name in USER_TYPES:
+        keys.add(data["user"])
+    elif type_name == "employer.registered":
+        keys.add(data["employer"])
+    return keys
+
+
+@dataclass(frozen=True)
+class IndexState:
+    tree_size: int  # leaves taken in
+    position: int  # the log position of the last of them
+    root: bytes
+    subjects: int
+    appended_size: int  # the tree size and root of the latest ledger.index_committed
+    appended_root: bytes | None
+    appended_position: int  # that fact's log position (0: none yet)
+
+    @property
+    def committed(self) -> bool:
+        """Whether the log holds the current root (proofs are made only against such a root)."""
+        return self.appended_root == self.root
+
+
+class SubjectIndex:
+    """The index tables of one ledger."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.db = ledger.db
+        self.entries = self.db.table("index_entries")
+        self.leaves = self.db.table("index_leaves")
+        self.nodes = self.db.table("index_nodes")
+        self.state_table = self.db.table("index_state")
+        if ledger not in _READY:
+            with self.db.setup_lock():
+                self._create_tables()
+            _READY.add(ledger)
+
+    def _create_tables(self) -> None:
+        b, n = self.db.BLOB, self.db.BIGINT
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {self.entries} (key_hash {b} NOT NULL, leaf_index {n} NOT NULL, "
+            "PRIMARY KEY (key_hash, leaf_index))",
+            f"CREATE TABLE IF NOT EXISTS {self.leaves} (key_hash {b} PRIMARY KEY, bucket INTEGER NOT NULL, "
+            f"value_hash {b} NOT NULL, count {n} NOT NULL, last {n} NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {self.db.table('index_leaves_bucket').split('.')[-1]} "
+            f"ON {self.leaves} (bucket)",
+            f"CREATE TABLE IF NOT EXISTS {self.nodes} (id {n} PRIMARY KEY, hash {b} NOT NULL, count {n} NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.state_table} (id INTEGER PRIMARY KEY, tree_size {n} NOT NULL, "
+            f"position {n} NOT NULL, root {b} NOT NULL, subjects {n} NOT NULL, appended_size {n} NOT NULL, "
+            f"appended_root {b}, appended_position {n} NOT NULL)",
+        ]
+        for statement in statements:  # one statement per transaction (see ledger/follower.py)
+            with self.db.write() as cur:
+                cur.execute(statement)
+        with self.db.write() as cur:
+            if cur.scalar(f"SELECT COUNT(*) FROM {self.state_table}") == 0:
+                cur.execute(f"INSERT INTO {self.state_table} VALUES (1, 0, 0, %s, 0, 0, NULL, 0)", (submap.EMPTY,))
+
+    # ------------------------------------------------------------------ state
+    def state(self, cur: Cursor) -> IndexState:
+        row = cur.execute(f"SELECT tree_size, position, root, subjects, appended_size, appended_root, "
+                          f"appended_position FROM {self.state_table} WHERE id = 1").fetchone()
+        assert row is not None
+        return IndexState(row[0], row[1], bytes(row[2]), row[3], row[4],
+                          None if row[5] is None else bytes(row[5]), row[6])
+
+    # ------------------------------------------------------------------ taking in leaves
+    def take_in(self, progress: Any = None) -> IndexState:
+        """Index every sealed leaf not yet indexed, and recompute the root: one transaction."""
+        seal = Seal(self.ledger, create=False)
+        with self.db.write() as cur:
+            self.db.lock(cur, _LOCK)
+            state = self.state(cur)
+            size, last = seal.head(cur)
+            if size <= state.tree_size:
+                return state
+            dirty: set[int] = set()
+            leaf, position = state.tree_size, state.position
+            while position < last:
+                rows = seal.log_page(cur, position, PAGE, stop=last)
+                if not rows:
+                    break
+                pairs = list(_pairs(leaf, rows))
+                self._add(cur, pairs, dirty)
+                leaf += len(rows)
+                position = rows[-1][0]
+                if progress is not None:
+                    progress(len(rows))
+            if leaf != size:
+                raise IntegrityFailure(f"the seal holds {size} leaves but the log up to its last sealed position "
+                                       f"has {leaf} events; run `lokikirja verify`")
+            root, subjects = self._recompute(cur, dirty) if dirty else (state.root, state.subjects)
+            cur.execute(f"UPDATE {self.state_table} SET tree_size = %s, position = %s, root = %s, subjects = %s "
+                        "WHERE id = 1", (size, last, root, subjects))
+            return self.state(cur)
+
+    def _add(self, cur: Cursor, pairs: list[tuple[bytes, int]], dirty: set[int]) -> None:
+        if not pairs:
+            return
+        if self.db.kind == "postgres":
+            with cur.raw.copy(f"COPY {self.entries} (key_hash, leaf_index) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(["bytea", "int8"])
+                for row in pairs:
+                    copy.write_row(row)
+        else:
+            cur.executemany(f"INSERT INTO {self.entries} VALUES (%s, %s)", pairs)
+        new: dict[bytes, list[int]] = defaultdict(list)
+        for kh, leaf in pairs:
+            new[kh].append(leaf)
+        known = self._leaf_rows(cur, list(new))
+        rows = []
+        for kh, leaves in new.items():
+            value, count = known.get(kh, (submap.VALUE_START, 0))
+            bucket = submap.bucket_of(kh)
+            rows.append((kh, bucket, submap.extend_value(value, leaves), count + len(leaves), leaves[-1]))
+            dirty.add(bucket)
+        cur.executemany(f"INSERT INTO {self.leaves} (key_hash, bucket, value_hash, count, last) "
+                        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (key_hash) DO UPDATE SET "
+                        "value_hash = excluded.value_hash, count = excluded.count, last = excluded.last", rows)
+
+    def _leaf_rows(self, cur: Cursor, khs: list[bytes]) -> dict[bytes, tuple[bytes, int]]:
+        out: dict[bytes, tuple[bytes, int]] = {}
+        for i in range(0, len(khs), 500):
+            marks, params = self.db.in_list(khs[i : i + 500])
+            for kh, value, count in cur.execute(
+                    f"SELECT key_hash, value_hash, count FROM {self.leaves} WHERE key_hash IN {marks}", params):
+                out[bytes(kh)] = (bytes(value), count)
+        return out
+
+    def _bucket_items(self, cur: Cursor, buckets: list[int]) -> Iterator[tuple[int, list[tuple[bytes, bytes]]]]:
+        """``(bucket, sorted (kh, value) items)`` of non-empty ``buckets``."""
+        for i in range(0, len(buckets), 500):
+            marks, params = self.db.in_list(buckets[i : i + 500])
+            grouped: dict[int, list[tuple[bytes, bytes]]] = defaultdict(list)
+            for bucket, kh, value in cur.execute(f"SELECT bucket, key_hash, value_hash FROM {self.leaves} "
+                                                 f"WHERE bucket IN {marks}", params):
+                grouped[bucket].append((bytes(kh), bytes(value)))
+            for bucket in sorted(grouped):
+                yield bucket, sorted(grouped[bucket])
+
+    def _recompute(self, cur: Cursor, dirty: set[int]) -> tuple[bytes, int]:
+        """Rehash the dirty buckets and the stored nodes above them; returns (root, subjects)."""
+        bits = submap.BUCKET_BITS
+        computed: dict[int, tuple[bytes, int]] = {}
+        for bucket, items in self._bucket_items(cur, sorted(dirty)):
+            computed[(1 << bits) + bucket] = (submap.subtree_hash(items, bits), len(items))
+        level = set(dirty)
+        for depth in range(bits - 1, -1, -1):
+            parents = {p >> 1 for p in level}
+            children = [(1 << (depth + 1)) + 2 * p + side for p in parents for side in (0, 1)]
+            stored = self._nodes(cur, [c for c in children if c not in computed])
+            for p in parents:
+                base = (1 << (depth + 1)) + 2 * p
+                (h0, c0), (h1, c1) = (computed.get(c) or stored.get(c) or (submap.EMPTY, 0) for c in (base, base + 1))
+                count = c0 + c1
+                digest = submap.EMPTY if count == 0 else (h0 if c0 else h1) if count == 1 else submap.node_hash(h0, h1)
+                computed[(1 << depth) + p] = (digest, count)
+            level = parents
+        cur.executemany(f"INSERT INTO {self.nodes} (id, hash, count) VALUES (%s, %s, %s) ON CONFLICT (id) DO UPDATE "
+                        "SET hash = excluded.hash, count = excluded.count",
+                        [(node, h, c) for node, (h, c) in computed.items() if c])
+        return computed[1]
+
+    def _nodes(self, cur: Cursor, ids: list[int]) -> dict[int, tuple[bytes, int]]:
+        out: dict[int, tuple[bytes, int]] = {}
+        for i in range(0, len(ids), 500):
+            if not ids[i : i + 500]:
+                continue
+            marks, params = self.db.in_list(ids[i : i + 500])
+            for node, digest, count in cur.execute(f"SELECT id, hash, count FROM {self.nodes} WHERE id IN {marks}",
+                                                   params):
+                out[node] = (bytes(digest), count)
+        return out
+
+    # ------------------------------------------------------------------ committing
+    def append_root(self) -> bool:
+        """Append ``ledger.index_committed`` when the log does not hold the current root yet;
+        returns whether it did. In the append's own transaction (which serialises writers), so
+        two processes never commit the same root twice."""
+        with self.db.read() as cur:
+            state = self.state(cur)
+        if state.committed or state.subjects == 0:
+            return False
+        fact = build_own_fact(self.ledger, INDEX_TYPE, INDEX_ACTOR, {
+            "tree_size": state.tree_size, "root": state.root.hex(), "subjects": state.subjects})
+        with self.ledger.appending() as tx:
+            state = self.state(tx.cur)
+            if state.committed:
+                return False
+            if fact.data != {"tree_size": state.tree_size, "root": state.root.hex(), "subjects": state.subjects}:
+                return False  # the index moved on meanwhile: the next checkpoint commits its root
+            (position,) = tx.insert([fact])
+            tx.cur.execute(f"UPDATE {self.state_table} SET appended_size = %s, appended_root = %s, "
+                           "appended_position = %s WHERE id = 1", (state.tree_size, state.root, int(position)))
+        return True
+
+    # ------------------------------------------------------------------ proving
+    def prove(self, key: str) -> tuple[submap.MapProof, int]:
+        """``key``'s proof against the latest committed root, and the log position of the
+        ``ledger.index_committed`` fact that holds that root."""
+        bits = submap.BUCKET_BITS
+        kh = submap.key_hash(key)
+        bucket = submap.bucket_of(kh)
+        with self.db.write() as cur:  # one consistent state (the lock orders it after any commit)
+            self.db.lock(cur, _LOCK)
+            state = self.state(cur)
+            if state.appended_root is None:
+                raise UsageError("the subject index has not been committed yet; run `lokikirja checkpoint`")
+            if not state.committed:
+                raise UsageError("the subject index holds a root not yet in the log; run `lokikirja checkpoint`")
+            path = [(1 << d) + (bucket >> (bits - d)) for d in range(bits + 1)]
+            sibling = [(1 << d) + ((bucket >> (bits - d)) ^ 1) for d in range(1, bits + 1)]
+            nodes = self._nodes(cur, path + sibling)
+            siblings: list[bytes] = []
+            terminal: tuple[bytes, bytes] | None = None
+            for depth in range(bits + 1):
+                count = nodes.get(path[depth], (submap.EMPTY, 0))[1]
+                if count == 0:
+                    break
+                if count == 1:
+                    terminal = self._lone(cur, depth, bucket >> (bits - depth))
+                    break
+                if depth == bits:
+                    items = next(self._bucket_items(cur, [bucket]))[1]
+                    below, terminal = submap.subtree_path(items, bits, kh)
+                    siblings += below
+                    break
+                siblings.append(nodes.get(sibling[depth], (submap.EMPTY, 0))[0])
+            positions: tuple[int, ...] = ()
+            other = terminal
+            if terminal is not None and terminal[0] == kh:
+                other = None
+                positions = tuple(r[0] for r in cur.execute(
+                    f"SELECT leaf_index FROM {self.entries} WHERE key_hash = %s ORDER BY leaf_index", (kh,)))
+        proof = submap.MapProof(key, state.appended_size, state.root, positions, tuple(siblings), other)
+        return proof, state.appended_position
+
+    def _lone(self, cur: Cursor, depth: int, prefix: int) -> tuple[bytes, bytes]:
+        """The one key under the node ``(depth, prefix)``."""
+        shift = submap.BUCKET_BITS - depth
+        row = cur.execute(f"SELECT key_hash, value_hash FROM {self.leaves} WHERE bucket >= %s AND bucket < %s "
+                          "LIMIT 1", (prefix << shift, (prefix + 1) << shift)).fetchone()
+        if row is None:
+            raise IntegrityFailure("the subject index's tables disagree with each other; run `lokikirja verify`")
+        return bytes(row[0]), bytes(row[1])
+
+
+def _pairs(first_leaf: int, rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[bytes, int]]:
+    """``(key hash, leaf index)`` of each key each stored event is indexed under."""
+    hashes: dict[str, bytes] = {}
+    for leaf, (_position, state) in enumerate(rows, first_leaf):
+        doc = orjson.loads(state)
+        for key in index_keys(doc["type"], doc["data"]):
+            kh = hashes.get(key)
+            if kh is None:
+                kh = hashes[key] = submap.key_hash(key)
+            yield kh, leaf
+
+
+def commit(ledger: Ledger, progress: Any = None) -> IndexState:
+    """Take in every sealed leaf and append the new root to the log when it changed (the caller
+    seals and signs after, so the checkpoint covers it)."""
+    index = SubjectIndex(ledger)
+    index.take_in(progress)
+    index.append_root()
+    with ledger.db.read() as cur:
+        return index.state(cur)
