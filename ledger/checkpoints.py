@@ -328,15 +328,14 @@ def sign_checkpoint(ledger: Ledger, *, min_interval: float = 0.0, covering: int 
     seal_catch_up(ledger)
     seal = Seal(ledger, create=False)
     if _grows(ledger, seal, min_interval, covering):
-        subject_index.commit(ledger)  # its root goes into the log before the tree is signed
-        seal_catch_up(ledger)
+        subject_index.SubjectIndex(ledger).take_in()  # the index keeps up with every tree signed
     with ledger.db.write() as cur:
         ledger.db.lock(cur, seal.checkpoints)
         size, _ = seal.head(cur)
         latest = _latest(seal, cur)
         if latest is not None and covering is not None:
             leaf = seal.leaves_at(cur, [covering]).get(covering)
-            if leaf is not None and leaf[0] < min(latest.tree_size, _indexed(ledger, cur)):
+            if leaf is not None and leaf[0] < latest.tree_size:
                 _sign_note(ledger, seal, cur, latest)
                 return latest.to_json()
         if latest is not None and (latest.tree_size >= size or _younger_than(latest, min_interval)):
@@ -356,15 +355,10 @@ def sign_checkpoint(ledger: Ledger, *, min_interval: float = 0.0, covering: int 
     return made.to_json()
 
 
-def _indexed(ledger: Ledger, cur: Cursor) -> int:
-    """How many leaves the subject index root last committed to the log covers."""
-    return subject_index.SubjectIndex(ledger).state(cur).appended_size
-
-
 def _grows(ledger: Ledger, seal: Seal, min_interval: float, covering: int | None) -> bool:
-    """Whether :func:`sign_checkpoint` may sign a new tree (then the subject index is committed
-    first): the sealed tree grew since the latest checkpoint, which is old enough or does not
-    cover ``covering`` and the index over it."""
+    """Whether :func:`sign_checkpoint` may sign a new tree (then the subject index takes in the
+    leaves first): the sealed tree grew since the latest checkpoint, which is old enough or does
+    not cover ``covering``, or the index lags behind the seal."""
     with ledger.db.read() as cur:
         size, _ = seal.head(cur)
         latest = _latest(seal, cur)
@@ -372,11 +366,24 @@ def _grows(ledger: Ledger, seal: Seal, min_interval: float, covering: int | None
             return size > 0
         if covering is not None:
             leaf = seal.leaves_at(cur, [covering]).get(covering)
-            if leaf is not None and leaf[0] < min(latest.tree_size, _indexed(ledger, cur)):
+            if leaf is not None and leaf[0] < latest.tree_size:
                 return False
         if covering is None and _younger_than(latest, min_interval):
             return False
         return size > latest.tree_size or subject_index.SubjectIndex(ledger).state(cur).tree_size < size
+
+
+def commit_subject_index(ledger: Ledger) -> dict[str, Any]:
+    """Bring the subject index's root into the log (``ledger.index_committed``, when the log does
+    not hold the current root yet) and sign a checkpoint covering it; returns that checkpoint.
+    Called before a subject's completeness is proven (reports, bundles)."""
+    seal_catch_up(ledger)
+    index = subject_index.SubjectIndex(ledger)
+    index.take_in()
+    index.append_root()
+    with ledger.db.read() as cur:
+        appended = index.state(cur).appended_position
+    return sign_checkpoint(ledger, covering=appended or None)
 
 
 def _younger_than(checkpoint: Checkpoint, seconds: float) -> bool:

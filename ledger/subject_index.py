@@ -1,15 +1,16 @@
 """The verifiable per-subject index: which log positions name each subject, committed in the log.
 
-For every subject — a customer or employer by its id, an official by user id for the facts that
-make up their access right, and ``organisations`` for the organisation register — the index keeps
-the leaf indexes of the sealed events that name it, as the subject map of ``ledger/submap.py``.
-At each checkpoint (:func:`commit`), before the tree is signed, the index takes in the leaves
-sealed since, and when its root changed the ledger appends ``ledger.index_committed`` ``{tree_size,
-root, subjects}``: the root of the map of the first ``tree_size`` leaves. The checkpoint that
-follows covers that fact, so the log's signature — and its witnesses' cosignatures — commit to the
-index. :func:`prove` gives a subject's :class:`~ledger.submap.MapProof` against the latest
-committed root: its positions, exactly, or that it has none. ``verify`` rebuilds every committed
-root from the log and names the first that differs (``replay/verify.py``). ADR 0013.
+For every subject — a customer or employer by its id, an official by user id for the facts that make
+up their access right, and ``organisations`` for the organisation register — the index keeps the
+leaf indexes of the sealed events that name it, as the subject map of ``ledger/submap.py``. At each
+checkpoint the index takes in the leaves sealed since. Before a subject's completeness is proven
+(``ledger.checkpoints.commit_subject_index``), when the log does not hold the current root yet, the
+ledger appends ``ledger.index_committed`` ``{tree_size, root, subjects}``: the root of the map of
+the first ``tree_size`` leaves, and signs a checkpoint that covers that fact, so the log's signature
+— and its witnesses' cosignatures — commit to the index. :func:`prove` gives a subject's
+:class:`~ledger.submap.MapProof` against the latest committed root: its positions, exactly, or that
+it has none. ``verify`` rebuilds every committed root from the log and names the first that differs
+(``replay/verify.py``). ADR 0013.
 
 Tables (derived state, checked against the committed roots, never trusted by a verifier):
 ``index_entries(key_hash, leaf_index)``, ``index_leaves(key_hash, bucket, value_hash, count,
@@ -196,22 +197,8 @@ class SubjectIndex:
 
     def _recompute(self, cur: Cursor, dirty: set[int]) -> tuple[bytes, int]:
         """Rehash the dirty buckets and the stored nodes above them; returns (root, subjects)."""
-        bits = submap.BUCKET_BITS
-        computed: dict[int, tuple[bytes, int]] = {}
-        for bucket, items in self._bucket_items(cur, sorted(dirty)):
-            computed[(1 << bits) + bucket] = (submap.subtree_hash(items, bits), len(items))
-        level = set(dirty)
-        for depth in range(bits - 1, -1, -1):
-            parents = {p >> 1 for p in level}
-            children = [(1 << (depth + 1)) + 2 * p + side for p in parents for side in (0, 1)]
-            stored = self._nodes(cur, [c for c in children if c not in computed])
-            for p in parents:
-                base = (1 << (depth + 1)) + 2 * p
-                (h0, c0), (h1, c1) = (computed.get(c) or stored.get(c) or (submap.EMPTY, 0) for c in (base, base + 1))
-                count = c0 + c1
-                digest = submap.EMPTY if count == 0 else (h0 if c0 else h1) if count == 1 else submap.node_hash(h0, h1)
-                computed[(1 << depth) + p] = (digest, count)
-            level = parents
+        computed = submap.rehash(dirty, lambda buckets: self._bucket_items(cur, buckets),
+                                 lambda ids: self._nodes(cur, ids))
         cur.executemany(f"INSERT INTO {self.nodes} (id, hash, count) VALUES (%s, %s, %s) ON CONFLICT (id) DO UPDATE "
                         "SET hash = excluded.hash, count = excluded.count",
                         [(node, h, c) for node, (h, c) in computed.items() if c])
@@ -311,13 +298,3 @@ def _pairs(first_leaf: int, rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[b
             if kh is None:
                 kh = hashes[key] = submap.key_hash(key)
             yield kh, leaf
-
-
-def commit(ledger: Ledger, progress: Any = None) -> IndexState:
-    """Take in every sealed leaf and append the new root to the log when it changed (the caller
-    seals and signs after, so the checkpoint covers it)."""
-    index = SubjectIndex(ledger)
-    index.take_in(progress)
-    index.append_root()
-    with ledger.db.read() as cur:
-        return index.state(cur)

@@ -21,7 +21,7 @@ at an empty subtree, or at another key's leaf (k is not in the map: it has no ev
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,3 +174,56 @@ def verify_map_proof(proof: MapProof) -> None:
         node = node_hash(sibling, node) if bit(kh, d) else node_hash(node, sibling)
     if node != proof.root:
         raise MapProofError(f"the subject-map proof of {proof.key} does not lead to the committed root")
+
+
+def rehash(dirty: Iterable[int], bucket_items: Callable[[list[int]], Iterable[tuple[int, list[tuple[bytes, bytes]]]]],
+           stored: Callable[[list[int]], Mapping[int, tuple[bytes, int]]]) -> dict[int, tuple[bytes, int]]:
+    """The top levels' nodes ``{id: (hash, count)}`` above the ``dirty`` buckets, rehashed
+    (node ``id = 2^depth + prefix``; node 1 is the root). ``bucket_items(buckets)`` gives each
+    non-empty bucket's sorted ``(kh, value)`` items; ``stored(ids)`` the nodes not rehashed."""
+    bits = BUCKET_BITS
+    level = sorted(set(dirty))
+    computed: dict[int, tuple[bytes, int]] = {(1 << bits) + b: (EMPTY, 0) for b in level}
+    for bucket, items in bucket_items(level):
+        computed[(1 << bits) + bucket] = (subtree_hash(items, bits), len(items))
+    parents = set(level)
+    for depth in range(bits - 1, -1, -1):
+        parents = {p >> 1 for p in parents}
+        children = [(1 << (depth + 1)) + 2 * p + side for p in parents for side in (0, 1)]
+        known = stored([c for c in children if c not in computed])
+        for p in parents:
+            base = (1 << (depth + 1)) + 2 * p
+            (h0, c0), (h1, c1) = (computed.get(c) or known.get(c) or (EMPTY, 0) for c in (base, base + 1))
+            count = c0 + c1
+            digest = EMPTY if count == 0 else (h0 if c0 else h1) if count == 1 else node_hash(h0, h1)
+            computed[(1 << depth) + p] = (digest, count)
+    return computed
+
+
+class MemoryMap:
+    """The subject map in memory, grown leaf by leaf (``verify`` rebuilds every committed root
+    with it): one value hash per key, and the top levels' nodes. Memory grows with the number of
+    subjects, not of events."""
+
+    def __init__(self) -> None:
+        self.values: dict[bytes, bytes] = {}
+        self.buckets: dict[int, set[bytes]] = {}
+        self.nodes: dict[int, tuple[bytes, int]] = {}
+        self.dirty: set[int] = set()
+
+    def add(self, kh: bytes, leaf: int) -> None:
+        self.values[kh] = extend_value(self.values.get(kh, VALUE_START), (leaf,))
+        bucket = bucket_of(kh)
+        self.buckets.setdefault(bucket, set()).add(kh)
+        self.dirty.add(bucket)
+
+    def root(self) -> tuple[bytes, int]:
+        """``(root, number of keys)``."""
+        if self.dirty:
+            def items(buckets: list[int]) -> Iterator[tuple[int, list[tuple[bytes, bytes]]]]:
+                for b in buckets:
+                    yield b, sorted((kh, self.values[kh]) for kh in self.buckets.get(b, ()))
+
+            self.nodes.update(rehash(self.dirty, items, lambda ids: {i: self.nodes[i] for i in ids if i in self.nodes}))
+            self.dirty.clear()
+        return self.nodes.get(1, (EMPTY, 0))

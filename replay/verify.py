@@ -22,6 +22,10 @@ its root at its size (else the log was rewritten after it was witnessed), and th
 checkpoint must not be older (else it was rolled back). Without a policy the report says that
 only the store's own key was used.
 
+**The subject index**: every ``ledger.index_committed`` root is rebuilt from the log and must
+match (``replay/verify_index.py``): an index that hides one of a person's events, or lists one
+that does not name them, fails at the fact that committed it.
+
 Events after the latest checkpoint are *not yet covered*: compared with the seal where sealed,
 counted in :attr:`VerifyReport.uncovered`, and never a failure. Large logs are scanned in
 contiguous segments by several processes (one per CPU, on one exported snapshot on PostgreSQL);
@@ -53,6 +57,7 @@ from ledger.db import Cursor
 from ledger.seal import Seal
 from ledger.store import Ledger
 from replay.trust import TrustPolicy, WitnessView, ask_witnesses, describe, label, witnessing
+from replay.verify_index import check_index
 from replay.verify_scan import (
     BLOCK,
     BLOCK_LEVEL,
@@ -121,6 +126,8 @@ def verify(ledger: Ledger, progress: Progress | None = None, *, workers: int | N
             report = job.parallel(wanted)
         if report is None or not report.ok:
             report = job.compose([job.scan(Segment(0, 0, None))])
+        if report.ok and (bad := check_index(seal, cur)) is not None:
+            report = replace(report, ok=False, first_bad=bad)
         return job.judge_trust(report, policy, asked.notes, log_origin(ledger))
 
 
