@@ -359,6 +359,7 @@ def _grows(ledger: Ledger, seal: Seal, min_interval: float, covering: int | None
     """Whether :func:`sign_checkpoint` may sign a new tree (then the subject index takes in the
     leaves first): the sealed tree grew since the latest checkpoint, which is old enough or does
     not cover ``covering``, or the index lags behind the seal."""
+    index = subject_index.SubjectIndex(ledger)  # its tables made before the read (a SQLite read sees no later DDL)
     with ledger.db.read() as cur:
         size, _ = seal.head(cur)
         latest = _latest(seal, cur)
@@ -370,7 +371,7 @@ def _grows(ledger: Ledger, seal: Seal, min_interval: float, covering: int | None
                 return False
         if covering is None and _younger_than(latest, min_interval):
             return False
-        return size > latest.tree_size or subject_index.SubjectIndex(ledger).state(cur).tree_size < size
+        return size > latest.tree_size or index.state(cur).tree_size < size
 
 
 def commit_subject_index(ledger: Ledger) -> dict[str, Any]:

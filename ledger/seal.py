@@ -237,6 +237,15 @@ class Seal:
                 out[position] = (index, bytes(event), bytes(digest))
         return out
 
+    def positions_of_leaves(self, cur: Cursor, leaves: Sequence[int]) -> dict[int, int]:
+        """``{leaf index: log position}`` of sealed leaves."""
+        out: dict[int, int] = {}
+        for i in range(0, len(leaves), 500):
+            marks, params = self.db.in_list(list(leaves[i : i + 500]))
+            out.update(cur.execute(f"SELECT leaf_index, position FROM {self.leaves} WHERE leaf_index IN {marks}",
+                                   params).fetchall())
+        return out
+
     def find_sealed_event(self, cur: Cursor, event: bytes) -> tuple[int, int] | None:
         """``(leaf index, position)`` where ``event`` was sealed. Not indexed (a full scan): for
         explaining a failed verification only."""

@@ -29,7 +29,8 @@ organisation. Both are ``REFERENCE_UNKNOWN``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import datetime
 
 from ledger.events import LEDGER_TYPES, OrgKind, Rule
@@ -42,8 +43,8 @@ from policies.localtime import local_minute
 from policies.transfer import transfer_ineligibility
 from policies.verdicts import Verdict, finding_id, verdict
 
-__all__ = ["Fact", "acting_org", "competence_of", "competent_authority", "finding_id", "judge",
-           "unknown_references"]
+__all__ = ["DecisionOutcome", "Fact", "acting_org", "competence_of", "competent_authority", "decision_outcome",
+           "finding_id", "judge", "unknown_references"]
 
 _REFERENCE_FIELDS = frozenset({"user", "customer", "subject", "employer", "org", "from", "to", "te_office"})
 _ENTITY_PREFIXES = ("u:", "c:", "e:", "area:", "te:")
@@ -97,6 +98,32 @@ def competent_authority(fact: Fact, world: World) -> tuple[str, str]:
     """``(authority, rule set id)`` for a decision: an area id or ``"te_office"`` (any TE office)."""
     c = competence_of(fact, world)
     return (c.authority, c.rule_set.id)
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    """A decision as a dispute reads it: the acting organisation, who was competent (an area id or
+    ``"a TE office"``), the rule set, and whether it was lawful."""
+
+    org: str | None
+    competent: str
+    rule_set: str
+    lawful: bool
+
+
+def decision_outcome(fact: Fact, world: World, found: Collection[str]) -> DecisionOutcome:
+    """A ``decision.made`` fact's outcome given the rules ``found`` on it. Lawful: made by a user
+    with an access right in force, for the organisation competent at its moment, in the customer's
+    language where the Language Act requires it (no ``DECISION_LANGUAGE``)."""
+    competence = competence_of(fact, world)
+    org = acting_org(fact, world)
+    user = _user(fact.actor)
+    history = world.user(user) if user else None
+    right = history is not None and history.right_in_force(fact.at)
+    lawful = bool(org is not None and is_competent(org, competence, world.orgs) and right
+                  and Rule.DECISION_LANGUAGE.value not in found)
+    competent = "a TE office" if competence.authority == TE_OFFICE else competence.authority
+    return DecisionOutcome(org, competent, competence.rule_set.id, lawful)
 
 
 def _without_right(fact: Fact, world: World, what: str, subject: str | None) -> list[Verdict]:

@@ -1,5 +1,13 @@
 """A portable evidence bundle: one file an appeal board or a court can check with no database.
 
+Version 2 (``lokikirja-evidence-bundle/v2``, written now) adds what proves the dossier's
+conclusions and its completeness (``replay/bundle_check.py``): ``request`` (``at``, ``known_at``),
+``horizon``, every event the rules need — the customer's, the organisation register's, the acting
+officials' and the named employers' — each with its inclusion proof, and ``index``: the
+``ledger.index_committed`` fact's id and, per subject, its subject-index proof. ``verify-bundle``
+then recomputes the dossier from the proven records and names any field that differs, any event
+left out or added, and any index proof that fails. Version 1 bundles are still checked as before.
+
 ``{"format": "lokikirja-evidence-bundle/v1", "customer", "created", "dossier": {…},
 "events": [{"event", "position", "leaf_index", "state"}], "checkpoint": {…}, "public_key", "key_id",
 "proofs": {event: inclusion proof}, "note": "<the checkpoint as a C2SP signed note, with its
@@ -26,25 +34,76 @@ from typing import Any
 from uuid import UUID
 
 from ledger import merkle
-from ledger.checkpoints import Checkpoint, checkpoint_at, previous_public_keys, public_key
+from ledger.checkpoints import Checkpoint, checkpoint_at, inclusion_proofs, previous_public_keys, public_key
 from ledger.errors import IntegrityFailure, UsageError
+from ledger.events import LEDGER_TYPES, Rule
 from ledger.keys import key_id
 from ledger.note import NoteError, SignedNote
-from ledger.seal import leaf_bytes
+from ledger.records import StoredFact
+from ledger.seal import Seal, leaf_bytes
 from ledger.store import Ledger
+from ledger.subject_index import SubjectIndex
+from ledger.submap import MapProof
+from projections.schema import from_micros, micros
+from replay.bounded import BoundedWorld, Bounds
+from replay.bundle_check import NOT_RECOMPUTED, check_completeness, compare, needed_keys, recompute
 from replay.trust import TrustPolicy, describe, require_trusted
 
-FORMAT = "lokikirja-evidence-bundle/v1"
+FORMAT_V1 = "lokikirja-evidence-bundle/v1"
+FORMAT = "lokikirja-evidence-bundle/v2"
 
 
-def build_bundle(ledger: Ledger, dossier: dict[str, Any]) -> dict[str, Any]:
-    """The evidence bundle of a dossier (see the module docstring): its checkpoint and proofs, with
-    each proven event's record as stored now."""
+def build_bundle(ledger: Ledger, dossier: dict[str, Any], bounds: Bounds = Bounds()) -> dict[str, Any]:
+    """The evidence bundle of a dossier built with ``bounds`` (see the module docstring). The
+    dossier's checkpoint must cover the subject index's latest commitment
+    (:func:`ledger.checkpoints.commit_subject_index` before the dossier is built)."""
     if dossier.get("checkpoint") is None:
         raise UsageError("there is no checkpoint yet; run `lokikirja checkpoint` first")
-    proofs = dossier["proofs"]
-    ids = [UUID(e["event"]) for e in dossier["timeline"] if e["event"] in proofs]
-    facts = ledger.facts_by_id(ids)
+    size = dossier["checkpoint"]["tree_size"]
+    customer = dossier["customer"]
+    subjects, index_position = _subject_proofs(ledger, customer, size)
+    seal = Seal(ledger)
+    with ledger.db.read() as cur:
+        positions = seal.positions_of_leaves(cur, sorted({p for proof in subjects.values() for p in proof.positions}))
+        horizon = BoundedWorld(ledger.db, cur, bounds).horizon()
+    facts = ledger.facts_at([*positions.values(), index_position])
+    ids = sorted({f.id for f in facts} | {UUID(e["event"]) for e in dossier["timeline"]})
+    stored = ledger.facts_by_id(ids)
+    proofs = inclusion_proofs(ledger, ids, size)
+    index_event = next(f.id_text for f in facts if f.position == index_position)
+    events = [{"event": str(uid), "position": stored[uid].position, "leaf_index": proofs[uid]["leaf_index"],
+               "state": base64.b64encode(stored[uid].to_stored_event().state).decode()} for uid in ids]
+    return {**_signed_part(ledger, dossier), "format": FORMAT, "customer": customer,
+            "created": datetime.now(UTC).isoformat(),
+            "request": {"at": None if bounds.at is None else from_micros(bounds.at).isoformat(),
+                        "known_at": bounds.position},
+            "horizon": None if horizon is None else horizon.isoformat(),
+            "dossier": dossier, "events": events, "proofs": {str(uid): p for uid, p in proofs.items()},
+            "index": {"event": index_event, "subjects": {k: p.to_json() for k, p in sorted(subjects.items())}}}
+
+
+def _subject_proofs(ledger: Ledger, customer: str, size: int) -> tuple[dict[str, MapProof], int]:
+    """The subject-index proofs a dossier of ``customer`` rests on, and the log position of the
+    commitment they are against (which the checkpoint of ``size`` leaves must cover)."""
+    index = SubjectIndex(ledger)
+    own, position = index.prove(customer)
+    seal = Seal(ledger)
+    with ledger.db.read() as cur:
+        leaf = seal.leaves_at(cur, [position]).get(position)
+        own_positions = seal.positions_of_leaves(cur, list(own.positions))
+    if leaf is None or leaf[0] >= size:
+        raise UsageError("the subject index's latest commitment is not in the dossier's checkpoint; "
+                         "run `lokikirja checkpoint` and ask again")
+    proofs = {customer: own}
+    for key in sorted(needed_keys(customer, ledger.facts_at(list(own_positions.values()))) - {customer}):
+        proofs[key], at = index.prove(key)
+        if at != position:
+            raise UsageError("the subject index was committed anew while the bundle was made; ask again")
+    return proofs, position
+
+
+def _signed_part(ledger: Ledger, dossier: dict[str, Any]) -> dict[str, Any]:
+    """The checkpoint, its signed note and the public key that signed it."""
     kid, key = public_key(ledger)
     signer = dossier["checkpoint"]["key_id"]
     kid, key = next(((i, k) for i, k in previous_public_keys(ledger) if i == signer and i != kid), (kid, key))
@@ -52,12 +111,22 @@ def build_bundle(ledger: Ledger, dossier: dict[str, Any]) -> dict[str, Any]:
         _checkpoint, signed = checkpoint_at(ledger, dossier["checkpoint"]["tree_size"])
     except UsageError:
         signed = None
+    return {"checkpoint": dossier["checkpoint"], "public_key": base64.b64encode(key).decode(), "key_id": kid,
+            "note": None if signed is None else signed.encode()}
+
+
+def build_bundle_v1(ledger: Ledger, dossier: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 bundle (the timeline's events and proofs only): what :func:`proof_statuses`
+    checks a dossier page's events with."""
+    if dossier.get("checkpoint") is None:
+        raise UsageError("there is no checkpoint yet; run `lokikirja checkpoint` first")
+    proofs = dossier["proofs"]
+    ids = [UUID(e["event"]) for e in dossier["timeline"] if e["event"] in proofs]
+    facts = ledger.facts_by_id(ids)
     events = [{"event": str(uid), "position": facts[uid].position, "leaf_index": proofs[str(uid)]["leaf_index"],
                "state": base64.b64encode(facts[uid].to_stored_event().state).decode()} for uid in ids]
-    return {"format": FORMAT, "customer": dossier["customer"], "created": datetime.now(UTC).isoformat(),
-            "dossier": dossier, "events": events, "checkpoint": dossier["checkpoint"],
-            "public_key": base64.b64encode(key).decode(), "key_id": kid, "proofs": proofs,
-            "note": None if signed is None else signed.encode()}
+    return {**_signed_part(ledger, dossier), "format": FORMAT_V1, "customer": dossier["customer"],
+            "created": datetime.now(UTC).isoformat(), "dossier": dossier, "events": events, "proofs": proofs}
 
 
 @dataclass
@@ -70,6 +139,9 @@ class BundleReport:
     proven: set[str] = field(default_factory=set)
     why: dict[str, str] = field(default_factory=dict)  # event → why it is not proven
     trust: dict[str, Any] = field(default_factory=dict)  # the keys the verdict relied on
+    customer: str | None = None
+    complete: bool | None = None  # v2: the subject index proves the bundle holds every event of the person
+    attested: str | None = None  # v2: what is taken from the bundle rather than recomputed
 
     def fail(self, problem: str) -> None:
         self.ok = False
@@ -81,6 +153,9 @@ class BundleReport:
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"ok": self.ok, "events": self.events, "problems": self.problems}
+        if self.complete is not None:
+            doc["complete"] = self.complete and self.ok
+            doc["not_recomputed"] = self.attested
         if self.trust.get("policy") == "pinned":
             doc["trust"] = self.trust
         return doc
@@ -93,8 +168,8 @@ def load_bundle(path: Path) -> dict[str, Any]:
         raise UsageError(f"{path}: no such file") from None
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise UsageError(f"{path}: not a JSON evidence bundle") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise UsageError(f"{path}: not a Lokikirja evidence bundle ({FORMAT})")
+    if not isinstance(doc, dict) or doc.get("format") not in (FORMAT, FORMAT_V1):
+        raise UsageError(f"{path}: not a Lokikirja evidence bundle ({FORMAT} or {FORMAT_V1})")
     return doc
 
 
@@ -122,12 +197,77 @@ def verify_bundle(doc: dict[str, Any], policy: TrustPolicy | None = None) -> Bun
         report.trust = describe(policy, log_keys=[f"the bundle's own public key (key id {doc.get('key_id')})"])
         if not signed:
             report.fail("the checkpoint's signature does not verify with the bundle's public key")
-    stored = {e.get("event"): e for e in doc.get("events", [])}
-    for entry in doc.get("dossier", {}).get("timeline", []):
-        _check_event(report, entry, stored.get(entry["event"]), doc.get("proofs", {}).get(entry["event"]), checkpoint)
+    stored = {e.get("event"): e for e in doc.get("events", []) if isinstance(e, dict)}
+    if doc.get("format") == FORMAT:
+        _check_v2(report, doc, stored, checkpoint)
+    else:
+        for entry in doc.get("dossier", {}).get("timeline", []):
+            _check_event(report, entry, stored.get(entry["event"]), doc.get("proofs", {}).get(entry["event"]),
+                         checkpoint)
     if not signed:
         report.proven.clear()  # a path to an unsigned root proves nothing
     return report
+
+
+def _check_v2(report: BundleReport, doc: dict[str, Any], stored: dict[str, Any], checkpoint: Checkpoint) -> None:
+    """Every event's inclusion, the subject index's completeness, and the dossier recomputed."""
+    proven: dict[int, StoredFact] = {}
+    leaf_of: dict[str, int] = {}
+    for event, entry in stored.items():
+        fact = _proven_fact(report, event, entry, doc.get("proofs", {}).get(event), checkpoint)
+        if fact is not None:
+            proven[entry["leaf_index"]] = fact
+            leaf_of[event] = entry["leaf_index"]
+    dossier = doc.get("dossier") or {}
+    for entry in dossier.get("timeline") or []:
+        if isinstance(entry, dict) and entry.get("event") not in stored:
+            report.fail_event(str(entry.get("event")), "no stored record or proof in the bundle")
+    customer = report.customer = str(doc.get("customer"))
+    if dossier.get("customer") != customer:
+        report.fail(f"the dossier is of {dossier.get('customer')!r} but the bundle of {customer!r}")
+    report.complete = check_completeness(report.fail, doc.get("index"), proven, leaf_of, customer,
+                                         checkpoint.tree_size)
+    try:
+        request = doc.get("request") or {}
+        at = None if request.get("at") is None else micros(datetime.fromisoformat(request["at"]))
+        known_at = request.get("known_at")
+        horizon = None if doc.get("horizon") is None else datetime.fromisoformat(doc["horizon"])
+    except (TypeError, ValueError) as e:
+        report.fail(f"the bundle's request or horizon is malformed: {e}")
+        return
+    latest = max((f.at for f in proven.values() if f.type not in LEDGER_TYPES
+                  and (at is None or micros(f.at) <= at) and (known_at is None or (f.position or 0) <= known_at)),
+                 default=None)
+    if horizon is not None and ((latest is not None and horizon < latest) or (at is not None and micros(horizon) > at)):
+        report.fail(f"the bundle's horizon {doc['horizon']} is not between its latest proven event and its --at")
+    bulk = {e.get("event") for e in dossier.get("timeline") or []
+            if isinstance(e, dict) and Rule.ACCESS_BULK.value in (e.get("findings") or [])}
+    expected = recompute(customer, proven.values(), at=at, known_at=known_at, horizon=horizon, bulk=bulk)
+    compare(report.fail, dossier, expected)
+    report.attested = NOT_RECOMPUTED
+
+
+def _proven_fact(report: BundleReport, event: str, stored: dict[str, Any], proof: dict[str, Any] | None,
+                 checkpoint: Checkpoint) -> StoredFact | None:
+    if proof is None:
+        report.fail_event(event, "no inclusion proof in the bundle")
+        return None
+    report.events += 1
+    try:
+        state = base64.b64decode(stored["state"], validate=True)
+        leaf_hash = merkle.leaf_hash(leaf_bytes(stored["leaf_index"], stored["position"], state))
+        if leaf_hash.hex() != proof["leaf_hash"] or proof["tree_size"] != checkpoint.tree_size:
+            raise merkle.ProofError("its leaf or tree size differs from the proof's")
+        merkle.verify_inclusion(stored["leaf_index"], checkpoint.tree_size, leaf_hash,
+                                [bytes.fromhex(h) for h in proof["audit_path"]], checkpoint.root_hash)
+        fact = StoredFact.from_state(state, stored["position"])
+        if fact.id_text != event:
+            raise merkle.ProofError(f"the proven record is of event {fact.id_text}")
+    except (KeyError, TypeError, ValueError, binascii.Error, merkle.ProofError) as e:
+        report.fail_event(event, f"not proven included in the signed checkpoint ({e})")
+        return None
+    report.proven.add(event)
+    return fact
 
 
 def proof_statuses(ledger: Ledger, dossier: dict[str, Any], unproven: dict[str, str] | None = None) -> dict[str, str]:
@@ -138,7 +278,7 @@ def proof_statuses(ledger: Ledger, dossier: dict[str, Any], unproven: dict[str, 
     timeline = [e["event"] for e in dossier["timeline"]]
     if dossier.get("checkpoint") is None:
         return dict.fromkeys(timeline, "no signed checkpoint yet")
-    report = verify_bundle(build_bundle(ledger, dossier))
+    report = verify_bundle(build_bundle_v1(ledger, dossier))
     why = {**report.why, **(unproven or {})}
     fallback = report.problems[0] if report.problems else "not proven"
     return {e: "proven" if e in report.proven else why.get(e, fallback) for e in timeline}

@@ -22,7 +22,6 @@ from ledger.records import StoredFact
 from ledger.store import Ledger
 from policies import judge as rules
 from policies import monitoring, transfer
-from policies.competence import is_competent
 from policies.localtime import wall_clock
 from projections import queries
 from projections.schema import from_micros, micros
@@ -111,19 +110,11 @@ def build_dossier(ledger: Ledger, customer: str, bounds: Bounds = Bounds(), *,
 
 
 def _decision(fact: StoredFact, world: BoundedWorld, found: list[str]) -> dict[str, Any]:
-    """A decision as the dossier lists it. ``lawful``: made by a user with an access right in
-    force, for the organisation competent at its moment, in the customer's language where the
-    Language Act requires it (no ``DECISION_LANGUAGE`` finding)."""
-    light = as_fact(fact)
-    competence = rules.competence_of(light, world)
-    org = rules.acting_org(light, world)
-    user = world.user(fact.actor) if fact.actor.startswith("u:") else None
-    right = user is not None and user.right_in_force(fact.at)
-    competent = "a TE office" if competence.authority == "te_office" else competence.authority
-    return {"decision": fact.data["decision"], "kind": fact.data["kind"], "org": org, "competent": competent,
-            "lawful": bool(org is not None and is_competent(org, competence, world.orgs) and right
-                           and Rule.DECISION_LANGUAGE.value not in found),
-            "rule_set": competence.rule_set.id, "event": str(fact.id)}
+    """A decision as the dossier lists it (:func:`policies.judge.decision_outcome`)."""
+    outcome = rules.decision_outcome(as_fact(fact), world, found)
+    return {"decision": fact.data["decision"], "kind": fact.data["kind"], "org": outcome.org,
+            "competent": outcome.competent, "lawful": outcome.lawful, "rule_set": outcome.rule_set,
+            "event": str(fact.id)}
 
 
 def _document(ledger: Ledger, customer: str, bounds: Bounds, horizon: datetime | None, history: Any,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from ledger.checkpoints import commit_subject_index
 from ledger.errors import UsageError
 from ledger.identifiers import CUSTOMER_RE
 from ledger.own_facts import record_query
@@ -59,11 +60,14 @@ def dossier(customer: str, at: str | None, known_at: int | None, out: Path | Non
     with Ledger.open(db, keys) as ledger:
         record_query(ledger, asker=as_user, purpose=purpose, command="dossier", subject=customer)
         catch_up_projections(ledger)
+        if fmt == "bundle":
+            commit_subject_index(ledger)  # the bundle proves completeness against the index in its checkpoint
         doc = build_dossier(ledger, customer, bounds)
         where = ledger.target.display
         if fmt == "bundle":
             target = out or Path(f"dossier-{customer.replace(':', '_')}.lokikirja-bundle.json")
-            target.write_text(json.dumps(build_bundle(ledger, doc), ensure_ascii=False, indent=1), encoding="utf-8")
+            bundle = build_bundle(ledger, doc, bounds)
+            target.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
             note(f"wrote the evidence bundle to {target}; check it with `lokikirja verify-bundle {target}`")
             return
     if fmt == "json":
@@ -87,7 +91,9 @@ def dossier(customer: str, at: str | None, known_at: int | None, out: Path | Non
 @format_option("table", "json")
 def verify_bundle_command(file: Path, fmt: str, policy: TrustPolicy) -> None:
     """Check an evidence bundle offline: the checkpoint's signature, every event's inclusion proof,
-    and that the dossier agrees with the proven records. Exit 1 when anything fails.
+    that the bundle holds every event of the person (the subject index proofs, version 2), and
+    that the dossier is what the rules conclude from the proven records, field by field. Exit 1
+    when anything fails, naming the field or the event.
 
     With --log-key (the log's verifier key, obtained out of band) the bundle's own key is never
     trusted; with --witness-key and --witnesses K, K of those witnesses must have cosigned the
@@ -106,6 +112,11 @@ def verify_bundle_command(file: Path, fmt: str, policy: TrustPolicy) -> None:
     elif report.ok:
         stdout.print(f"OK: {report.events} events proven included in the signed checkpoint; signature valid.",
                      highlight=False)
+        if report.complete:
+            stdout.print(f"complete: the subject index committed in that checkpoint proves the bundle holds every "
+                         f"event of {report.customer} and of the officials and registers its dossier rests on; "
+                         "the dossier was recomputed from them and agrees.", highlight=False, soft_wrap=True)
+            stdout.print(f"not recomputed: {report.attested}.", highlight=False, soft_wrap=True)
         stdout.print(f"trust: {relied}", highlight=False, soft_wrap=True)
     else:
         for problem in report.problems:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.checkpoints import sign_checkpoint
+from ledger.checkpoints import commit_subject_index, sign_checkpoint
+from replay.bounded import Bounds
 from replay.bundle import build_bundle, proof_statuses
 from replay.dossier import build_dossier, last_position
 from service.http import scope
@@ -23,9 +24,11 @@ from service.http.served import Served
 
 
 def dossier_of(served: Served, principal: Principal, customer: str, q: DossierQuery, *,
-               command: str = "dossier", unproven: dict[str, str] | None = None) -> dict[str, Any]:
+               command: str = "dossier", unproven: dict[str, str] | None = None,
+               bundle: bool = False) -> dict[str, Any]:
     """CONTRACT §6 ``dossier`` JSON of ``customer`` (see the module docstring); ``unproven`` as for
-    :func:`~replay.dossier.build_dossier`."""
+    :func:`~replay.dossier.build_dossier`; ``bundle``: for an evidence bundle, whose checkpoint must
+    also cover the subject index's commitment."""
     bounds = q.bounds()  # a malformed --at is a 422 before anything is recorded
     if principal.role not in scope.HISTORY_READERS:
         scope.refuse(served, principal, f"a {principal.role} token may not read a dossier", command=command,
@@ -39,13 +42,16 @@ def dossier_of(served: Served, principal: Principal, customer: str, q: DossierQu
     with served.lock:
         served.refresh()
         # a checkpoint that proves the customer's every event: the latest, unless it ends before them
-        sign_checkpoint(served.ledger, covering=last_position(served.ledger, customer) or None)
+        if bundle:
+            commit_subject_index(served.ledger)
+        else:
+            sign_checkpoint(served.ledger, covering=last_position(served.ledger, customer) or None)
     return build_dossier(served.ledger, customer, bounds, unproven=unproven)
 
 
-def evidence_bundle(served: Served, dossier: dict[str, Any]) -> dict[str, Any]:
+def evidence_bundle(served: Served, dossier: dict[str, Any], bounds: Bounds) -> dict[str, Any]:
     """The portable evidence bundle of a dossier (``lokikirja dossier --format bundle``)."""
-    return build_bundle(served.ledger, dossier)
+    return build_bundle(served.ledger, dossier, bounds)
 
 
 def dossier_page(served: Served, principal: Principal, customer: str, q: DossierQuery) -> dict[str, Any]:

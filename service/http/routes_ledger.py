@@ -101,8 +101,8 @@ def get_dossier(request: Request, caller: Caller, q: Annotated[DossierQuery, Que
     its findings judged at its own moment, decisions with the competent authority, the signed checkpoint and
     an inclusion proof per event. ``format=bundle``: the portable evidence file ``lokikirja verify-bundle``
     checks offline. ``purpose`` is required; the query is recorded (``ledger.queried``) before the answer."""
-    doc = dossier_of(served(request), caller, customer, q)
-    return json_response(evidence_bundle(served(request), doc) if q.format == "bundle" else doc)
+    doc = dossier_of(served(request), caller, customer, q, bundle=q.format == "bundle")
+    return json_response(evidence_bundle(served(request), doc, q.bounds()) if q.format == "bundle" else doc)
 
 
 @router.get("/supervision", responses=errors(401, 403, 422))
