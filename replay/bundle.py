@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,59 +60,73 @@ def build_bundle(ledger: Ledger, dossier: dict[str, Any], bounds: Bounds = Bound
     (:func:`ledger.checkpoints.commit_subject_index` before the dossier is built)."""
     if dossier.get("checkpoint") is None:
         raise UsageError("there is no checkpoint yet; run `lokikirja checkpoint` first")
-    size = dossier["checkpoint"]["tree_size"]
     customer = dossier["customer"]
-    subjects, index_position = _subject_proofs(ledger, customer, size)
+    evidence = collect_evidence(ledger, [customer], dossier["checkpoint"],
+                                extra=[UUID(e["event"]) for e in dossier["timeline"]])
+    with ledger.db.read() as cur:
+        horizon = BoundedWorld(ledger.db, cur, bounds).horizon()
+    return {**evidence, "format": FORMAT, "customer": customer, "created": datetime.now(UTC).isoformat(),
+            "request": {"at": None if bounds.at is None else from_micros(bounds.at).isoformat(),
+                        "known_at": bounds.position},
+            "horizon": None if horizon is None else horizon.isoformat(), "dossier": dossier}
+
+
+def collect_evidence(ledger: Ledger, customers: Sequence[str], checkpoint: dict[str, Any], *,
+                     extra: Sequence[UUID] = ()) -> dict[str, Any]:
+    """What proves every event of ``customers`` — and of the officials and registers their events
+    rest on — against ``checkpoint``: ``events`` (as stored), their inclusion ``proofs``, ``index``
+    (the commitment's id and each subject's index proof), the checkpoint, its note and key."""
+    size = checkpoint["tree_size"]
+    subjects, index_position = _subject_proofs(ledger, customers, size)
     seal = Seal(ledger)
     with ledger.db.read() as cur:
         positions = seal.positions_of_leaves(cur, sorted({p for proof in subjects.values() for p in proof.positions}))
-        horizon = BoundedWorld(ledger.db, cur, bounds).horizon()
     facts = ledger.facts_at([*positions.values(), index_position])
-    ids = sorted({f.id for f in facts} | {UUID(e["event"]) for e in dossier["timeline"]})
+    ids = sorted({f.id for f in facts} | set(extra))
     stored = ledger.facts_by_id(ids)
     proofs = inclusion_proofs(ledger, ids, size)
     index_event = next(f.id_text for f in facts if f.position == index_position)
     events = [{"event": str(uid), "position": stored[uid].position, "leaf_index": proofs[uid]["leaf_index"],
                "state": base64.b64encode(stored[uid].to_stored_event().state).decode()} for uid in ids]
-    return {**_signed_part(ledger, dossier), "format": FORMAT, "customer": customer,
-            "created": datetime.now(UTC).isoformat(),
-            "request": {"at": None if bounds.at is None else from_micros(bounds.at).isoformat(),
-                        "known_at": bounds.position},
-            "horizon": None if horizon is None else horizon.isoformat(),
-            "dossier": dossier, "events": events, "proofs": {str(uid): p for uid, p in proofs.items()},
+    return {**_signed_part(ledger, checkpoint), "events": events, "proofs": {str(uid): p for uid, p in proofs.items()},
             "index": {"event": index_event, "subjects": {k: p.to_json() for k, p in sorted(subjects.items())}}}
 
 
-def _subject_proofs(ledger: Ledger, customer: str, size: int) -> tuple[dict[str, MapProof], int]:
-    """The subject-index proofs a dossier of ``customer`` rests on, and the log position of the
-    commitment they are against (which the checkpoint of ``size`` leaves must cover)."""
+def _subject_proofs(ledger: Ledger, customers: Sequence[str], size: int) -> tuple[dict[str, MapProof], int]:
+    """The subject-index proofs that the events of ``customers`` rest on, and the log position of
+    the commitment they are against (which the checkpoint of ``size`` leaves must cover)."""
     index = SubjectIndex(ledger)
-    own, position = index.prove(customer)
     seal = Seal(ledger)
+    proofs: dict[str, MapProof] = {}
+    position = None
+    for customer in customers:
+        proofs[customer], position = index.prove(customer)
+    if position is None:
+        raise UsageError("no customer to prove")
     with ledger.db.read() as cur:
         leaf = seal.leaves_at(cur, [position]).get(position)
-        own_positions = seal.positions_of_leaves(cur, list(own.positions))
+        own = seal.positions_of_leaves(cur, sorted({p for c in customers for p in proofs[c].positions}))
     if leaf is None or leaf[0] >= size:
-        raise UsageError("the subject index's latest commitment is not in the dossier's checkpoint; "
+        raise UsageError("the subject index's latest commitment is not in the checkpoint; "
                          "run `lokikirja checkpoint` and ask again")
-    proofs = {customer: own}
-    for key in sorted(needed_keys(customer, ledger.facts_at(list(own_positions.values()))) - {customer}):
+    facts = ledger.facts_at(list(own.values()))
+    for key in sorted(set().union(*(needed_keys(c, facts) for c in customers)) - set(customers)):
         proofs[key], at = index.prove(key)
         if at != position:
-            raise UsageError("the subject index was committed anew while the bundle was made; ask again")
+            raise UsageError("the subject index was committed anew while the evidence was gathered; ask again")
     return proofs, position
 
 
-def _signed_part(ledger: Ledger, dossier: dict[str, Any]) -> dict[str, Any]:
+def _signed_part(ledger: Ledger, checkpoint: dict[str, Any]) -> dict[str, Any]:
     """The checkpoint, its signed note and the public key that signed it."""
     kid, key = public_key(ledger)
-    signer = dossier["checkpoint"]["key_id"]
+    signer = checkpoint["key_id"]
     kid, key = next(((i, k) for i, k in previous_public_keys(ledger) if i == signer and i != kid), (kid, key))
     try:
-        _checkpoint, signed = checkpoint_at(ledger, dossier["checkpoint"]["tree_size"])
+        _checkpoint, signed = checkpoint_at(ledger, checkpoint["tree_size"])
     except UsageError:
         signed = None
-    return {"checkpoint": dossier["checkpoint"], "public_key": base64.b64encode(key).decode(), "key_id": kid,
+    return {"checkpoint": checkpoint, "public_key": base64.b64encode(key).decode(), "key_id": kid,
             "note": None if signed is None else signed.encode()}
 
 
@@ -125,7 +140,7 @@ def build_bundle_v1(ledger: Ledger, dossier: dict[str, Any]) -> dict[str, Any]:
     facts = ledger.facts_by_id(ids)
     events = [{"event": str(uid), "position": facts[uid].position, "leaf_index": proofs[str(uid)]["leaf_index"],
                "state": base64.b64encode(facts[uid].to_stored_event().state).decode()} for uid in ids]
-    return {**_signed_part(ledger, dossier), "format": FORMAT_V1, "customer": dossier["customer"],
+    return {**_signed_part(ledger, dossier["checkpoint"]), "format": FORMAT_V1, "customer": dossier["customer"],
             "created": datetime.now(UTC).isoformat(), "dossier": dossier, "events": events, "proofs": proofs}
 
 
@@ -176,27 +191,9 @@ def load_bundle(path: Path) -> dict[str, Any]:
 def verify_bundle(doc: dict[str, Any], policy: TrustPolicy | None = None) -> BundleReport:
     """Check a bundle with no database and no private key (see the module docstring)."""
     report = BundleReport()
-    policy = policy or TrustPolicy()
-    try:
-        key = base64.b64decode(doc["public_key"], validate=True)
-        checkpoint = Checkpoint.from_json(doc["checkpoint"])
-        note = SignedNote.parse(doc["note"]) if doc.get("note") else None
-    except (KeyError, TypeError, binascii.Error, UsageError, NoteError) as e:
-        report.fail(f"the bundle's key, checkpoint or note is malformed: {e}")
+    checkpoint, signed = check_signature(report, doc, policy or TrustPolicy())
+    if checkpoint is None:
         return report
-    if policy.pinned:
-        try:
-            report.trust = require_trusted(policy, checkpoint, note)
-            signed = True
-        except IntegrityFailure as e:
-            signed = False
-            report.trust = describe(policy)
-            report.fail(f"{e} — the bundle's own key {doc.get('key_id')} is not trusted under the pinned policy")
-    else:
-        signed = key_id(key) == doc.get("key_id") and checkpoint.verifies_with(key)
-        report.trust = describe(policy, log_keys=[f"the bundle's own public key (key id {doc.get('key_id')})"])
-        if not signed:
-            report.fail("the checkpoint's signature does not verify with the bundle's public key")
     stored = {e.get("event"): e for e in doc.get("events", []) if isinstance(e, dict)}
     if doc.get("format") == FORMAT:
         _check_v2(report, doc, stored, checkpoint)
@@ -209,15 +206,50 @@ def verify_bundle(doc: dict[str, Any], policy: TrustPolicy | None = None) -> Bun
     return report
 
 
-def _check_v2(report: BundleReport, doc: dict[str, Any], stored: dict[str, Any], checkpoint: Checkpoint) -> None:
-    """Every event's inclusion, the subject index's completeness, and the dossier recomputed."""
+def check_signature(report: BundleReport, doc: dict[str, Any], policy: TrustPolicy) -> tuple[Checkpoint | None, bool]:
+    """The evidence's checkpoint (``None``: malformed) and whether its signature holds — under the
+    pinned keys of ``policy`` when it has any, else with the evidence's own public key (said so)."""
+    try:
+        key = base64.b64decode(doc["public_key"], validate=True)
+        checkpoint = Checkpoint.from_json(doc["checkpoint"])
+        note = SignedNote.parse(doc["note"]) if doc.get("note") else None
+    except (KeyError, TypeError, binascii.Error, UsageError, NoteError) as e:
+        report.fail(f"the bundle's key, checkpoint or note is malformed: {e}")
+        return None, False
+    if policy.pinned:
+        try:
+            report.trust = require_trusted(policy, checkpoint, note)
+            return checkpoint, True
+        except IntegrityFailure as e:
+            report.trust = describe(policy)
+            report.fail(f"{e} — the bundle's own key {doc.get('key_id')} is not trusted under the pinned policy")
+            return checkpoint, False
+    signed = key_id(key) == doc.get("key_id") and checkpoint.verifies_with(key)
+    report.trust = describe(policy, log_keys=[f"the bundle's own public key (key id {doc.get('key_id')})"])
+    if not signed:
+        report.fail("the checkpoint's signature does not verify with the bundle's public key")
+    return checkpoint, signed
+
+
+def proven_facts(report: BundleReport, doc: dict[str, Any],
+                 checkpoint: Checkpoint) -> tuple[dict[int, StoredFact], dict[str, int]]:
+    """The evidence's events proven included in ``checkpoint``: by leaf index, and event id → leaf."""
     proven: dict[int, StoredFact] = {}
     leaf_of: dict[str, int] = {}
-    for event, entry in stored.items():
+    for entry in doc.get("events", []):
+        if not isinstance(entry, dict):
+            continue
+        event = str(entry.get("event"))
         fact = _proven_fact(report, event, entry, doc.get("proofs", {}).get(event), checkpoint)
         if fact is not None:
             proven[entry["leaf_index"]] = fact
             leaf_of[event] = entry["leaf_index"]
+    return proven, leaf_of
+
+
+def _check_v2(report: BundleReport, doc: dict[str, Any], stored: dict[str, Any], checkpoint: Checkpoint) -> None:
+    """Every event's inclusion, the subject index's completeness, and the dossier recomputed."""
+    proven, leaf_of = proven_facts(report, doc, checkpoint)
     dossier = doc.get("dossier") or {}
     for entry in dossier.get("timeline") or []:
         if isinstance(entry, dict) and entry.get("event") not in stored:
@@ -225,7 +257,7 @@ def _check_v2(report: BundleReport, doc: dict[str, Any], stored: dict[str, Any],
     customer = report.customer = str(doc.get("customer"))
     if dossier.get("customer") != customer:
         report.fail(f"the dossier is of {dossier.get('customer')!r} but the bundle of {customer!r}")
-    report.complete = check_completeness(report.fail, doc.get("index"), proven, leaf_of, customer,
+    report.complete = check_completeness(report.fail, doc.get("index"), proven, leaf_of, [customer],
                                          checkpoint.tree_size)
     try:
         request = doc.get("request") or {}

@@ -35,7 +35,7 @@ from replay.summary import summary
 
 Fail = Callable[[str], None]
 _PERSONAL = "\x00personal\x00"
-NOT_RECOMPUTED = ("ACCESS_BULK (it counts the official's views of other people, which the bundle does not hold) "
+NOT_RECOMPUTED = ("ACCESS_BULK (it counts the official's views of other people, which the evidence does not hold) "
                   "and the log's horizon are taken from the bundle")
 
 
@@ -55,10 +55,10 @@ def needed_keys(customer: str, facts: Iterable[StoredFact]) -> set[str]:
 
 
 def check_completeness(fail: Fail, index_doc: Any, proven: Mapping[int, StoredFact],
-                       leaf_of: Mapping[str, int], customer: str, tree_size: int) -> bool:
+                       leaf_of: Mapping[str, int], customers: Iterable[str], tree_size: int) -> bool:
     """The subject proofs lead to the root committed in the log, and the bundle holds exactly the
     events they list. ``proven``: the proven facts by leaf index; ``leaf_of``: event id → leaf
-    index. Returns whether the customer's completeness is proven."""
+    index. Returns whether the customers' completeness is proven."""
     if not isinstance(index_doc, dict) or not isinstance(index_doc.get("subjects"), dict):
         fail("the bundle carries no subject index proofs: nothing shows it holds every event of the person")
         return False
@@ -86,7 +86,10 @@ def check_completeness(fail: Fail, index_doc: Any, proven: Mapping[int, StoredFa
             ok = False
             continue
         keys[key] = proof
-    for key in sorted(needed_keys(customer, [f for f in proven.values() if customer in _keys(f)]) - set(keys)):
+    needed: set[str] = set()
+    for customer in customers:
+        needed |= needed_keys(customer, [f for f in proven.values() if customer in _keys(f)])
+    for key in sorted(needed - set(keys)):
         fail(f"the bundle does not prove it holds every event of {key} (no subject index proof)")
         ok = False
     for key, proof in sorted(keys.items()):

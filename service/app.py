@@ -31,7 +31,7 @@ COMMAND_MODULES: dict[str, str] = {
     "findings": "read", "access-log": "read",
     "supervision": "supervise", "monitoring": "supervise",
     "rebuild": "maintenance", "project": "maintenance",
-    "dossier": "dossier", "verify-bundle": "dossier",
+    "dossier": "dossier", "verify-bundle": "dossier", "verify-report": "dossier",
     "checkpoint": "integrity", "proof": "integrity", "verify": "integrity",
     "erase": "privacy", "retention": "privacy", "keys": "privacy",
     "subject-report": "subject",

@@ -16,8 +16,9 @@ from ledger.own_facts import record_query
 from ledger.store import Ledger
 from projections.schema import micros
 from replay.bounded import Bounds
-from replay.bundle import build_bundle, load_bundle, verify_bundle
+from replay.bundle import BundleReport, build_bundle, load_bundle, verify_bundle
 from replay.dossier import build_dossier
+from replay.person_report import load_report, verify_report
 from replay.trust import TrustPolicy
 from service.app import db_option, format_option, keys_option, main, note, trust_options, who_options
 from service.output import emit_json, emit_rows, stdout
@@ -101,7 +102,26 @@ def verify_bundle_command(file: Path, fmt: str, policy: TrustPolicy) -> None:
 
     Example: lokikirja verify-bundle dossier-c_7f3a.lokikirja-bundle.json --log-key "$(cat log.vkey)"
     """
-    report = verify_bundle(load_bundle(file), policy)
+    _print_verdict(verify_bundle(load_bundle(file), policy), fmt, "bundle")
+
+
+@main.command("verify-report")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@trust_options()
+@format_option("table", "json")
+def verify_report_command(file: Path, fmt: str, policy: TrustPolicy) -> None:
+    """Check a person's report offline (written by `access-log` or `subject-report` with
+    --evidence FILE): the checkpoint's signature, every event's inclusion proof, that the report
+    holds every view and decision of the person up to the committed subject index, and every row
+    recomputed from the proven records with the rules. Exit 1 when anything fails, naming the row
+    or the event. Trust options as for `verify-bundle`.
+
+    Example: lokikirja verify-report access-c_7f3a.json --log-key "$(cat log.vkey)"
+    """
+    _print_verdict(verify_report(load_report(file), policy), fmt, "report")
+
+
+def _print_verdict(report: BundleReport, fmt: str, what: str) -> None:
     trust = report.trust
     relied = (", ".join(trust.get("relied_on", [])) + " (pinned)") if trust.get("policy") == "pinned" else \
         f"{', '.join(trust.get('log_keys', []))} — not pinned: give --log-key to check against the log's real key"
@@ -113,9 +133,9 @@ def verify_bundle_command(file: Path, fmt: str, policy: TrustPolicy) -> None:
         stdout.print(f"OK: {report.events} events proven included in the signed checkpoint; signature valid.",
                      highlight=False)
         if report.complete:
-            stdout.print(f"complete: the subject index committed in that checkpoint proves the bundle holds every "
-                         f"event of {report.customer} and of the officials and registers its dossier rests on; "
-                         "the dossier was recomputed from them and agrees.", highlight=False, soft_wrap=True)
+            stdout.print(f"complete: the subject index committed in that checkpoint proves the {what} holds every "
+                         f"event of {report.customer} and of the officials and registers it rests on; "
+                         f"the {what} was recomputed from them and agrees.", highlight=False, soft_wrap=True)
             stdout.print(f"not recomputed: {report.attested}.", highlight=False, soft_wrap=True)
         stdout.print(f"trust: {relied}", highlight=False, soft_wrap=True)
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import click
 
@@ -13,7 +14,8 @@ from ledger.own_facts import record_query
 from ledger.privacy import blind_index
 from ledger.store import Ledger
 from projections import queries
-from service.app import db_option, format_option, keys_option, main, who_options
+from replay.person_report import complete_sentence, completeness, write_report
+from service.app import db_option, format_option, keys_option, main, note, who_options
 from service.output import emit_rows, stdout
 from service.pipeline import catch_up_projections
 from service.reports import checked_hetu
@@ -60,15 +62,22 @@ def findings(rule: str | None, org: str | None, user: str | None, subject: str |
 @click.option("--user", help="The user (u:…) who viewed.")
 @click.option("--since", help="From this date (Helsinki) or RFC 3339 time, inclusive.")
 @click.option("--until", help="Up to this date (Helsinki, the whole day) or RFC 3339 time, inclusive.")
+@click.option("--evidence", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the answer with its proofs here, for `lokikirja verify-report`.")
 @who_options
 @db_option
 @keys_option
 @format_option()
 def access_log(subject: str | None, hetu: str | None, user: str | None, since: str | None, until: str | None,
-               as_user: str, purpose: str, db: str | None, keys: str | None, fmt: str) -> None:
+               evidence: Path | None, as_user: str, purpose: str, db: str | None, keys: str | None,
+               fmt: str) -> None:
     """Who viewed what, when and why — the query itself is recorded first (ledger.queried).
 
     json rows: {"event","at","user","org","subject","purpose","categories","findings":[rule…]} sorted by at.
+
+    A person's views (--subject, --hetu) are proven complete: the answer says up to which signed
+    checkpoint no view is left out, and --evidence FILE writes it with every proof, which
+    `lokikirja verify-report FILE` checks with no database.
 
     Example: lokikirja access-log --subject c:7f3a --as u:dpo-1 --purpose "request 2026/14" --format json
     """
@@ -78,26 +87,41 @@ def access_log(subject: str | None, hetu: str | None, user: str | None, since: s
         raise UsageError("--subject is not a customer id c:<token> or an employer id e:NNNNNNN-C")
     if user is not None and not USER_RE.fullmatch(user):
         raise UsageError("--user is not a user id of the form u:<token>")
+    if evidence is not None and user is not None:
+        raise UsageError("--evidence proves one person's report: give --subject or --hetu")
     checked_hetu(hetu)
     span = window(since, until)
+    done = None
     with Ledger.open(db, keys) as ledger:
         index = blind_index(ledger.keys, hetu) if hetu is not None else None
         record_query(ledger, asker=as_user, purpose=purpose, command="access-log", subject=subject,
                      user=user, hetu_index=index)
         catch_up_projections(ledger)
+        if user is None:  # a person's views: proven complete against the committed subject index
+            done = completeness(ledger)
         with ledger.db.read() as cur:
             subjects = [subject] if subject else (
                 queries.customers_with_hetu_index(ledger.db, cur, index) if index else None)
             # an official may have viewed millions of records: their log is streamed; one person's is short
             with contextlib.closing(queries.iter_access_log(ledger.db, cur, subjects=subjects, user=user,
                                                             window=span, streamed=user is not None)) as rows:
-                if fmt != "table":
+                if fmt != "table" and user is not None:
                     emit_rows(rows, ACCESS_FIELDS, fmt)
                     return
                 listed = list(rows)
             asked = queries.ledger_queries_about(ledger.db, cur, subjects=subjects or [], hetu_index=index) \
                 if user is None else []
+        if evidence is not None and done is not None:
+            write_report(ledger, evidence, kind="access-log", customers=subjects or [], window=span,
+                         rows=listed, done=done)
+    if fmt != "table":
+        emit_rows(listed, ACCESS_FIELDS, fmt)
+        if done is not None:
+            note(complete_sentence(done, subjects or []))
+        return
     emit_rows(listed, ACCESS_COLUMNS, fmt, title=f"{len(listed)} view(s)")
+    if done is not None:
+        stdout.print(complete_sentence(done, subjects or []), highlight=False, soft_wrap=True)
     if asked:
         emit_rows(asked, ["at", "asker", "purpose", "command", "refused"], fmt,
                   title="Queries of the ledger about this person (logging the loggers)")

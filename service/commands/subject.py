@@ -21,8 +21,9 @@ from ledger.privacy import ERASED, blind_index
 from ledger.store import Ledger, contract_json
 from policies.localtime import wall_clock
 from projections import subject as queries
-from service.app import db_option, format_option, keys_option, main, who_options
-from service.output import emit_rows
+from replay.person_report import complete_sentence, completeness, write_report
+from service.app import db_option, format_option, keys_option, main, note, who_options
+from service.output import emit_rows, stdout
 from service.pipeline import catch_up_projections
 from service.reports import checked_hetu, render, write_html
 from service.timeargs import window
@@ -57,7 +58,8 @@ def _identity(ledger: Ledger, facts_positions: list[int], erased: bool) -> dict[
     return found or None
 
 
-def _letter(ledger: Ledger, cur: Any, customers: list[str], rows: list[dict[str, Any]], query_id: str) -> str:
+def _letter(ledger: Ledger, cur: Any, customers: list[str], rows: list[dict[str, Any]], query_id: str,
+            done: dict[str, Any]) -> str:
     """The html letter (self-contained) in the customer's language."""
     db = ledger.db
     lang = "sv" if queries.latest_language(db, cur, customers) == "sv" else "fi"
@@ -69,6 +71,7 @@ def _letter(ledger: Ledger, cur: Any, customers: list[str], rows: list[dict[str,
     items = [{**r, "when": local_time(r["at"], lang), "org_name": names.get(r["org"] or "", r["org"])} for r in rows]
     return render("subject_report.html.j2",
         lang=lang, rows=items, identity=identity, erased=bool(gone), reference=query_id,
+        complete={"tree_size": done["tree_size"], "when": local_time(done["signed_at"], lang)},
         generated=local_time(datetime.now(UTC).isoformat(), lang).rsplit(" ", 2)[0])
 
 
@@ -78,18 +81,24 @@ def _letter(ledger: Ledger, cur: Any, customers: list[str], rows: list[dict[str,
 @click.option("--since", help="From this date (Helsinki) or RFC 3339 time, inclusive.")
 @click.option("--until", help="Up to this date (Helsinki, the whole day) or RFC 3339 time, inclusive.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write html here.")
+@click.option("--evidence", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the answer with its proofs here, for `lokikirja verify-report`.")
 @who_options
 @db_option
 @keys_option
 @format_option("table", "json", "csv", "html")
 def subject_report(subject: str | None, hetu: str | None, since: str | None, until: str | None, out: Path | None,
-                   as_user: str, purpose: str, db: str | None, keys: str | None, fmt: str) -> None:
+                   evidence: Path | None, as_user: str, purpose: str, db: str | None, keys: str | None,
+                   fmt: str) -> None:
     """The data subject's own report: dates, organisations, purposes and data categories of every
     view and decision, and whether a finding was raised — no official's identity. The request is
     recorded first (ledger.queried).
 
     json rows: {"at","org","purpose","categories","kind","finding"} sorted by at; a view has kind
     null, a decision has purpose and categories null. --format html: a letter in Finnish or Swedish.
+
+    The answer is proven complete up to a signed checkpoint (the subject index committed in the
+    log); --evidence FILE writes it with every proof, for `lokikirja verify-report FILE`.
 
     Example: lokikirja subject-report --subject c:7f3a --as u:dpo-1 --purpose "request 2026/14" --format html
     """
@@ -104,10 +113,18 @@ def subject_report(subject: str | None, hetu: str | None, since: str | None, unt
         # customer too, so that `access-log --subject` lists this request
         query = record_query(ledger, asker=as_user, purpose=purpose, command="subject-report",
                              subject=subject or (customers[0] if len(customers) == 1 else None), hetu_index=index)
+        done = completeness(ledger)  # proven complete against the committed subject index
         with ledger.db.read() as cur:
             rows = queries.report_rows(ledger.db, cur, customers, span)
-            html = _letter(ledger, cur, customers, rows, str(query.id)) if fmt == "html" else None
+            html = _letter(ledger, cur, customers, rows, str(query.id), done) if fmt == "html" else None
+        if evidence is not None:
+            write_report(ledger, evidence, kind="subject-report", customers=customers, window=span, rows=rows,
+                         done=done)
     if html is None:
         emit_rows(rows, COLUMNS, fmt, title=f"{len(rows)} view(s) and decision(s)")
+        if fmt == "table":
+            stdout.print(complete_sentence(done, customers), highlight=False, soft_wrap=True)
+        else:
+            note(complete_sentence(done, customers))
     else:
         write_html(html, out, "letter")
