@@ -51,17 +51,23 @@ def complete_sentence(done: dict[str, Any], customers: Sequence[str]) -> str:
             f"in the signed log proves no event of {who} before it is left out.")
 
 
-def write_report(ledger: Ledger, path: Path, *, kind: str, customers: Sequence[str], window: Window,
-                 rows: list[dict[str, Any]], done: dict[str, Any]) -> None:
-    """Write the self-proving report of ``rows`` (already answered) to ``path``."""
+def report_document(ledger: Ledger, *, kind: str, customers: Sequence[str], window: Window,
+                    rows: list[dict[str, Any]], done: dict[str, Any]) -> dict[str, Any]:
+    """The self-proving report of ``rows`` (already answered), complete up to ``done``."""
     if not customers:
         raise UsageError("the ledger knows no such customer: there is nothing to prove")
     evidence = collect_evidence(ledger, customers, done["checkpoint"])
-    doc = {"format": FORMAT, "kind": kind, "customers": list(customers),
-           "window": {"since": _iso(window.since), "until": _iso(window.until)}, "rows": rows,
-           "complete_up_to": {k: done[k] for k in ("tree_size", "signed_at", "key_id")}, **evidence}
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    return {"format": FORMAT, "kind": kind, "customers": list(customers),
+            "window": {"since": _iso(window.since), "until": _iso(window.until)}, "rows": rows,
+            "complete_up_to": {k: done[k] for k in ("tree_size", "signed_at", "key_id")}, **evidence}
+
+
+def write_report(ledger: Ledger, path: Path, **answer: Any) -> None:
+    """Write :func:`report_document` to ``path`` (0600: it holds pseudonymous personal data)."""
+    doc = report_document(ledger, **answer)
+    path.touch(mode=0o600, exist_ok=True)
     path.chmod(0o600)
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def _iso(value: int | None) -> str | None:

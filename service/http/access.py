@@ -13,9 +13,10 @@ from typing import Any
 
 from ledger.privacy import blind_index
 from projections import queries
+from replay.person_report import complete_sentence, completeness, report_document
 from service.http import scope
 from service.http.auth import Principal
-from service.http.params import AccessQuery, window
+from service.http.params import AccessQuery, BadParameter, window
 from service.http.render import json_array
 from service.http.served import Served
 
@@ -28,6 +29,7 @@ class AccessHistory:
 
     rows: list[dict[str, Any]]
     asked: list[dict[str, Any]] = field(default_factory=list)
+    complete: str | None = None  # up to which signed checkpoint the person's views are proven complete
 
 
 def _allowed(served: Served, principal: Principal, q: AccessQuery, index: str | None) -> tuple[bool, list[str] | None]:
@@ -66,11 +68,33 @@ def access_history(served: Served, principal: Principal, q: AccessQuery, *, comm
     q.target()
     span = window(q.since, q.until)
     subjects, index = _recorded(served, principal, q, command)
+    done = _complete(served) if q.user is None else None
     with served.reading(queries=with_asked) as cur:
         rows = queries.access_log(served.db, cur, subjects=subjects, user=q.user, window=span)
         asked = queries.ledger_queries_about(served.db, cur, subjects=subjects or [], hetu_index=index) \
             if with_asked and q.user is None else []
-    return AccessHistory(rows, asked)
+    return AccessHistory(rows, asked, None if done is None else complete_sentence(done, subjects or []))
+
+
+def _complete(served: Served) -> dict[str, Any]:
+    """Commit the subject index and sign a checkpoint over it (the server's writes take turns)."""
+    with served.lock:
+        served.refresh()
+        return completeness(served.ledger)
+
+
+def access_evidence(served: Served, principal: Principal, q: AccessQuery) -> dict[str, Any]:
+    """A person's access history as a self-proving report (``lokikirja access-log --evidence``),
+    which ``lokikirja verify-report`` checks offline. Recorded first, within scope."""
+    if q.target() == "user":
+        raise BadParameter("user", "evidence proves one person's views: give subject or hetu")
+    span = window(q.since, q.until)
+    subjects, _ = _recorded(served, principal, q, "access-log evidence")
+    done = _complete(served)
+    with served.reading(queries=False) as cur:
+        rows = queries.access_log(served.db, cur, subjects=subjects, window=span)
+    return report_document(served.ledger, kind="access-log", customers=subjects or [], window=span, rows=rows,
+                           done=done)
 
 
 def access_history_json(served: Served, principal: Principal, q: AccessQuery, *,

@@ -13,7 +13,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from projections import oversight
 from service.http import actions, params
-from service.http.access import access_history_json
+from service.http.access import access_evidence, access_history_json
 from service.http.auth import Principal, api_principal, served
 from service.http.dossier import dossier_of, evidence_bundle
 from service.http.params import AccessQuery, DossierQuery, FindingFilters, ReviewIn
@@ -92,6 +92,14 @@ def get_access_log(request: Request, caller: Caller, q: Annotated[AccessQuery, Q
 def post_access_log(request: Request, caller: Caller, q: AccessQuery) -> Response:
     """The same as ``GET /v1/access-log`` with the parameters in a JSON body, which keeps a HETU out of URLs."""
     return _rows(request, caller, q)
+
+
+@router.post("/access-log/evidence", responses=errors(401, 403, 422))
+def post_access_evidence(request: Request, caller: Caller, q: AccessQuery) -> Response:
+    """A person's views (``subject`` or ``hetu``) as a self-proving report: the rows, every event they rest
+    on with its inclusion proof, the subject-index proofs that none is left out, and the signed checkpoint —
+    ``lokikirja verify-report FILE`` checks it offline. Recorded (``ledger.queried``) before the answer."""
+    return json_response(access_evidence(served(request), caller, q))
 
 
 @router.get("/dossier/{customer}", response_model=Dossier, responses=errors(400, 401, 403, 404, 409, 422))

@@ -81,3 +81,22 @@ def test_supervision_monitoring_and_findings_are_the_clis_json(scenario_server: 
                                                    ["findings", "--rule", "ACCESS_BULK", "--format", "json"])]
     assert all(c.returncode == 0 for c in cli), [c.stderr for c in cli]
     assert [json.loads(c.stdout) for c in cli] == [supervision, monitoring, bulk]
+
+
+def test_a_persons_access_evidence_over_http_verifies_offline_and_says_complete(scenario_server: LiveServer,
+                                                                                 tmp_path):
+    with scenario_server.client("avi") as client:
+        response = client.post("/v1/access-log/evidence", json={"subject": "c:a1", "purpose": "request 2026/15"})
+        by_user = client.post("/v1/access-log/evidence", json={"user": "u:hki-1", "purpose": "request 2026/15"})
+    assert response.status_code == 200, response.text
+    assert by_user.status_code == 422
+    doc = response.json()
+    assert doc["format"] == "lokikirja-person-report/v1" and doc["customers"] == ["c:a1"]
+    assert {r["subject"] for r in doc["rows"]} == {"c:a1"}
+    path = tmp_path / "evidence.json"
+    path.write_text(json.dumps(doc))
+    checked = scenario_server.cli("verify-report", str(path))
+    assert checked.returncode == 0 and "complete" in checked.stdout, checked.stderr
+    doc["rows"] = doc["rows"][1:]
+    path.write_text(json.dumps(doc))
+    assert scenario_server.cli("verify-report", str(path)).returncode == 1

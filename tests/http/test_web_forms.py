@@ -58,6 +58,7 @@ def test_who_viewed_needs_a_purpose_and_records_the_query_before_showing_it(scen
         assert missing.status_code == 422 and "purpose" in missing.text
         shown = client.post("/who-viewed", data={"subject": "c:a6", "hetu": "", "purpose": "web form test"})
         assert shown.status_code == 200 and "u:hki-1" in shown.text and "web form test" in shown.text
+        assert "Complete up to checkpoint" in shown.text  # the subject index proves no view is left out
         refused = client.post("/who-viewed", data={"subject": "c:b05", "purpose": "web refusal test"})
         assert refused.status_code == 403
     queried = {f.data["purpose"]: f for f in scenario_server.facts("ledger.queried")}
