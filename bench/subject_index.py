@@ -1,4 +1,4 @@
-"""Subject index benchmark (issue 16, ADR 0013): what the verifiable per-person index costs.
+"""Subject index benchmark (issue 16, ADR 0015): what the verifiable per-person index costs.
 
     python -m bench.subject_index [--events 1000000] [--backend sqlite|postgres|both] [--batches 10]
                                   [--proofs 500] [--out FILE]

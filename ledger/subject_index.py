@@ -10,7 +10,7 @@ the first ``tree_size`` leaves, and signs a checkpoint that covers that fact, so
 — and its witnesses' cosignatures — commit to the index. :func:`prove` gives a subject's
 :class:`~ledger.submap.MapProof` against the latest committed root: its positions, exactly, or that
 it has none. ``verify`` rebuilds every committed root from the log and names the first that differs
-(``replay/verify.py``). ADR 0013.
+(``replay/verify.py``). ADR 0015.
 
 Tables (derived state, checked against the committed roots, never trusted by a verifier):
 ``index_entries(key_hash, leaf_index)``, ``index_leaves(key_hash, bucket, value_hash, count,

@@ -1,7 +1,7 @@
 """The subject map: a compact sparse Merkle tree from each subject to the log positions naming it.
 
 Pure functions only (no database): the index keeps it (``ledger/subject_index.py``), bundles and
-reports carry its proofs, and anyone checks them with :func:`verify_map_proof` (ADR 0013)::
+reports carry its proofs, and anyone checks them with :func:`verify_map_proof` (ADR 0015)::
 
     key hash   kh = SHA-256("lokikirja/index/key/v1\\n" ‖ key)                       256 bits
     value      v₀ = SHA-256("lokikirja/index/positions/v1\\n"),  vᵢ = SHA-256(vᵢ₋₁ ‖ u64be(pᵢ))

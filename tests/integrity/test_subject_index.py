@@ -1,4 +1,4 @@
-"""The verifiable subject index (ledger/subject_index.py, ADR 0013): proofs of exactly a subject's
+"""The verifiable subject index (ledger/subject_index.py, ADR 0015): proofs of exactly a subject's
 positions or of none, against the root committed in the log — and an operator who commits an index
 that hides one view of a person (or lists one that does not name them) is caught by ``verify``."""
 
