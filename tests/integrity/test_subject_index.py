@@ -4,6 +4,7 @@ that hides one view of a person (or lists one that does not name them) is caught
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 
 import pytest
@@ -130,3 +131,24 @@ def test_the_memory_map_equals_the_compact_tree_of_its_keys_at_any_point(steps):
         if leaf % 7 == 0:
             items = sorted((submap.key_hash(k), submap.value_hash(v)) for k, v in named.items())
             assert built.root() == (submap.subtree_hash(items, 0), len(items))
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@settings(max_examples=8, deadline=None)
+@given(cuts=st.lists(st.integers(1, 119), max_size=4, unique=True))
+def test_the_root_is_the_same_however_the_log_was_taken_in(backend: str, tmp_path_factory, cuts: list[int]):
+    """Taken in at any batch boundaries (checkpoints after any ingests), the index has one root,
+    and taking in again changes nothing (idempotent)."""
+    folder = tmp_path_factory.mktemp("cuts")
+    ledger, _ = Ledger.init(str(folder / "l.db"), folder / "keys")
+    with ledger:
+        bounds = [0, *sorted(cuts), 120]
+        for start, end in itertools.pairwise(bounds):
+            ingest(ledger, views(end - start, start))
+            sign_checkpoint(ledger)
+        index = SubjectIndex(ledger)
+        state = index.take_in()
+        assert index.take_in() == state
+        named = _from_log(ledger, 120)
+        items = sorted((submap.key_hash(k), submap.value_hash(v)) for k, v in named.items())
+        assert (state.root, state.subjects) == (submap.subtree_hash(items, 0), len(items))
