@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from ledger.checkpoints import commit_subject_index
 from ledger.errors import UsageError
 from ledger.identifiers import CUSTOMER_RE
 from ledger.own_facts import record_query
@@ -18,7 +17,7 @@ from projections.schema import micros
 from replay.bounded import Bounds
 from replay.bundle import BundleReport, build_bundle, load_bundle, verify_bundle
 from replay.dossier import build_dossier
-from replay.person_report import load_report, verify_report
+from replay.person_report import completeness, load_report, verify_report
 from replay.trust import TrustPolicy
 from service.app import db_option, format_option, keys_option, main, note, trust_options, who_options
 from service.output import emit_json, emit_rows, stdout
@@ -62,7 +61,7 @@ def dossier(customer: str, at: str | None, known_at: int | None, out: Path | Non
         record_query(ledger, asker=as_user, purpose=purpose, command="dossier", subject=customer)
         catch_up_projections(ledger)
         if fmt == "bundle":
-            commit_subject_index(ledger)  # the bundle proves completeness against the index in its checkpoint
+            completeness(ledger)  # the bundle proves completeness against the index in its (witnessed) checkpoint
         doc = build_dossier(ledger, customer, bounds)
         where = ledger.target.display
         if fmt == "bundle":

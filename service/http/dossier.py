@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.checkpoints import commit_subject_index, sign_checkpoint
+from ledger.checkpoints import sign_checkpoint
 from replay.bounded import Bounds
 from replay.bundle import build_bundle, proof_statuses
 from replay.dossier import build_dossier, last_position
+from replay.person_report import completeness
 from service.http import scope
 from service.http.auth import Principal
 from service.http.params import DossierQuery
@@ -43,7 +44,7 @@ def dossier_of(served: Served, principal: Principal, customer: str, q: DossierQu
         served.refresh()
         # a checkpoint that proves the customer's every event: the latest, unless it ends before them
         if bundle:
-            commit_subject_index(served.ledger)
+            completeness(served.ledger)
         else:
             sign_checkpoint(served.ledger, covering=last_position(served.ledger, customer) or None)
     return build_dossier(served.ledger, customer, bounds, unproven=unproven)

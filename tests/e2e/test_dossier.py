@@ -14,13 +14,14 @@ import orjson
 import pytest
 
 from ledger import merkle
+from ledger.checkpoints import commit_subject_index
 from ledger.errors import IntegrityFailure
 from ledger.ingest import ingest_stream
 from ledger.records import canonical_json
 from ledger.store import Ledger
 from projections.schema import micros
 from replay.bounded import Bounds
-from replay.bundle import build_bundle, proof_statuses, verify_bundle
+from replay.bundle import build_bundle, build_bundle_v1, proof_statuses, verify_bundle
 from replay.dossier import build_dossier
 from service.pipeline import after_append
 from tests.factories import ev, event_id, hetu, write_jsonl
@@ -172,4 +173,8 @@ def test_each_events_verification_status_names_the_one_altered_after_sealing(led
     statuses = proof_statuses(ledger, doc, unproven)
     assert "no longer matches its seal" in statuses.pop(victim)
     assert set(statuses.values()) == {"proven"}
-    assert not verify_bundle(build_bundle(ledger, doc)).ok
+    assert not verify_bundle(build_bundle_v1(ledger, doc)).ok  # the events' proofs alone
+    commit_subject_index(ledger)
+    doc = build_dossier(ledger, "c:a6", unproven={})
+    with pytest.raises(IntegrityFailure, match=f"stored event {victim} no longer matches its seal"):
+        build_bundle(ledger, doc)  # a complete bundle (v2) of a tampered store is refused
