@@ -88,6 +88,7 @@ class Database(ABC):
     kind: Literal["sqlite", "postgres"]
     BLOB: str
     BIGINT: str
+    CLUSTERED: str  # the table option that stores rows in primary-key order, where there is one
 
     def __init__(self, datastore: Any) -> None:
         self.datastore = datastore
@@ -125,6 +126,7 @@ class SQLiteDatabase(Database):
     kind = "sqlite"
     BLOB = "BLOB"
     BIGINT = "INTEGER"
+    CLUSTERED = " WITHOUT ROWID"  # a table stored in its primary key's order, with no second b-tree
 
     def table(self, name: str) -> str:
         return PREFIX + name
@@ -170,6 +172,7 @@ class PostgresDatabase(Database):
     kind = "postgres"
     BLOB = "bytea"
     BIGINT = "bigint"
+    CLUSTERED = ""
 
     def table(self, name: str) -> str:
         return pgsql.Identifier(self.datastore.schema, PREFIX + name).as_string(None)

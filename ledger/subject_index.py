@@ -21,6 +21,7 @@ the root, and the root last appended to the log.
 
 from __future__ import annotations
 
+import hashlib
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -96,7 +97,7 @@ class SubjectIndex:
         b, n = self.db.BLOB, self.db.BIGINT
         statements = [
             f"CREATE TABLE IF NOT EXISTS {self.entries} (key_hash {b} NOT NULL, leaf_index {n} NOT NULL, "
-            "PRIMARY KEY (key_hash, leaf_index))",
+            f"PRIMARY KEY (key_hash, leaf_index)){self.db.CLUSTERED}",
             f"CREATE TABLE IF NOT EXISTS {self.leaves} (key_hash {b} PRIMARY KEY, bucket INTEGER NOT NULL, "
             f"value_hash {b} NOT NULL, count {n} NOT NULL, last {n} NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS {self.db.table('index_leaves_bucket').split('.')[-1]} "
@@ -131,14 +132,15 @@ class SubjectIndex:
             size, last = seal.head(cur)
             if size <= state.tree_size:
                 return state
-            dirty: set[int] = set()
+            chains: dict[bytes, list[Any]] = {}  # key hash → [value, count, last]: one per subject touched
+            hashes: dict[str, bytes] = {}
             leaf, position = state.tree_size, state.position
             while position < last:
                 rows = seal.log_page(cur, position, PAGE, stop=last)
                 if not rows:
                     break
-                pairs = list(_pairs(leaf, rows))
-                self._add(cur, pairs, dirty)
+                pairs = list(_pairs(leaf, rows, hashes))
+                self._add(cur, pairs, chains)
                 leaf += len(rows)
                 position = rows[-1][0]
                 if progress is not None:
@@ -146,12 +148,20 @@ class SubjectIndex:
             if leaf != size:
                 raise IntegrityFailure(f"the seal holds {size} leaves but the log up to its last sealed position "
                                        f"has {leaf} events; run `lokikirja verify`")
+            if chains:
+                cur.executemany(f"INSERT INTO {self.leaves} (key_hash, bucket, value_hash, count, last) "
+                                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (key_hash) DO UPDATE SET "
+                                "value_hash = excluded.value_hash, count = excluded.count, last = excluded.last",
+                                [(kh, submap.bucket_of(kh), *chain) for kh, chain in chains.items()])
+            dirty = {submap.bucket_of(kh) for kh in chains}
             root, subjects = self._recompute(cur, dirty) if dirty else (state.root, state.subjects)
             cur.execute(f"UPDATE {self.state_table} SET tree_size = %s, position = %s, root = %s, subjects = %s "
                         "WHERE id = 1", (size, last, root, subjects))
             return self.state(cur)
 
-    def _add(self, cur: Cursor, pairs: list[tuple[bytes, int]], dirty: set[int]) -> None:
+    def _add(self, cur: Cursor, pairs: list[tuple[bytes, int]], chains: dict[bytes, list[Any]]) -> None:
+        """Store a page's entries and extend the touched subjects' value chains (kept in memory
+        until the take-in ends: one read and one write per subject, not per page)."""
         if not pairs:
             return
         if self.db.kind == "postgres":
@@ -161,19 +171,17 @@ class SubjectIndex:
                     copy.write_row(row)
         else:
             cur.executemany(f"INSERT INTO {self.entries} VALUES (%s, %s)", pairs)
-        new: dict[bytes, list[int]] = defaultdict(list)
-        for kh, leaf in pairs:
-            new[kh].append(leaf)
-        known = self._leaf_rows(cur, list(new))
-        rows = []
-        for kh, leaves in new.items():
+        unseen = list({kh for kh, _leaf in pairs if kh not in chains})
+        known = self._leaf_rows(cur, unseen) if unseen else {}
+        for kh in unseen:
             value, count = known.get(kh, (submap.VALUE_START, 0))
-            bucket = submap.bucket_of(kh)
-            rows.append((kh, bucket, submap.extend_value(value, leaves), count + len(leaves), leaves[-1]))
-            dirty.add(bucket)
-        cur.executemany(f"INSERT INTO {self.leaves} (key_hash, bucket, value_hash, count, last) "
-                        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (key_hash) DO UPDATE SET "
-                        "value_hash = excluded.value_hash, count = excluded.count, last = excluded.last", rows)
+            chains[kh] = [value, count, 0]
+        sha = hashlib.sha256
+        for kh, leaf in pairs:
+            chain = chains[kh]
+            chain[0] = sha(chain[0] + leaf.to_bytes(8, "big")).digest()
+            chain[1] += 1
+            chain[2] = leaf
 
     def _leaf_rows(self, cur: Cursor, khs: list[bytes]) -> dict[bytes, tuple[bytes, int]]:
         out: dict[bytes, tuple[bytes, int]] = {}
@@ -288,9 +296,9 @@ class SubjectIndex:
         return bytes(row[0]), bytes(row[1])
 
 
-def _pairs(first_leaf: int, rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[bytes, int]]:
-    """``(key hash, leaf index)`` of each key each stored event is indexed under."""
-    hashes: dict[str, bytes] = {}
+def _pairs(first_leaf: int, rows: Iterable[tuple[Any, ...]], hashes: dict[str, bytes]) -> Iterator[tuple[bytes, int]]:
+    """``(key hash, leaf index)`` of each key each stored event is indexed under (``hashes``: the
+    key hashes computed so far)."""
     for leaf, (_position, state) in enumerate(rows, first_leaf):
         doc = orjson.loads(state)
         for key in index_keys(doc["type"], doc["data"]):
