@@ -81,8 +81,9 @@ class Replica:
         out: dict[str, int] = {}
         with self.ledger.db.read() as cur:
             for name in names:
+                params: tuple[str, ...] = ()
                 if name == CHECKPOINT:
-                    table, statement, params = self.ledger.db.table("checkpoints"), "SELECT MAX(tree_size) FROM {}", ()
+                    table, statement = self.ledger.db.table("checkpoints"), "SELECT MAX(tree_size) FROM {}"
                 else:
                     table = tracking_table(self.ledger, name)
                     statement = "SELECT MAX(notification_id) FROM {} WHERE application_name = %s"
