@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -65,14 +66,16 @@ def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicated]
         standby.close()
 
 
-@pytest.fixture
-def paused(replicated: Replicated) -> Iterator[Standby]:
-    """The standby with its WAL replay paused (resumed afterwards, whatever happens)."""
-    replicated.standby.on_standby("SELECT pg_wal_replay_pause()")
+@contextmanager
+def paused(standby: Standby) -> Iterator[Standby]:
+    """The standby, once it has replayed everything so far, with its WAL replay paused (resumed
+    afterwards, whatever happens)."""
+    standby.wait_replayed()
+    standby.on_standby("SELECT pg_wal_replay_pause()")
     try:
-        yield replicated.standby
+        yield standby
     finally:
-        replicated.standby.on_standby("SELECT pg_wal_replay_resume()")
+        standby.on_standby("SELECT pg_wal_replay_resume()")
 
 
 def _findings(server: LiveServer) -> tuple[int, dict[str, str], set[tuple[str, str]]]:
@@ -117,11 +120,19 @@ def test_reads_come_from_the_standby_and_say_how_far_behind_it_is(replicated: Re
     assert page.status_code == 200 and page.headers[LAG] == "0"
 
 
-def test_a_standby_too_far_behind_makes_reads_wait_then_refuse(replicated: Replicated, paused: Standby):
+def test_a_standby_too_far_behind_makes_reads_wait_then_refuse(replicated: Replicated):
     strict, lenient = replicated.strict, replicated.lenient
     before = _findings(strict)[2]
-    _ingest(strict, _unknown_viewer())  # written on the primary; the standby does not replay it
+    with paused(replicated.standby) as standby:
+        _ingest(strict, _unknown_viewer())  # written on the primary; the standby does not replay it
+        _refused_then_stale_then_answered(strict, lenient, standby, before)
 
+
+def _refused_then_stale_then_answered(strict: LiveServer, lenient: LiveServer, standby: Standby,
+                                      before: set[tuple[str, str]]) -> None:
+    """With the standby's replay paused and a new fact on the primary: the strict server refuses
+    after waiting, the lenient one answers the stale findings with their lag, and a strict read
+    waiting while the replay resumes is answered with the fresh ones."""
     started = time.monotonic()
     with strict.client("avi") as client:
         refused = client.get("/v1/findings")
@@ -137,7 +148,7 @@ def test_a_standby_too_far_behind_makes_reads_wait_then_refuse(replicated: Repli
     waiting = threading.Thread(target=lambda: answers.append(_findings(strict)))
     waiting.start()
     time.sleep(0.3)
-    paused.on_standby("SELECT pg_wal_replay_resume()")  # the read waiting for it is answered
+    standby.on_standby("SELECT pg_wal_replay_resume()")  # the read waiting for it is answered
     waiting.join(30)
     status, headers, fresh = answers[0]
     assert status == 200 and headers[LAG.lower()] == "0"
