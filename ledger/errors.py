@@ -7,6 +7,8 @@
     ├── NotInitialised        the store or its keys do not exist yet (exit 2)
     ├── KeyMismatch           the keys given are not the keys this ledger was created with (exit 2)
     ├── UnknownSubject        a customer, user or event the ledger does not know (exit 2)
+    ├── ReplicaUnavailable    the read replica cannot answer a read (HTTP 503)
+    │   └── ReplicaBehind     …because it is further behind than a read may be
     └── IntegrityFailure      verification found tampering (exit 1)
 """
 
@@ -83,6 +85,20 @@ class KeyMismatch(LedgerError):
 
 class UnknownSubject(LedgerError):
     pass
+
+
+class ReplicaUnavailable(LedgerError):
+    pass
+
+
+class ReplicaBehind(ReplicaUnavailable):
+    """A read replica ``lag`` positions behind what a read needs, more than the ``max_lag`` allowed,
+    after waiting ``waited`` seconds for it (ADR 0014)."""
+
+    def __init__(self, lag: int, max_lag: int, waited: float) -> None:
+        self.lag, self.max_lag, self.waited = lag, max_lag, waited
+        super().__init__(f"the read replica is {lag} log position(s) behind the ledger, more than the {max_lag} "
+                         f"a read may be (--max-replica-lag), after waiting {waited:g} s; try again shortly")
 
 
 class IntegrityFailure(LedgerError):

@@ -232,7 +232,12 @@ class Ledger:
         """Open an initialised ledger (``create=True``: initialise it first when missing)."""
         if create:
             return cls.init(db, keys_dir)[0]
-        target = resolve_target(db)
+        return cls.open_target(resolve_target(db), keys_dir, need_keys=need_keys)
+
+    @classmethod
+    def open_target(cls, target: Target, keys_dir: str | os.PathLike[str] | None = None,
+                    *, need_keys: bool = True) -> Ledger:
+        """Open the initialised ledger at ``target`` (a read replica's is made by ``ledger/replica.py``)."""
         if not target.exists():
             raise NotInitialised(f"no ledger at {target.display}; run `lokikirja init` first")
         with _setup_lock(target):

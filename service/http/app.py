@@ -16,12 +16,13 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from ledger.replica import Replica
 from ledger.store import Ledger
 from service.http import errors, routes_integrity, routes_ledger, routes_ops, web, web_pages
 from service.http.auth import Sessions
 from service.http.metrics import Metrics, RequestTimer
 from service.http.monitor import Monitor, background
-from service.http.served import Served
+from service.http.served import ReplicaLagHeader, Served
 from service.http.tokens import TokenFile
 from service.logs import event
 
@@ -76,17 +77,21 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         event(logging.getLogger("lokikirja"), "info", "server.stopped", "the server has stopped")
 
 
-def create_app(ledger: Ledger, tokens: TokenFile, *, stuck_after: float = STUCK_AFTER_S) -> FastAPI:
+def create_app(ledger: Ledger, tokens: TokenFile, *, stuck_after: float = STUCK_AFTER_S,
+               replica: Replica | None = None) -> FastAPI:
     """The app serving ``ledger``, authenticating with ``tokens``; a follower behind without
-    advancing for ``stuck_after`` seconds turns /healthz to 503."""
+    advancing for ``stuck_after`` seconds turns /healthz to 503. With a ``replica``, reads go there
+    (ADR 0014) and their responses carry ``Lokikirja-Replica-Lag``."""
     app = build_app()
-    served = app.state.served = Served(ledger, tokens)
+    served = app.state.served = Served(ledger, tokens, replica)
     app.state.sessions = Sessions()
     monitor = app.state.monitor = Monitor(ledger, stuck_after=stuck_after)
     metrics = app.state.metrics = Metrics(monitor, version=_version(), backend=ledger.db.kind)
     served.on_record = metrics.query_recorded
     app.state.background = background(served, monitor, metrics.background_failed)
     app.add_middleware(RequestTimer, metrics=metrics)
+    if replica is not None:
+        app.add_middleware(ReplicaLagHeader)
     return app
 
 

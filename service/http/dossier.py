@@ -6,7 +6,7 @@ an area user its area's current customers. The refusal or the query is recorded 
 ``ledger.queried`` before anything is read, and everything appended so far is sealed first; a
 checkpoint is signed when the latest does not cover the customer's events (not for every query,
 which would give ``verify`` a signature per query), so every event of the dossier comes with an
-inclusion proof.
+inclusion proof. With a read replica, the dossier is read there once it holds that checkpoint.
 """
 
 from __future__ import annotations
@@ -43,15 +43,18 @@ def dossier_of(served: Served, principal: Principal, customer: str, q: DossierQu
     with served.lock:
         served.refresh()
         # a checkpoint that proves the customer's every event: the latest, unless it ends before them
-        if bundle:
-            completeness(served.ledger)
+        if bundle:  # its checkpoint must also cover the subject index's commitment
+            signed = completeness(served.ledger)["checkpoint"]
         else:
-            sign_checkpoint(served.ledger, covering=last_position(served.ledger, customer) or None)
-    return build_dossier(served.ledger, customer, bounds, unproven=unproven)
+            signed = sign_checkpoint(served.ledger, covering=last_position(served.ledger, customer) or None)
+    # on a replica, once it holds the read model as caught up here and that checkpoint
+    reader = served.fresh_reader(served.dossier_needs(int(signed.get("tree_size") or 0)))
+    return build_dossier(reader, customer, bounds, unproven=unproven)
 
 
 def evidence_bundle(served: Served, dossier: dict[str, Any], bounds: Bounds) -> dict[str, Any]:
-    """The portable evidence bundle of a dossier (``lokikirja dossier --format bundle``)."""
+    """The portable evidence bundle of a dossier (``lokikirja dossier --format bundle``); its proofs
+    and the subject index's are read on the primary, which holds the index."""
     return build_bundle(served.ledger, dossier, bounds)
 
 
@@ -60,6 +63,6 @@ def dossier_page(served: Served, principal: Principal, customer: str, q: Dossier
     an event altered after sealing is shown as such, beside the others, rather than failing the page."""
     unproven: dict[str, str] = {}
     doc = dossier_of(served, principal, customer, q, command="web dossier", unproven=unproven)
-    statuses = proof_statuses(served.ledger, doc, unproven)
+    statuses = proof_statuses(served.reader, doc, unproven)
     return {"dossier": doc, "statuses": statuses,
             "all_proven": bool(statuses) and all(s == "proven" for s in statuses.values())}

@@ -7,7 +7,9 @@
     413 TooLarge               a batch over 10 MB or 10,000 events
     422 InvalidBatch, RequestValidationError, ValidationError, BadParameter: malformed input, per item / field
     400 UsageError             a well-formed request the ledger cannot answer (e.g. a tree size too large)
-    503 NotInitialised, KeyMismatch: the store or its keys are not usable
+    503 NotInitialised, KeyMismatch: the store or its keys are not usable;
+        ReplicaUnavailable: the read replica cannot be read, or is further behind than
+        --max-replica-lag after --replica-wait (ReplicaBehind); with Retry-After: 1
     500 anything else: one sentence; the traceback goes to the server's log, never to the caller
 
 ``/v1/…`` answers JSON ``{"detail": sentence, "errors"?: [{…}], "total"?: n}``; web pages answer
@@ -26,7 +28,15 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from ledger.errors import IntegrityFailure, KeyMismatch, LedgerError, NotInitialised, UnknownSubject, UsageError
+from ledger.errors import (
+    IntegrityFailure,
+    KeyMismatch,
+    LedgerError,
+    NotInitialised,
+    ReplicaUnavailable,
+    UnknownSubject,
+    UsageError,
+)
 from service.http.actions import InvalidBatch, TooLarge
 from service.http.auth import LoginRequired, Unauthenticated
 from service.http.params import BadParameter
@@ -86,6 +96,12 @@ async def _ledger(request: Request, e: Exception) -> Response:
     return _answer(request, status, str(e))
 
 
+async def _replica_unavailable(request: Request, e: Exception) -> Response:
+    response = _answer(request, 503, str(e))
+    response.headers["Retry-After"] = "1"  # streaming replication catches up in moments when it is moving
+    return response
+
+
 async def _internal(request: Request, e: Exception) -> Response:
     # the route's template, never the path: a path can carry personal data (service/logs.py)
     route = getattr(request.scope.get("route"), "path", None) or "(unmatched)"
@@ -103,7 +119,8 @@ def _plain(status: int) -> Callable[[Request, Exception], Awaitable[Response]]:
 HANDLERS: list[tuple[type[Exception], Callable[[Request, Exception], Awaitable[Response]]]] = [
     (RequestValidationError, _invalid), (ValidationError, _invalid), (BadParameter, _bad_parameter),
     (InvalidBatch, _invalid_batch), (HTTPException, _http), (TooLarge, _plain(413)), (Unauthenticated, _plain(401)),
-    (LoginRequired, _login), (Refused, _refused), (LedgerError, _ledger), (Exception, _internal),
+    (LoginRequired, _login), (Refused, _refused), (ReplicaUnavailable, _replica_unavailable),
+    (LedgerError, _ledger), (Exception, _internal),
 ]
 
 

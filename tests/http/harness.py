@@ -88,10 +88,22 @@ def start_server(db: str, folder: Path, args: Sequence[str] = ()) -> LiveServer:
     """Initialise a store in ``folder`` (or at ``db``), make the tokens, start ``serve`` (with
     ``args`` besides) and wait until it answers."""
     folder.mkdir(parents=True, exist_ok=True)
-    keys, tokens_path, log = folder / "keys", folder / "tokens.json", folder / "server.log"
+    keys, tokens_path = folder / "keys", folder / "tokens.json"
     Ledger.init(db, keys)[0].close()
     store = TokenFile(tokens_path)
     tokens = {name: store.add(*grant)[1] for name, grant in GRANTS.items()}
+    return _serve(db, keys, tokens_path, tokens, folder / "server.log", args)
+
+
+def serve_beside(server: LiveServer, args: Sequence[str] = (), *, name: str = "beside") -> LiveServer:
+    """Another ``serve`` on ``server``'s store, keys and tokens (with ``args`` besides), logging
+    to ``<name>.log`` beside its log."""
+    return _serve(server.db, server.keys, server.tokens_path, server.tokens, server.log.with_name(f"{name}.log"),
+                  args)
+
+
+def _serve(db: str, keys: Path, tokens_path: Path, tokens: dict[str, str], log: Path,
+           args: Sequence[str]) -> LiveServer:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOKIKIRJA_")}
     with log.open("wb") as out:
@@ -99,7 +111,7 @@ def start_server(db: str, folder: Path, args: Sequence[str] = ()) -> LiveServer:
             [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port), "--db", db,
              "--keys", str(keys), "--tokens", str(tokens_path), *args], stdout=out, stderr=subprocess.STDOUT,
             env=env)
-    server = LiveServer(f"http://127.0.0.1:{port}", db, keys, tokens_path, process, log, tokens)
+    server = LiveServer(f"http://127.0.0.1:{port}", db, keys, tokens_path, process, log, dict(tokens))
     _wait_until_up(server)
     return server
 
