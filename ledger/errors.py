@@ -7,7 +7,9 @@
     ├── NotInitialised        the store or its keys do not exist yet (exit 2)
     ├── KeyMismatch           the keys given are not the keys this ledger was created with (exit 2)
     ├── UnknownSubject        a customer, user or event the ledger does not know (exit 2)
-    └── IntegrityFailure      verification found tampering (exit 1)
+    ├── BadBackup             not a readable backup, or its keys do not open (wrong passphrase) (exit 2)
+    ├── IntegrityFailure      verification found tampering (exit 1)
+    └── BackupFailed          a backup or restore tool (pg_dump, pg_restore) failed; nothing was kept (exit 1)
 """
 
 from __future__ import annotations
@@ -85,5 +87,13 @@ class UnknownSubject(LedgerError):
     pass
 
 
+class BadBackup(LedgerError):
+    pass
+
+
 class IntegrityFailure(LedgerError):
+    exit_code = 1
+
+
+class BackupFailed(LedgerError):
     exit_code = 1
