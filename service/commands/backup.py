@@ -83,9 +83,10 @@ def backup_command(folder: str, passphrase_file: str | None, key_path: str | Non
         return
     checkpoint = manifest["checkpoint"]
     database = manifest["files"][DATABASE_FILES[manifest["backend"]]]
+    sealed_with = "the passphrase" if manifest["keys"]["sealed_with"] == "passphrase" else f"the key in {key_path}"
     stdout.print(f"Backed up {manifest['log']['events']} events of {manifest['source']} into {folder} "
-                 f"in {seconds:.1f} s ({database['bytes'] / 1e6:.1f} MB database, keys sealed with a "
-                 f"{manifest['keys']['sealed_with']}).", highlight=False, soft_wrap=True)
+                 f"in {seconds:.1f} s ({database['bytes'] / 1e6:.1f} MB database; keys sealed with "
+                 f"{sealed_with}).", highlight=False, soft_wrap=True)
     stdout.print("latest checkpoint: " + ("none yet" if checkpoint is None else
                  f"tree size {checkpoint['tree_size']}, root {checkpoint['root_hash']}"), highlight=False,
                  soft_wrap=True)
