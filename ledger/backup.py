@@ -40,6 +40,8 @@ VERSION = 1
 MANIFEST = "manifest.json"
 KEYS_FILE = "keys.enc"
 DATABASE_FILES = {"sqlite": "database.sqlite", "postgres": "database.pgdump"}
+# every file a key folder can hold (keys, and keys half-way through a rotation): a restore writes none over them
+KEY_FOLDER_FILES = (*KEY_FILES.values(), "signing.key.next", "signing.key.pending", "master.key.pending")
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -182,8 +184,7 @@ def restore(folder: Path, db: str | None, keys_dir: Path, secret: BackupSecret, 
     target = resolve_target(db)
     _check_target(target, manifest)
     keys_dir = keys_dir.expanduser().resolve()
-    present = [name for name in os.listdir(keys_dir) if name.endswith(".key") or ".key." in name] \
-        if keys_dir.is_dir() else []
+    present = [name for name in KEY_FOLDER_FILES if (keys_dir / name).exists()]
     if present:
         raise UsageError(f"the key folder {keys_dir} already holds keys ({', '.join(sorted(present))}); "
                          "restore into a new key folder")

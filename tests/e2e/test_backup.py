@@ -154,6 +154,19 @@ def test_a_store_that_is_not_empty_is_never_overwritten(backed_up: tuple[Cli, Pa
     result = cli("restore", str(backup), "--keys", str(tmp_path / "other-keys"), env=PASSPHRASE, check=2)
     assert "already holds a store" in _refused(result.stderr)
     assert (tmp_path / "ledger.db").read_bytes() == before
+    keys_taken = cli("restore", str(backup), "--db", str(tmp_path / "new.db"), env=PASSPHRASE, check=2)
+    assert "already holds keys" in _refused(keys_taken.stderr)
+    assert not (tmp_path / "new.db").exists()
+
+
+def test_a_manifest_naming_another_checkpoint_fails_the_restore(backed_up: tuple[Cli, Path], tmp_path: Path):
+    _, backup = backed_up
+    manifest = json.loads((backup / "manifest.json").read_text())
+    manifest["checkpoint"]["root_hash"] = "00" * 32
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+    target = Cli(str(tmp_path / "restored.db"), tmp_path / "restored-keys", tmp_path)
+    result = target("restore", str(backup), env=PASSPHRASE, check=1)
+    assert "latest checkpoint is not the one the manifest names" in result.stderr
 
 
 def test_a_backup_key_file_made_at_backup_opens_it_and_no_other_does(tmp_path: Path):
