@@ -165,6 +165,8 @@ def _open_keys(folder: Path, manifest: dict[str, Any], secret: BackupSecret) -> 
     """The sealed key files, which must be the keys the manifest names."""
     files = unseal((folder / KEYS_FILE).read_bytes(), secret)
     wanted = manifest.get("keys") or {}
+    if not set(files) <= set(KEY_FOLDER_FILES):  # only names of a key folder are ever written
+        raise BadBackup("keys.enc holds files that are not a ledger's keys")
     try:
         ring = KeyRing(signing=Ed25519PrivateKey.from_private_bytes(files[KEY_FILES["signing"]]),
                        master=files[KEY_FILES["master"]], index=files[KEY_FILES["index"]])
