@@ -9,7 +9,9 @@
     ├── UnknownSubject        a customer, user or event the ledger does not know (exit 2)
     ├── ReplicaUnavailable    the read replica cannot answer a read (HTTP 503)
     │   └── ReplicaBehind     …because it is further behind than a read may be
-    └── IntegrityFailure      verification found tampering (exit 1)
+    ├── BadBackup             not a readable backup, or its keys do not open (wrong passphrase) (exit 2)
+    ├── IntegrityFailure      verification found tampering (exit 1)
+    └── BackupFailed          a backup or restore tool (pg_dump, pg_restore) failed; nothing was kept (exit 1)
 """
 
 from __future__ import annotations
@@ -101,5 +103,13 @@ class ReplicaBehind(ReplicaUnavailable):
                          f"a read may be (--max-replica-lag), after waiting {waited:g} s; try again shortly")
 
 
+class BadBackup(LedgerError):
+    pass
+
+
 class IntegrityFailure(LedgerError):
+    exit_code = 1
+
+
+class BackupFailed(LedgerError):
     exit_code = 1

@@ -39,6 +39,7 @@ COMMAND_MODULES: dict[str, str] = {
     "serve": "serve", "tokens": "tokens", "status": "status",
     "witness": "witness", "witnesses": "witness",
     "publish-tiles": "publish",
+    "backup": "backup", "restore": "backup",
 }
 
 
