@@ -21,8 +21,9 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
-from rich.table import Table
 from rich.text import Text
+
+from service.tables import Column, render_table
 
 FORMATS = ("table", "json", "csv")
 
@@ -79,10 +80,11 @@ def emit_json_list(items: Iterable[Any]) -> None:
     sys.stdout.flush()
 
 
-def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, *,
+def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[str | Column], fmt: str, *,
               title: str | None = None, doc: Any = None) -> None:
     """Print ``rows`` (any iterable: json and csv stream it): json prints ``doc`` (default: the
-    rows), csv and table the ``columns``."""
+    rows), csv and table the ``columns`` — a table fitted to the terminal by the columns'
+    declarations (``service/tables.py``)."""
     if fmt == "json":
         if doc is None:
             emit_json_list(rows)
@@ -90,16 +92,12 @@ def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, 
             emit_json(doc)
     elif fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
+        names = [c.name if isinstance(c, Column) else c for c in columns]
+        writer.writerow(names)
         for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
+            writer.writerow([_cell(row.get(c)) for c in names])
     else:
-        table = Table(title=title, show_lines=False)
-        for c in columns:
-            table.add_column(c)
-        for row in rows:
-            table.add_row(*(_cell(row.get(c)) for c in columns))
-        stdout.print(table)
+        render_table(stdout, list(rows), columns, title=title, cell=_cell)
 
 
 class RateColumn(ProgressColumn):

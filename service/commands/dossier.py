@@ -22,7 +22,11 @@ from service.app import db_option, format_option, keys_option, main, note, trust
 from service.output import emit_json, emit_rows, stdout
 from service.pipeline import catch_up_projections
 from service.reports import render, write_html
+from service.tables import Column
 from service.timeargs import parse_instant
+
+TIMELINE_COLUMNS = [Column("at"), Column("type"), Column("actor"), Column("summary", wrap=True),
+                    Column("findings", wrap=True)]
 
 
 def render_html(doc: dict, db: str) -> str:
@@ -73,12 +77,12 @@ def dossier(customer: str, at: str | None, known_at: int | None, out: Path | Non
     else:
         stdout.print(f"[bold]{customer}[/bold] as of {doc['at']}")
         emit_rows(doc["responsibility"], ["org", "from", "to"], "table", title="Responsibility")
-        emit_rows(doc["timeline"], ["at", "type", "actor", "summary", "findings"], "table", title="Timeline")
+        emit_rows(doc["timeline"], TIMELINE_COLUMNS, "table", title="Timeline")
         emit_rows(doc["decisions"], ["decision", "kind", "org", "competent", "lawful"], "table", title="Decisions")
         checkpoint = doc["checkpoint"]
         if checkpoint:
             stdout.print(f"Every event above is proven included in the signed checkpoint of {checkpoint['tree_size']}"
-                         f" events (root {checkpoint['root_hash'][:16]}…, key {checkpoint['key_id']}).")
+                         f" events (root {checkpoint['root_hash']}, key {checkpoint['key_id']}).")
 
 
 @main.command("verify-bundle")

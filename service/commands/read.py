@@ -17,10 +17,16 @@ from service.app import db_option, format_option, keys_option, main, who_options
 from service.output import emit_rows, stdout
 from service.pipeline import catch_up_projections
 from service.reports import checked_hetu
+from service.tables import Column
 from service.timeargs import window
 
-FINDING_COLUMNS = ["at", "rule", "severity", "org", "user", "subject", "event", "explanation"]
-ACCESS_COLUMNS = ["at", "user", "org", "subject", "purpose", "categories", "findings", "event"]
+# the terminal's table: the finding id first (`review` takes it); explanations wrap; the event id
+# may be left out of a table that does not fit (the finding id leads to it); else one block a finding
+FINDING_COLUMNS = [Column("finding"), Column("at"), Column("rule"), Column("severity"), Column("org"),
+                   Column("user"), Column("subject"), Column("event", drop=1), Column("explanation", wrap=True)]
+ACCESS_COLUMNS = [Column("at"), Column("user"), Column("org"), Column("subject"), Column("purpose"),
+                  Column("categories", wrap=True), Column("findings", wrap=True), Column("event")]
+QUERY_COLUMNS = [Column("at"), Column("asker"), Column("purpose", wrap=True), Column("command"), Column("refused")]
 ACCESS_FIELDS = ["event", "at", "user", "org", "subject", "purpose", "categories", "findings"]  # CONTRACT §6
 
 
@@ -99,7 +105,7 @@ def access_log(subject: str | None, hetu: str | None, user: str | None, since: s
                 if user is None else []
     emit_rows(listed, ACCESS_COLUMNS, fmt, title=f"{len(listed)} view(s)")
     if asked:
-        emit_rows(asked, ["at", "asker", "purpose", "command", "refused"], fmt,
+        emit_rows(asked, QUERY_COLUMNS, fmt,
                   title="Queries of the ledger about this person (logging the loggers)")
     else:
         stdout.print("No one else has queried the ledger about this person.")

@@ -25,9 +25,11 @@ from service.app import db_option, format_option, keys_option, main, who_options
 from service.output import emit_rows
 from service.pipeline import catch_up_projections
 from service.reports import checked_hetu, render, write_html
+from service.tables import Column
 from service.timeargs import window
 
-COLUMNS = ["at", "org", "purpose", "categories", "kind", "finding"]
+COLUMNS = [Column("at"), Column("org"), Column("purpose"), Column("categories", wrap=True), Column("kind"),
+           Column("finding")]
 
 
 def _check(subject: str | None, hetu: str | None) -> None:
