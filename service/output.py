@@ -23,6 +23,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from service.progress import ProgressLines
 from service.tables import Column, render_table
 
 FORMATS = ("table", "json", "csv")
@@ -118,12 +119,18 @@ def interactive() -> bool:
 
 
 @contextmanager
-def progress_bar(description: str, total: float | None, *, unit: str = "events",
-                 bytes_mode: bool = False) -> Iterator[Callable[[float], None]]:
-    """A rich progress bar with rate and ETA on stderr; a no-op when not on a terminal."""
+def progress_bar(description: str, total: float | None, *, unit: str = "events", bytes_mode: bool = False,
+                 remaining: Callable[[], float] | None = None) -> Iterator[Callable[[float], None]]:
+    """A rich progress bar with rate and ETA on stderr; off a terminal, a line every few seconds
+    instead (``service/progress.py``). ``remaining``: what is left to do, asked only when shown
+    (when ``total`` is not known up front)."""
     if not interactive():
-        yield lambda _n: None
+        lines = ProgressLines(description, total, unit=unit, bytes_mode=bytes_mode, remaining=remaining)
+        yield lines.advance
+        lines.finish()
         return
+    if total is None and remaining is not None:
+        total = remaining()
     columns: list[Any] = [TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn()]
     columns += [TransferSpeedColumn()] if bytes_mode else [MofNCompleteColumn(), RateColumn(unit)]
     columns.append(TimeRemainingColumn())
