@@ -12,6 +12,7 @@ import click
 from ledger.errors import UsageError
 from ledger.identifiers import CUSTOMER_RE
 from ledger.own_facts import record_query
+from ledger.private_files import write_private
 from ledger.store import Ledger
 from projections.schema import micros
 from replay.bounded import Bounds
@@ -38,7 +39,8 @@ def render_html(doc: dict, db: str) -> str:
 @click.argument("customer", metavar="c:CUSTOMER")
 @click.option("--at", "at", help="As of this valid time (date in Helsinki = end of that day, or RFC 3339).")
 @click.option("--known-at", "known_at", type=int, help="As known when the log held this many positions.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write html here.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write html (or the bundle) here (mode 0600).")
 @who_options
 @db_option
 @keys_option
@@ -67,7 +69,7 @@ def dossier(customer: str, at: str | None, known_at: int | None, out: Path | Non
         where = ledger.target.display
         if fmt == "bundle":
             target = out or Path(f"dossier-{customer.replace(':', '_')}.lokikirja-bundle.json")
-            target.write_text(json.dumps(build_bundle(ledger, doc), ensure_ascii=False, indent=1), encoding="utf-8")
+            write_private(target, json.dumps(build_bundle(ledger, doc), ensure_ascii=False, indent=1))
             note(f"wrote the evidence bundle to {target}; check it with `lokikirja verify-bundle {target}`")
             return
     if fmt == "json":

@@ -79,7 +79,7 @@ def _letter(ledger: Ledger, cur: Any, customers: list[str], rows: list[dict[str,
 @click.option("--hetu", help="The person's identity code (found through the blind index, never stored).")
 @click.option("--since", help="From this date (Helsinki) or RFC 3339 time, inclusive.")
 @click.option("--until", help="Up to this date (Helsinki, the whole day) or RFC 3339 time, inclusive.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write html here.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write html here (mode 0600).")
 @who_options
 @db_option
 @keys_option

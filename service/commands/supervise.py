@@ -40,7 +40,7 @@ def render_html(report: dict, db: str) -> str:
 @main.command()
 @click.option("--since", help="From this date (Helsinki) or RFC 3339 time (default: the first fact).")
 @click.option("--until", help="Up to this date or time (default: the horizon, the latest fact).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the html report here.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the html report here (mode 0600).")
 @db_option
 @format_option("table", "json", "csv", "html")
 def supervision(since: str | None, until: str | None, out: Path | None, db: str | None, fmt: str) -> None:
