@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.conftest import Cli
 
-OFTEN = {"LOKIKIRJA_PROGRESS_INTERVAL": "0.001"}
+OFTEN = {"LOKIKIRJA_PROGRESS_INTERVAL": "0.000001"}  # a line at (nearly) every step
 EVENTS_LINE = r"\d+/\d+ events \(\d+%\), \d+/s(, about \d+ (s|min) left|, done in \d+ s)"
 
 
