@@ -23,7 +23,7 @@ from policies.localtime import wall_clock
 from projections import subject as queries
 from service.app import db_option, format_option, keys_option, main, who_options
 from service.output import emit_rows
-from service.pipeline import catch_up_projections
+from service.pipeline import after_append, catch_up_projections
 from service.reports import checked_hetu, render, write_html
 from service.tables import Column
 from service.timeargs import window
@@ -106,6 +106,7 @@ def subject_report(subject: str | None, hetu: str | None, since: str | None, unt
         # customer too, so that `access-log --subject` lists this request
         query = record_query(ledger, asker=as_user, purpose=purpose, command="subject-report",
                              subject=subject or (customers[0] if len(customers) == 1 else None), hetu_index=index)
+        after_append(ledger, 1)  # the query record sealed and signed too: `verify` covers it
         with ledger.db.read() as cur:
             rows = queries.report_rows(ledger.db, cur, customers, span)
             html = _letter(ledger, cur, customers, rows, str(query.id)) if fmt == "html" else None

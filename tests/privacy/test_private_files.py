@@ -1,4 +1,5 @@
-"""Files of personal data are the owner's alone (0600) whatever the umask (issue 19.8)."""
+"""Files of personal data are the owner's alone (0600) whatever the umask; a DPO's query is covered
+by a signed checkpoint at once (issue 19.8)."""
 
 from __future__ import annotations
 
@@ -57,3 +58,17 @@ def test_letters_reports_and_bundles_are_written_0600_even_over_an_older_file(la
         run(*args)
         assert _mode(path) == 0o600, path
         assert path.read_text().startswith(("<!doctype html>", "{")), path
+
+
+def test_a_dpos_queries_are_sealed_and_signed_at_once_so_verify_covers_them(backend, run: Run, db_url: str,
+                                                                           keys_dir: Path, tmp_path: Path):
+    run("ingest", str(write_jsonl(tmp_path / "s.jsonl", EVENTS)))
+    run("access-log", "--subject", "c:a1", *WHO, "--format", "json")
+    run("subject-report", "--subject", "c:a1", *WHO, "--format", "json")
+    run("dossier", "c:a1", *WHO, "--format", "json")
+    verified = run("verify", "--format", "json")
+    assert verified.json()["ok"] and "not yet covered" not in verified.stderr
+    with Ledger.open(db_url, keys_dir, need_keys=False) as ledger:
+        size = ledger.max_position()
+    assert size == len(EVENTS) + 3  # the three query records
+    assert run("checkpoint", "--format", "json").json()["tree_size"] == size
