@@ -6,6 +6,7 @@ import contextlib
 
 import click
 
+from ledger.db import Cursor
 from ledger.errors import UsageError
 from ledger.events import Rule, Severity
 from ledger.identifiers import CUSTOMER_RE, EMPLOYER_RE, USER_RE
@@ -13,7 +14,7 @@ from ledger.own_facts import record_query
 from ledger.privacy import blind_index
 from ledger.store import Ledger
 from projections import queries
-from service.app import db_option, format_option, keys_option, main, who_options
+from service.app import db_option, format_option, keys_option, main, note, who_options
 from service.output import emit_rows, stdout
 from service.pipeline import after_append, catch_up_projections
 from service.reports import checked_hetu
@@ -44,7 +45,8 @@ def findings(rule: str | None, org: str | None, user: str | None, subject: str |
              until: str | None, severity: str | None, db: str | None, fmt: str) -> None:
     """Findings of every rule of the Act, judged as of each event's moment.
 
-    json: a list sorted by (at, event, rule).
+    json: a list sorted by (at, event, rule). The table leads with the finding id; on a narrow
+    terminal each finding is a block of its own, every id whole.
 
     Example: lokikirja findings --rule ACCESS_OUTSIDE_OWN_CUSTOMERS --since 2022-01-01 --format json
     """
@@ -75,6 +77,8 @@ def access_log(subject: str | None, hetu: str | None, user: str | None, since: s
     """Who viewed what, when and why — the query itself is recorded first (ledger.queried).
 
     json rows: {"event","at","user","org","subject","purpose","categories","findings":[rule…]} sorted by at.
+    Someone no fact names (a mistyped id, a HETU of no customer) is said to be unknown to the
+    ledger instead of shown an empty log; json stays [] (exit 0), the sentence on stderr.
 
     Example: lokikirja access-log --subject c:7f3a --as u:dpo-1 --purpose "request 2026/14" --format json
     """
@@ -94,18 +98,39 @@ def access_log(subject: str | None, hetu: str | None, user: str | None, since: s
         with ledger.db.read() as cur:
             subjects = [subject] if subject else (
                 queries.customers_with_hetu_index(ledger.db, cur, index) if index else None)
+            unknown = _unknown(ledger, cur, subject=subject, user=user, found=subjects)
             # an official may have viewed millions of records: their log is streamed; one person's is short
             with contextlib.closing(queries.iter_access_log(ledger.db, cur, subjects=subjects, user=user,
                                                             window=span, streamed=user is not None)) as rows:
                 if fmt != "table":
-                    emit_rows(rows, ACCESS_FIELDS, fmt)
+                    emit_rows(rows, ACCESS_FIELDS, fmt)  # [] when unknown: the contract's shape
+                    if unknown:
+                        note(unknown)
                     return
                 listed = list(rows)
             asked = queries.ledger_queries_about(ledger.db, cur, subjects=subjects or [], hetu_index=index) \
                 if user is None else []
-    emit_rows(listed, ACCESS_COLUMNS, fmt, title=f"{len(listed)} view(s)")
+    if unknown:  # not "0 views": a mistyped id must not read as a person nobody looked at
+        stdout.print(unknown, highlight=False)
+    else:
+        emit_rows(listed, ACCESS_COLUMNS, fmt, title=f"{len(listed)} view(s)")
     if asked:
         emit_rows(asked, QUERY_COLUMNS, fmt,
                   title="Queries of the ledger about this person (logging the loggers)")
     else:
         stdout.print("No one else has queried the ledger about this person.")
+
+
+def _unknown(ledger: Ledger, cur: Cursor, *, subject: str | None, user: str | None,
+             found: list[str] | None) -> str | None:
+    """The sentence for a person no fact names (an unknown customer, employer or user, a HETU of
+    no customer), or None when the ledger knows them."""
+    if subject is not None and not queries.is_known(ledger.db, cur, subject):
+        kind = "customer" if subject.startswith("c:") else "employer"
+        return f"{subject} is unknown to the ledger: no event names this {kind}, so there are no views to list."
+    if user is not None and not queries.is_known(ledger.db, cur, user):
+        return f"{user} is unknown to the ledger: no event names this user, so there are no views to list."
+    if subject is None and user is None and not found:
+        return ("No customer with this personal identity code is known to the ledger (none was registered "
+                "with it, or the customer's data was erased), so there are no views to list.")
+    return None

@@ -1,17 +1,19 @@
 """Files of personal data are the owner's alone (0600) whatever the umask; a DPO's query is covered
-by a signed checkpoint at once (issue 19.8)."""
+by a signed checkpoint at once; an access log of someone the ledger does not know says so (issue 19.8)."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from ledger.store import Ledger
-from tests.factories import write_jsonl
+from tests.factories import hetu, write_jsonl
 from tests.privacy.conftest import Run
 from tests.scenarios import EVENTS
 
@@ -72,3 +74,19 @@ def test_a_dpos_queries_are_sealed_and_signed_at_once_so_verify_covers_them(back
         size = ledger.max_position()
     assert size == len(EVENTS) + 3  # the three query records
     assert run("checkpoint", "--format", "json").json()["tree_size"] == size
+
+
+def test_the_access_log_of_someone_the_ledger_does_not_know_says_so(backend, run: Run, tmp_path: Path):
+    run("ingest", str(write_jsonl(tmp_path / "s.jsonl", EVENTS)))
+    table = run("access-log", "--subject", "c:nobody", *WHO).stdout
+    assert "c:nobody is unknown to the ledger" in table and "0 view(s)" not in table
+    as_json = run("access-log", "--subject", "c:nobody", *WHO, "--format", "json")  # exit 0, the contract's shape
+    assert as_json.json() == [] and "c:nobody is unknown to the ledger" in as_json.stderr
+    assert "u:nobody is unknown to the ledger" in run("access-log", "--user", "u:nobody", *WHO).stdout
+    stranger = hetu(date(1950, 1, 2), 777)
+    assert "No customer with this personal identity code is known" in run("access-log", "--hetu", stranger,
+                                                                          *WHO).stdout
+    known = run("access-log", "--subject", "c:a1", *WHO)
+    assert "unknown" not in known.stdout and "view(s)" in known.stdout
+    assert json.loads(run("access-log", "--subject", "c:a1", *WHO, "--format", "json").stdout)
+    assert "unknown" not in run("access-log", "--subject", "c:a1", *WHO, "--format", "json").stderr
