@@ -29,6 +29,7 @@ from ledger.db import Cursor, Database, PostgresDatabase, SQLiteDatabase, folder
 from ledger.errors import KeyMismatch, NotInitialised, UsageError
 from ledger.keys import KeyRing, create_keys, load_keys, resolve_keys_dir
 from ledger.privacy import DataKeys
+from ledger.private_files import create_private
 from ledger.recorders import LedgerPostgresRecorder, LedgerSQLiteRecorder
 from ledger.records import FactMapper, StoredFact
 
@@ -198,6 +199,9 @@ class Ledger:
         with _setup_lock(target):
             if target.kind == "postgres":
                 _pg_create_schema(target)
+            else:  # personal data: the file 0600, and so its -wal and -shm (SQLite copies the mode)
+                assert target.path is not None
+                create_private(target.path)
             return cls._init_opened(target, _open_app(target), keys_dir, folder, origin)
 
     @classmethod

@@ -132,6 +132,16 @@ def customers_with_hetu_index(db: Database, cur: Cursor, hetu_index: str) -> lis
         f"SELECT customer FROM {db.table('v_hetu_index')} WHERE hetu_index = %s ORDER BY customer", (hetu_index,))]
 
 
+def is_known(db: Database, cur: Cursor, entity: str) -> bool:
+    """Whether any fact names ``entity`` (a customer, employer or user id): it was registered, an
+    act the rules judged referred to it unregistered, or a view names it."""
+    for table, column in (("registered", "entity"), ("unknown_refs", "entity"), ("views", "subject"),
+                          ("views", "usr")):
+        if cur.execute(f"SELECT 1 FROM {db.table('v_' + table)} WHERE {column} = %s LIMIT 1", (entity,)).fetchone():
+            return True
+    return False
+
+
 def access_log(db: Database, cur: Cursor, *, subjects: list[str] | None = None, user: str | None = None,
                window: Window = Window()) -> list[dict[str, Any]]:
     """Every view of the given subjects or by the given user, sorted by (at, event)."""

@@ -22,6 +22,7 @@ from typing import Any
 from ledger.checkpoints import commit_subject_index
 from ledger.errors import UsageError
 from ledger.events import LEDGER_TYPES, Rule
+from ledger.private_files import write_private
 from ledger.records import StoredFact
 from ledger.store import Ledger
 from ledger.witnesses import submit
@@ -66,10 +67,7 @@ def report_document(ledger: Ledger, *, kind: str, customers: Sequence[str], wind
 
 def write_report(ledger: Ledger, path: Path, **answer: Any) -> None:
     """Write :func:`report_document` to ``path`` (0600: it holds pseudonymous personal data)."""
-    doc = report_document(ledger, **answer)
-    path.touch(mode=0o600, exist_ok=True)
-    path.chmod(0o600)
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_private(path, json.dumps(report_document(ledger, **answer), ensure_ascii=False, indent=1))
 
 
 def _iso(value: int | None) -> str | None:

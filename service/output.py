@@ -21,8 +21,10 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
-from rich.table import Table
 from rich.text import Text
+
+from service.progress import ProgressLines
+from service.tables import Column, render_table
 
 FORMATS = ("table", "json", "csv")
 
@@ -79,10 +81,11 @@ def emit_json_list(items: Iterable[Any]) -> None:
     sys.stdout.flush()
 
 
-def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, *,
+def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[str | Column], fmt: str, *,
               title: str | None = None, doc: Any = None) -> None:
     """Print ``rows`` (any iterable: json and csv stream it): json prints ``doc`` (default: the
-    rows), csv and table the ``columns``."""
+    rows), csv and table the ``columns`` — a table fitted to the terminal by the columns'
+    declarations (``service/tables.py``)."""
     if fmt == "json":
         if doc is None:
             emit_json_list(rows)
@@ -90,16 +93,12 @@ def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, 
             emit_json(doc)
     elif fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
+        names = [c.name if isinstance(c, Column) else c for c in columns]
+        writer.writerow(names)
         for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
+            writer.writerow([_cell(row.get(c)) for c in names])
     else:
-        table = Table(title=title, show_lines=False)
-        for c in columns:
-            table.add_column(c)
-        for row in rows:
-            table.add_row(*(_cell(row.get(c)) for c in columns))
-        stdout.print(table)
+        render_table(stdout, list(rows), columns, title=title, cell=_cell)
 
 
 class RateColumn(ProgressColumn):
@@ -120,12 +119,18 @@ def interactive() -> bool:
 
 
 @contextmanager
-def progress_bar(description: str, total: float | None, *, unit: str = "events",
-                 bytes_mode: bool = False) -> Iterator[Callable[[float], None]]:
-    """A rich progress bar with rate and ETA on stderr; a no-op when not on a terminal."""
+def progress_bar(description: str, total: float | None, *, unit: str = "events", bytes_mode: bool = False,
+                 remaining: Callable[[], float] | None = None) -> Iterator[Callable[[float], None]]:
+    """A rich progress bar with rate and ETA on stderr; off a terminal, a line every few seconds
+    instead (``service/progress.py``). ``remaining``: what is left to do, asked only when shown
+    (when ``total`` is not known up front)."""
     if not interactive():
-        yield lambda _n: None
+        lines = ProgressLines(description, total, unit=unit, bytes_mode=bytes_mode, remaining=remaining)
+        yield lines.advance
+        lines.finish()
         return
+    if total is None and remaining is not None:
+        total = remaining()
     columns: list[Any] = [TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn()]
     columns += [TransferSpeedColumn()] if bytes_mode else [MofNCompleteColumn(), RateColumn(unit)]
     columns.append(TimeRemainingColumn())

@@ -8,7 +8,7 @@ from ledger.follower import Follower
 from ledger.store import Ledger
 from projections.readmodel import followers
 from service import output
-from service.output import interactive, progress_bar
+from service.output import progress_bar
 
 
 def catch_up_projections(ledger: Ledger, readers: Sequence[Follower] | None = None) -> int:
@@ -17,8 +17,8 @@ def catch_up_projections(ledger: Ledger, readers: Sequence[Follower] | None = No
     by default new ones."""
     applied = 0
     for follower in followers(ledger) if readers is None else readers:
-        lag = follower.lag() if interactive() else None  # two queries, only for a bar someone sees
-        with progress_bar(f"project {follower.name}", lag) as advance:
+        # the lag (two queries) only for a bar or a line someone sees
+        with progress_bar(f"project {follower.name}", None, remaining=follower.lag) as advance:
             applied += follower.catch_up(advance)
     return applied
 
@@ -60,6 +60,6 @@ def seal_new_facts(ledger: Ledger) -> int:
     a minute or two); returns how many."""
     from ledger.seal import Seal, seal_catch_up
 
-    lag = max(0, ledger.max_position() - Seal(ledger).position()) if interactive() else None
-    with progress_bar("seal", lag) as advance:
+    with progress_bar("seal", None, remaining=lambda: max(0, ledger.max_position() - Seal(ledger).position())) \
+            as advance:
         return seal_catch_up(ledger, advance)

@@ -11,6 +11,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ledger.errors import UsageError
 from ledger.identifiers import validate_hetu
+from ledger.private_files import write_private
 
 
 @cache
@@ -24,11 +25,12 @@ def render(template: str, **context: Any) -> str:
 
 
 def write_html(html: str, out: Path | None, what: str) -> None:
-    """Write ``html`` to ``out``, or to stdout when no file is given."""
+    """Write ``html`` to ``out`` (0600: reports and letters hold personal data), or to stdout when
+    no file is given."""
     if out is None:
         click.echo(html)
         return
-    out.write_text(html, encoding="utf-8")
+    write_private(out, html)
     click.echo(f"wrote the {what} to {out}", err=True)
 
 

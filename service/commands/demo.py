@@ -14,6 +14,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from ledger.private_files import open_private, write_private
 from service.app import main, note
 from service.output import progress_bar, stderr, stdout
 
@@ -33,7 +34,8 @@ def _simulate(folder: Path, customers: int, days: int, seed: int) -> dict[str, i
     from simulation.config import Settings
     from simulation.run import simulate
 
-    with (folder / "events.jsonl").open("wb") as events, (folder / "truth.jsonl").open("wb") as truth:
+    # synthetic, but HETUs and names all the same: 0600 like every file of personal data
+    with open_private(folder / "events.jsonl") as events, open_private(folder / "truth.jsonl") as truth:
         summary = simulate(Settings(customers=customers, days=days, seed=seed), events, truth)
     return {"events": summary.events, "violations": summary.violations}
 
@@ -139,7 +141,7 @@ def demo(folder: Path, customers: int, days: int, seed: int, db_target: str | No
         with ledger.db.read() as cur:
             ranking = supervision.area_report(ledger.db, cur, queries.Window())
             findings = queries.findings(ledger.db, cur)
-        (folder / "report.html").write_text(render_html(ranking, ledger.target.display), encoding="utf-8")
+        write_private(folder / "report.html", render_html(ranking, ledger.target.display))
     injected, caught, extra = _agreement(findings, folder / "truth.jsonl")
     stdout.print(f"6. findings: {len(findings):,}; the rules caught {caught} of {injected} injected violations"
                  + (f" and {extra} others" if extra else ""))

@@ -12,6 +12,7 @@ import click
 from ledger.errors import UsageError
 from ledger.identifiers import CUSTOMER_RE
 from ledger.own_facts import record_query
+from ledger.private_files import write_private
 from ledger.store import Ledger
 from projections.schema import micros
 from replay.bounded import Bounds
@@ -21,9 +22,13 @@ from replay.person_report import completeness, load_report, verify_report
 from replay.trust import TrustPolicy
 from service.app import db_option, format_option, keys_option, main, note, trust_options, who_options
 from service.output import emit_json, emit_rows, stdout
-from service.pipeline import catch_up_projections
+from service.pipeline import after_append
 from service.reports import render, write_html
+from service.tables import Column
 from service.timeargs import parse_instant
+
+TIMELINE_COLUMNS = [Column("at"), Column("type"), Column("actor"), Column("summary", wrap=True),
+                    Column("findings", wrap=True)]
 
 
 def render_html(doc: dict, db: str) -> str:
@@ -35,7 +40,8 @@ def render_html(doc: dict, db: str) -> str:
 @click.argument("customer", metavar="c:CUSTOMER")
 @click.option("--at", "at", help="As of this valid time (date in Helsinki = end of that day, or RFC 3339).")
 @click.option("--known-at", "known_at", type=int, help="As known when the log held this many positions.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write html here.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write html (or the bundle) here (mode 0600).")
 @who_options
 @db_option
 @keys_option
@@ -59,15 +65,14 @@ def dossier(customer: str, at: str | None, known_at: int | None, out: Path | Non
     bounds = Bounds(at=micros(parse_instant(at, "--at", end_of_day=True)) if at else None, position=known_at)
     with Ledger.open(db, keys) as ledger:
         record_query(ledger, asker=as_user, purpose=purpose, command="dossier", subject=customer)
-        catch_up_projections(ledger)
+        after_append(ledger, 1)  # the query record sealed and signed too: `verify` covers it
         if fmt == "bundle":
             completeness(ledger)  # the bundle proves completeness against the index in its (witnessed) checkpoint
         doc = build_dossier(ledger, customer, bounds)
         where = ledger.target.display
         if fmt == "bundle":
             target = out or Path(f"dossier-{customer.replace(':', '_')}.lokikirja-bundle.json")
-            bundle = build_bundle(ledger, doc, bounds)
-            target.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
+            write_private(target, json.dumps(build_bundle(ledger, doc, bounds), ensure_ascii=False, indent=1))
             note(f"wrote the evidence bundle to {target}; check it with `lokikirja verify-bundle {target}`")
             return
     if fmt == "json":
@@ -77,12 +82,12 @@ def dossier(customer: str, at: str | None, known_at: int | None, out: Path | Non
     else:
         stdout.print(f"[bold]{customer}[/bold] as of {doc['at']}")
         emit_rows(doc["responsibility"], ["org", "from", "to"], "table", title="Responsibility")
-        emit_rows(doc["timeline"], ["at", "type", "actor", "summary", "findings"], "table", title="Timeline")
+        emit_rows(doc["timeline"], TIMELINE_COLUMNS, "table", title="Timeline")
         emit_rows(doc["decisions"], ["decision", "kind", "org", "competent", "lawful"], "table", title="Decisions")
         checkpoint = doc["checkpoint"]
         if checkpoint:
             stdout.print(f"Every event above is proven included in the signed checkpoint of {checkpoint['tree_size']}"
-                         f" events (root {checkpoint['root_hash'][:16]}…, key {checkpoint['key_id']}).")
+                         f" events (root {checkpoint['root_hash']}, key {checkpoint['key_id']}).")
 
 
 @main.command("verify-bundle")

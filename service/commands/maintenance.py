@@ -17,7 +17,8 @@ from service.output import emit_json, progress_bar
 @db_option
 @format_option("table", "json")
 def rebuild(db: str | None, fmt: str) -> None:
-    """Drop every projection and rebuild it from the log (progress with rate and ETA).
+    """Drop every projection and rebuild it from the log (progress with rate and ETA: a bar on a
+    terminal, else a line on stderr every LOKIKIRJA_PROGRESS_INTERVAL seconds, default 5).
 
     Example: lokikirja rebuild --db postgresql://ledger@db/lokikirja
     """

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ledger.db import Cursor
 from ledger.errors import UsageError
 from ledger.events import Rule, Severity
 from ledger.identifiers import CUSTOMER_RE, EMPLOYER_RE, USER_RE
@@ -17,12 +18,18 @@ from projections import queries
 from replay.person_report import complete_sentence, completeness, write_report
 from service.app import db_option, format_option, keys_option, main, note, who_options
 from service.output import emit_rows, stdout
-from service.pipeline import catch_up_projections
+from service.pipeline import after_append, catch_up_projections
 from service.reports import checked_hetu
+from service.tables import Column
 from service.timeargs import window
 
-FINDING_COLUMNS = ["at", "rule", "severity", "org", "user", "subject", "event", "explanation"]
-ACCESS_COLUMNS = ["at", "user", "org", "subject", "purpose", "categories", "findings", "event"]
+# the terminal's table: the finding id first (`review` takes it); explanations wrap; the event id
+# may be left out of a table that does not fit (the finding id leads to it); else one block a finding
+FINDING_COLUMNS = [Column("finding"), Column("at"), Column("rule"), Column("severity"), Column("org"),
+                   Column("user"), Column("subject"), Column("event", drop=1), Column("explanation", wrap=True)]
+ACCESS_COLUMNS = [Column("at"), Column("user"), Column("org"), Column("subject"), Column("purpose"),
+                  Column("categories", wrap=True), Column("findings", wrap=True), Column("event")]
+QUERY_COLUMNS = [Column("at"), Column("asker"), Column("purpose", wrap=True), Column("command"), Column("refused")]
 ACCESS_FIELDS = ["event", "at", "user", "org", "subject", "purpose", "categories", "findings"]  # CONTRACT §6
 
 
@@ -40,7 +47,8 @@ def findings(rule: str | None, org: str | None, user: str | None, subject: str |
              until: str | None, severity: str | None, db: str | None, fmt: str) -> None:
     """Findings of every rule of the Act, judged as of each event's moment.
 
-    json: a list sorted by (at, event, rule).
+    json: a list sorted by (at, event, rule). The table leads with the finding id; on a narrow
+    terminal each finding is a block of its own, every id whole.
 
     Example: lokikirja findings --rule ACCESS_OUTSIDE_OWN_CUSTOMERS --since 2022-01-01 --format json
     """
@@ -74,6 +82,8 @@ def access_log(subject: str | None, hetu: str | None, user: str | None, since: s
     """Who viewed what, when and why — the query itself is recorded first (ledger.queried).
 
     json rows: {"event","at","user","org","subject","purpose","categories","findings":[rule…]} sorted by at.
+    Someone no fact names (a mistyped id, a HETU of no customer) is said to be unknown to the
+    ledger instead of shown an empty log; json stays [] (exit 0), the sentence on stderr.
 
     A person's views (--subject, --hetu) are proven complete: the answer says up to which signed
     checkpoint no view is left out, and --evidence FILE writes it with every proof, which
@@ -96,34 +106,56 @@ def access_log(subject: str | None, hetu: str | None, user: str | None, since: s
         index = blind_index(ledger.keys, hetu) if hetu is not None else None
         record_query(ledger, asker=as_user, purpose=purpose, command="access-log", subject=subject,
                      user=user, hetu_index=index)
-        catch_up_projections(ledger)
+        after_append(ledger, 1)  # the query record sealed and signed too: `verify` covers it
         if user is None:  # a person's views: proven complete against the committed subject index
             done = completeness(ledger)
         with ledger.db.read() as cur:
             subjects = [subject] if subject else (
                 queries.customers_with_hetu_index(ledger.db, cur, index) if index else None)
+            unknown = _unknown(ledger, cur, subject=subject, user=user, found=subjects)
             # an official may have viewed millions of records: their log is streamed; one person's is short
             with contextlib.closing(queries.iter_access_log(ledger.db, cur, subjects=subjects, user=user,
                                                             window=span, streamed=user is not None)) as rows:
                 if fmt != "table" and user is not None:
-                    emit_rows(rows, ACCESS_FIELDS, fmt)
+                    emit_rows(rows, ACCESS_FIELDS, fmt)  # [] when unknown: the contract's shape
+                    if unknown:
+                        note(unknown)
                     return
                 listed = list(rows)
             asked = queries.ledger_queries_about(ledger.db, cur, subjects=subjects or [], hetu_index=index) \
                 if user is None else []
-        if evidence is not None and done is not None:
+        if evidence is not None and done is not None:  # an unknown id: proven to have no events
             write_report(ledger, evidence, kind="access-log", customers=subjects or [], window=span,
                          rows=listed, done=done)
     if fmt != "table":
-        emit_rows(listed, ACCESS_FIELDS, fmt)
-        if done is not None:
-            note(complete_sentence(done, subjects or []))
+        emit_rows(listed, ACCESS_FIELDS, fmt)  # [] when unknown: the contract's shape
+        sentence = unknown or (complete_sentence(done, subjects or []) if done is not None else None)
+        if sentence:
+            note(sentence)
         return
-    emit_rows(listed, ACCESS_COLUMNS, fmt, title=f"{len(listed)} view(s)")
-    if done is not None:
-        stdout.print(complete_sentence(done, subjects or []), highlight=False, soft_wrap=True)
+    if unknown:  # not "0 views": a mistyped id must not read as a person nobody looked at
+        stdout.print(unknown, highlight=False)
+    else:
+        emit_rows(listed, ACCESS_COLUMNS, fmt, title=f"{len(listed)} view(s)")
+        if done is not None:
+            stdout.print(complete_sentence(done, subjects or []), highlight=False, soft_wrap=True)
     if asked:
-        emit_rows(asked, ["at", "asker", "purpose", "command", "refused"], fmt,
+        emit_rows(asked, QUERY_COLUMNS, fmt,
                   title="Queries of the ledger about this person (logging the loggers)")
     else:
         stdout.print("No one else has queried the ledger about this person.")
+
+
+def _unknown(ledger: Ledger, cur: Cursor, *, subject: str | None, user: str | None,
+             found: list[str] | None) -> str | None:
+    """The sentence for a person no fact names (an unknown customer, employer or user, a HETU of
+    no customer), or None when the ledger knows them."""
+    if subject is not None and not queries.is_known(ledger.db, cur, subject):
+        kind = "customer" if subject.startswith("c:") else "employer"
+        return f"{subject} is unknown to the ledger: no event names this {kind}, so there are no views to list."
+    if user is not None and not queries.is_known(ledger.db, cur, user):
+        return f"{user} is unknown to the ledger: no event names this user, so there are no views to list."
+    if subject is None and user is None and not found:
+        return ("No customer with this personal identity code is known to the ledger (none was registered "
+                "with it, or the customer's data was erased), so there are no views to list.")
+    return None

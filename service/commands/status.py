@@ -46,18 +46,17 @@ def status(stuck_after: float, sample: float, db: str | None, fmt: str) -> None:
 
 def _table(doc: dict[str, Any]) -> None:
     stdout.print(f"status: {doc['status']} (at {doc['at']}, {doc['backend']}, log position {doc['log_position']})",
-                 highlight=False, soft_wrap=True)
+                 highlight=False)
     emit_rows(doc["followers"], ["name", "state", "position", "behind", "lag_seconds", "stalled_seconds"], "table")
     checkpoint = doc["checkpoint"]
     if checkpoint is None:
-        stdout.print("checkpoint: none yet", highlight=False, soft_wrap=True)
+        stdout.print("checkpoint: none yet", highlight=False)
     else:
         stdout.print(f"checkpoint: tree size {checkpoint['tree_size']} of {checkpoint['sealed_tree_size']} sealed, "
-                     f"signed {checkpoint['timestamp']} ({checkpoint['age_seconds']:.0f} s ago)",
-                     highlight=False, soft_wrap=True)
+                     f"signed {checkpoint['timestamp']} ({checkpoint['age_seconds']:.0f} s ago)", highlight=False)
     if not doc["witnesses"]:
-        stdout.print("witnesses: none configured", highlight=False, soft_wrap=True)
+        stdout.print("witnesses: none configured", highlight=False)
     for w in doc["witnesses"]:
         cosigned = "cosigned the latest checkpoint" if w["cosigned_latest"] else (
             f"last cosigned tree size {w['cosigned_tree_size']}" if w["cosigned_tree_size"] else "never cosigned")
-        stdout.print(f"witness {w['name']}+{w['key_id']}: {cosigned}", highlight=False, soft_wrap=True)
+        stdout.print(f"witness {w['name']}+{w['key_id']}: {cosigned}", highlight=False)

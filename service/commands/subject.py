@@ -24,11 +24,13 @@ from projections import subject as queries
 from replay.person_report import complete_sentence, completeness, write_report
 from service.app import db_option, format_option, keys_option, main, note, who_options
 from service.output import emit_rows, stdout
-from service.pipeline import catch_up_projections
+from service.pipeline import after_append, catch_up_projections
 from service.reports import checked_hetu, render, write_html
+from service.tables import Column
 from service.timeargs import window
 
-COLUMNS = ["at", "org", "purpose", "categories", "kind", "finding"]
+COLUMNS = [Column("at"), Column("org"), Column("purpose"), Column("categories", wrap=True), Column("kind"),
+           Column("finding")]
 
 
 def _check(subject: str | None, hetu: str | None) -> None:
@@ -80,9 +82,9 @@ def _letter(ledger: Ledger, cur: Any, customers: list[str], rows: list[dict[str,
 @click.option("--hetu", help="The person's identity code (found through the blind index, never stored).")
 @click.option("--since", help="From this date (Helsinki) or RFC 3339 time, inclusive.")
 @click.option("--until", help="Up to this date (Helsinki, the whole day) or RFC 3339 time, inclusive.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write html here.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write html here (mode 0600).")
 @click.option("--evidence", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the answer with its proofs here, for `lokikirja verify-report`.")
+              help="Also write the answer with its proofs here (mode 0600), for `lokikirja verify-report`.")
 @who_options
 @db_option
 @keys_option
@@ -113,6 +115,7 @@ def subject_report(subject: str | None, hetu: str | None, since: str | None, unt
         # customer too, so that `access-log --subject` lists this request
         query = record_query(ledger, asker=as_user, purpose=purpose, command="subject-report",
                              subject=subject or (customers[0] if len(customers) == 1 else None), hetu_index=index)
+        after_append(ledger, 1)  # the query record sealed and signed too: `verify` covers it
         done = completeness(ledger)  # proven complete against the committed subject index
         with ledger.db.read() as cur:
             rows = queries.report_rows(ledger.db, cur, customers, span)

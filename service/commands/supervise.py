@@ -18,8 +18,16 @@ from service.app import db_option, format_option, main
 from service.output import emit_json, emit_rows, stdout
 from service.pipeline import catch_up_projections
 from service.reports import render, write_html
+from service.tables import Column
 from service.timeargs import window
 
+# the terminal's tables: the scores and ids always; volumes are left out first when it is narrow
+RANKING_COLUMNS = [Column("rank"), Column("org"), Column("customers", drop=2), Column("views", drop=3),
+                   Column("decisions", drop=3), Column("findings", drop=1), Column("data_protection"),
+                   Column("equal_treatment"), Column("language"), Column("overall")]
+MONITORING_COLUMNS = [Column("month"), Column("te_office"), Column("org"), Column("customers"), Column("share"),
+                      Column("transfers_in", drop=2), Column("transfers_out", drop=2), Column("decisions", drop=1),
+                      Column("findings", drop=1)]
 COLOURS = {Severity.HIGH: "#b3261e", Severity.MEDIUM: "#d98b1f", Severity.LOW: "#7d8aa3"}
 
 
@@ -32,7 +40,7 @@ def render_html(report: dict, db: str) -> str:
 @main.command()
 @click.option("--since", help="From this date (Helsinki) or RFC 3339 time (default: the first fact).")
 @click.option("--until", help="Up to this date or time (default: the horizon, the latest fact).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the html report here.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the html report here (mode 0600).")
 @db_option
 @format_option("table", "json", "csv", "html")
 def supervision(since: str | None, until: str | None, out: Path | None, db: str | None, fmt: str) -> None:
@@ -55,8 +63,7 @@ def supervision(since: str | None, until: str | None, out: Path | None, db: str 
              "views": a["views"], "decisions": a["decisions"], "transfers_in": a["transfers_in"],
              "transfers_out": a["transfers_out"], "findings": sum(a["findings"].values()), **a["risk"]}
             for a in report["areas"]]
-    emit_rows(rows, ["rank", "org", "customers", "views", "decisions", "findings", "data_protection",
-                     "equal_treatment", "language", "overall"] if fmt == "table" else list(rows[0]) if rows else [],
+    emit_rows(rows, RANKING_COLUMNS if fmt == "table" else list(rows[0]) if rows else [],
               fmt, title=f"Risk ranking {report['from'][:10]} – {report['to'][:10]}")
 
 
@@ -83,7 +90,6 @@ def monitoring(month: str | None, db: str | None, fmt: str) -> None:
              "share": a["share"], "transfers_in": a["transfers_in"], "transfers_out": a["transfers_out"],
              "decisions": sum(sum(o.values()) for o in a["decisions"].values()),
              "findings": sum(a["findings"].values())} for m in doc["months"] for a in m["areas"]]
-    emit_rows(rows, ["month", "te_office", "org", "customers", "share", "transfers_in", "transfers_out", "decisions",
-                     "findings"], fmt, title="Monitoring per TE office and month")
+    emit_rows(rows, MONITORING_COLUMNS, fmt, title="Monitoring per TE office and month")
     if fmt == "table" and not rows:
         stdout.print("No experiment areas registered yet.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,8 @@ def test_the_demo_runs_the_main_job_and_catches_every_injected_violation(tmp_pat
     assert "5. verify: OK" in out
     assert max(map(len, done.stdout.splitlines())) <= int(columns)  # fits the terminal
     assert (folder / "report.html").read_text(encoding="utf-8").startswith("<!doctype html>")
+    for name in ("lokikirja.db", "events.jsonl", "truth.jsonl", "report.html"):  # personal data: 0600
+        assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600, name
     tried = [line.strip() for line in done.stderr.splitlines() if line.strip().startswith("lokikirja ")]
     assert len(tried) == 3 and all(f"--db {folder / 'lokikirja.db'}" in line for line in tried)
     # the suggested commands work as printed (the first is the access log)
