@@ -50,10 +50,13 @@ _READY: weakref.WeakSet[Ledger] = weakref.WeakSet()  # open ledgers whose index 
 
 def index_keys(type_name: str, data: Mapping[str, Any]) -> set[str]:
     """The subjects a fact names (the keys it is indexed under): the customer or subject it is
-    about; for an official's registration, grant or revocation the official; for an employer's
-    registration the employer; for the organisation register :data:`ORGANISATIONS`."""
+    about (not for ``ledger.queried``: queries are listed apart, and every report would otherwise
+    need a new commitment); for an official's registration, grant or revocation the official; for
+    an employer's registration the employer; for the organisation register :data:`ORGANISATIONS`."""
     if type_name in ORG_TYPES:
         return {ORGANISATIONS}
+    if type_name == "ledger.queried":
+        return set()  # queries of the ledger are listed apart ("logging the loggers"), not as the person's events
     keys = {v for f in ("customer", "subject") if isinstance(v := data.get(f), str)}
     if type_name in USER_TYPES:
         keys.add(data["user"])

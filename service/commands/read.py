@@ -138,7 +138,7 @@ def access_log(subject: str | None, hetu: str | None, user: str | None, since: s
     else:
         emit_rows(listed, ACCESS_COLUMNS, fmt, title=f"{len(listed)} view(s)")
         if done is not None:
-            stdout.print(complete_sentence(done, subjects or []), highlight=False, soft_wrap=True)
+            stdout.print(complete_sentence(done, subjects or []), highlight=False)
     if asked:
         emit_rows(asked, QUERY_COLUMNS, fmt,
                   title="Queries of the ledger about this person (logging the loggers)")

@@ -126,7 +126,7 @@ def subject_report(subject: str | None, hetu: str | None, since: str | None, unt
     if html is None:
         emit_rows(rows, COLUMNS, fmt, title=f"{len(rows)} view(s) and decision(s)")
         if fmt == "table":
-            stdout.print(complete_sentence(done, customers), highlight=False, soft_wrap=True)
+            stdout.print(complete_sentence(done, customers), highlight=False)
         else:
             note(complete_sentence(done, customers))
     else:

@@ -72,7 +72,7 @@ def test_a_dpos_queries_are_sealed_and_signed_at_once_so_verify_covers_them(back
     assert verified.json()["ok"] and "not yet covered" not in verified.stderr
     with Ledger.open(db_url, keys_dir, need_keys=False) as ledger:
         size = ledger.max_position()
-    assert size == len(EVENTS) + 3  # the three query records
+    assert size == len(EVENTS) + 3 + 1  # the three query records, the subject index committed by the first report
     assert run("checkpoint", "--format", "json").json()["tree_size"] == size
 
 
