@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 from uuid import UUID
 
+from psycopg import IsolationLevel
 from psycopg import sql as pgsql
 from psycopg.rows import tuple_row
 
@@ -106,6 +107,12 @@ class Database(ABC):
     @contextmanager
     def read(self) -> Iterator[Cursor]:
         """A connection to read with (no writes)."""
+
+    def read_together(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
+        """The rows of several reads that all see one committed state, in order (on PostgreSQL in
+        one round trip)."""
+        with self.read() as cur:  # SQLite: one read transaction, one snapshot
+            return [cur.execute(sql, params).fetchall() for sql, params in statements]
 
     def in_list(self, values: Sequence[Any]) -> tuple[str, list[Any]]:
         """SQL and parameters for ``x IN (…)`` over ``values`` (non-empty)."""
@@ -208,6 +215,23 @@ class PostgresDatabase(Database):
             row_factory=tuple_row
         ) as raw:
             yield Cursor(raw, self.kind)
+
+    def read_together(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
+        """Several reads in one REPEATABLE READ, READ ONLY transaction, sent together with its BEGIN
+        and COMMIT (psycopg's pipeline mode): one round trip for one consistent state."""
+        with self.datastore.get_connection() as conn:
+            before = conn.isolation_level, conn.read_only
+            conn.isolation_level, conn.read_only = IsolationLevel.REPEATABLE_READ, True
+            cursors = [conn.cursor(row_factory=tuple_row) for _ in statements]
+            try:
+                with conn.pipeline(), conn.transaction():
+                    for raw, (sql, params) in zip(cursors, statements, strict=True):
+                        raw.execute(sql, params or None)
+                return [list(raw.fetchall()) for raw in cursors]
+            finally:
+                for raw in cursors:
+                    raw.close()
+                conn.isolation_level, conn.read_only = before
 
     @contextmanager
     def read(self) -> Iterator[Cursor]:

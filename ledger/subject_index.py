@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,11 +119,9 @@ class SubjectIndex:
 
     # ------------------------------------------------------------------ state
     def state(self, cur: Cursor) -> IndexState:
-        row = cur.execute(f"SELECT tree_size, position, root, subjects, appended_size, appended_root, "
-                          f"appended_position FROM {self.state_table} WHERE id = 1").fetchone()
+        row = cur.execute(f"SELECT {_STATE_COLUMNS} FROM {self.state_table} WHERE id = 1").fetchone()
         assert row is not None
-        return IndexState(row[0], row[1], bytes(row[2]), row[3], row[4],
-                          None if row[5] is None else bytes(row[5]), row[6])
+        return _state(row)
 
     # ------------------------------------------------------------------ taking in leaves
     def take_in(self, progress: Any = None) -> IndexState:
@@ -249,54 +247,71 @@ class SubjectIndex:
         return True
 
     # ------------------------------------------------------------------ proving
-    def prove(self, key: str) -> tuple[submap.MapProof, int]:
+    def prove(self, key: str, *, _retry: bool = True) -> tuple[submap.MapProof, int]:
         """``key``'s proof against the latest committed root, and the log position of the
         ``ledger.index_committed`` fact that holds that root."""
         bits = submap.BUCKET_BITS
         kh = submap.key_hash(key)
         bucket = submap.bucket_of(kh)
-        with self.db.write() as cur:  # one consistent state (the lock orders it after any commit)
-            self.db.lock(cur, _LOCK)
-            state = self.state(cur)
-            if state.appended_root is None:
-                raise UsageError("the subject index has not been committed yet; run `lokikirja checkpoint`")
-            if not state.committed:
-                raise UsageError("the subject index holds a root not yet in the log; run `lokikirja checkpoint`")
-            path = [(1 << d) + (bucket >> (bits - d)) for d in range(bits + 1)]
-            sibling = [(1 << d) + ((bucket >> (bits - d)) ^ 1) for d in range(1, bits + 1)]
-            nodes = self._nodes(cur, path + sibling)
-            siblings: list[bytes] = []
-            terminal: tuple[bytes, bytes] | None = None
-            for depth in range(bits + 1):
-                count = nodes.get(path[depth], (submap.EMPTY, 0))[1]
-                if count == 0:
-                    break
-                if count == 1:
-                    terminal = self._lone(cur, depth, bucket >> (bits - depth))
-                    break
-                if depth == bits:
-                    items = next(self._bucket_items(cur, [bucket]))[1]
-                    below, terminal = submap.subtree_path(items, bits, kh)
-                    siblings += below
-                    break
-                siblings.append(nodes.get(sibling[depth], (submap.EMPTY, 0))[0])
-            positions: tuple[int, ...] = ()
-            other = terminal
-            if terminal is not None and terminal[0] == kh:
-                other = None
-                positions = tuple(r[0] for r in cur.execute(
-                    f"SELECT leaf_index FROM {self.entries} WHERE key_hash = %s ORDER BY leaf_index", (kh,)))
+        path = [(1 << d) + (bucket >> (bits - d)) for d in range(bits + 1)]
+        sibling = [(1 << d) + ((bucket >> (bits - d)) ^ 1) for d in range(1, bits + 1)]
+        marks, ids = self.db.in_list(path + sibling)
+        state_rows, node_rows, item_rows, entry_rows = self.db.read_together([  # one committed state
+            (f"SELECT {_STATE_COLUMNS} FROM {self.state_table} WHERE id = 1", ()),
+            (f"SELECT id, hash, count FROM {self.nodes} WHERE id IN {marks}", ids),
+            (f"SELECT key_hash, value_hash FROM {self.leaves} WHERE bucket = %s", (bucket,)),
+            (f"SELECT leaf_index FROM {self.entries} WHERE key_hash = %s ORDER BY leaf_index", (kh,))])
+        state = _state(state_rows[0])
+        if state.appended_root is None:
+            raise UsageError("the subject index has not been committed yet; run `lokikirja checkpoint`")
+        if not state.committed:
+            raise UsageError("the subject index holds a root not yet in the log; run `lokikirja checkpoint`")
+        nodes = {r[0]: (bytes(r[1]), r[2]) for r in node_rows}
+        items = sorted((bytes(k), bytes(v)) for k, v in item_rows)
+        mine = next((item for item in items if item[0] == kh), None)
+        siblings: list[bytes] = []
+        terminal: tuple[bytes, bytes] | None = None
+        for depth in range(bits + 1):
+            count = nodes.get(path[depth], (submap.EMPTY, 0))[1]
+            if count == 0:
+                break
+            if count == 1:  # a lone key: this one, or (it has no events) another, looked up apart
+                terminal = mine or self._lone(depth, bucket >> (bits - depth))
+                break
+            if depth == bits:
+                below, terminal = submap.subtree_path(items, bits, kh)
+                siblings += below
+                break
+            siblings.append(nodes.get(sibling[depth], (submap.EMPTY, 0))[0])
+        other, positions = terminal, ()
+        if terminal is not None and terminal[0] == kh:
+            other, positions = None, tuple(r[0] for r in entry_rows)
         proof = submap.MapProof(key, state.appended_size, state.root, positions, tuple(siblings), other)
+        try:
+            submap.verify_map_proof(proof)
+        except submap.MapProofError:  # the index was committed anew between the two reads: ask again
+            if _retry:
+                return self.prove(key, _retry=False)
+            raise IntegrityFailure("the subject index's tables disagree with its committed root; "
+                                   "run `lokikirja verify`") from None
         return proof, state.appended_position
 
-    def _lone(self, cur: Cursor, depth: int, prefix: int) -> tuple[bytes, bytes]:
+    def _lone(self, depth: int, prefix: int) -> tuple[bytes, bytes]:
         """The one key under the node ``(depth, prefix)``."""
         shift = submap.BUCKET_BITS - depth
-        row = cur.execute(f"SELECT key_hash, value_hash FROM {self.leaves} WHERE bucket >= %s AND bucket < %s "
-                          "LIMIT 1", (prefix << shift, (prefix + 1) << shift)).fetchone()
+        with self.db.read() as cur:
+            row = cur.execute(f"SELECT key_hash, value_hash FROM {self.leaves} WHERE bucket >= %s AND bucket < %s "
+                              "LIMIT 1", (prefix << shift, (prefix + 1) << shift)).fetchone()
         if row is None:
             raise IntegrityFailure("the subject index's tables disagree with each other; run `lokikirja verify`")
         return bytes(row[0]), bytes(row[1])
+
+
+_STATE_COLUMNS = "tree_size, position, root, subjects, appended_size, appended_root, appended_position"
+
+
+def _state(row: Sequence[Any]) -> IndexState:
+    return IndexState(row[0], row[1], bytes(row[2]), row[3], row[4], None if row[5] is None else bytes(row[5]), row[6])
 
 
 def _pairs(first_leaf: int, rows: Iterable[tuple[Any, ...]], hashes: dict[str, bytes]) -> Iterator[tuple[bytes, int]]:
