@@ -150,10 +150,9 @@ class SubjectIndex:
                 raise IntegrityFailure(f"the seal holds {size} leaves but the log up to its last sealed position "
                                        f"has {leaf} events; run `lokikirja verify`")
             if chains:
-                cur.executemany(f"INSERT INTO {self.leaves} (key_hash, bucket, value_hash, count, last) "
-                                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (key_hash) DO UPDATE SET "
-                                "value_hash = excluded.value_hash, count = excluded.count, last = excluded.last",
-                                [(kh, submap.bucket_of(kh), *chain) for kh, chain in chains.items()])
+                self.db.upsert(cur, self.leaves, ("key_hash", "bucket", "value_hash", "count", "last"), "key_hash",
+                               [(kh, submap.bucket_of(kh), *chain) for kh, chain in chains.items()],
+                               ("bytea", "int4", "bytea", "int8", "int8"))
             dirty = {submap.bucket_of(kh) for kh in chains}
             root, subjects = self._recompute(cur, dirty) if dirty else (state.root, state.subjects)
             cur.execute(f"UPDATE {self.state_table} SET tree_size = %s, position = %s, root = %s, subjects = %s "
@@ -208,9 +207,8 @@ class SubjectIndex:
         """Rehash the dirty buckets and the stored nodes above them; returns (root, subjects)."""
         computed = submap.rehash(dirty, lambda buckets: self._bucket_items(cur, buckets),
                                  lambda ids: self._nodes(cur, ids))
-        cur.executemany(f"INSERT INTO {self.nodes} (id, hash, count) VALUES (%s, %s, %s) ON CONFLICT (id) DO UPDATE "
-                        "SET hash = excluded.hash, count = excluded.count",
-                        [(node, h, c) for node, (h, c) in computed.items() if c])
+        self.db.upsert(cur, self.nodes, ("id", "hash", "count"), "id",
+                       [(node, h, c) for node, (h, c) in computed.items() if c], ("int8", "bytea", "int8"))
         return computed[1]
 
     def _nodes(self, cur: Cursor, ids: list[int]) -> dict[int, tuple[bytes, int]]:
