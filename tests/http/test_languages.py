@@ -17,12 +17,12 @@ PAGES = {  # what each main page says in Finnish and in Swedish
     "fi": {"ranking": "Kokeilualueiden riskiluokitus", "area": "Riskiulottuvuudet", "findings": "<h1>Havainnot</h1>",
            "who": "Kuka katsoi henkilön tietoja", "dossier": "Asiakkaan selvitys oikeusturvaa varten",
            "rule": "Omien tietojen katselu", "views": "Kuka on hakenut henkilön tietoja käsittelylokista",
-           "timeline": "Aikajana", "login": "Kirjaudu sisään"},
+           "timeline": "Aikajana", "login": "Kirjaudu sisään", "complete": "Täydellinen tarkistuspisteeseen"},
     "sv": {"ranking": "Riskrangordning av försöksområdena", "area": "Riskdimensioner",
            "findings": "<h1>Iakttagelser</h1>", "who": "Vem har visat personens uppgifter",
            "dossier": "Kundutredning för rättsskyddet", "rule": "Visning av egna uppgifter",
            "views": "Vem har sökt uppgifter om personen i behandlingsloggen", "timeline": "Tidslinje",
-           "login": "Logga in"},
+           "login": "Logga in", "complete": "Fullständig fram till kontrollpunkten"},
 }
 TIME = {"fi": r"\d{1,2}\.\d{1,2}\.\d{4} klo \d{1,2}\.\d{2}", "sv": r"\d{1,2}\.\d{1,2}\.\d{4} kl\. \d{1,2}\.\d{2}"}
 
@@ -57,6 +57,7 @@ def test_every_main_page_is_in_the_chosen_language_with_rule_labels_and_local_ti
         who = client.post("/who-viewed", data={"subject": "c:a6", "purpose": f"language test {lang}"})
         assert who.status_code == 200 and f'<html lang="{lang}">' in who.text
         assert said["who"] in who.text and said["views"] in who.text and re.search(TIME[lang], who.text)
+        assert said["complete"] in who.text and "Complete up to" not in who.text
         dossier = client.post("/dossier", data={"customer": "c:a6", "purpose": f"language test {lang}"})
         assert dossier.status_code == 200 and said["dossier"] in dossier.text and said["timeline"] in dossier.text
 
