@@ -86,6 +86,7 @@ def page(request: Request, template: str, *, status: int = 200, **context: Any) 
     html = environment(lang).get_template(template).render(principal=principal, nav=nav, path=request.url.path,
                                                            here=here, switch=switch, **context)
     response = html_response(html, status)
+    response.headers["Content-Language"] = lang
     if request.query_params.get("lang") in i18n.LANGUAGES:
         response.set_cookie(i18n.COOKIE, request.query_params["lang"], max_age=LANG_COOKIE_DAYS * 86400, path="/",
                             httponly=True, samesite="lax", secure=request.url.scheme == "https")

@@ -67,6 +67,7 @@ def test_without_a_choice_the_browser_language_is_used_else_finnish(sqlite_scena
         assert '<html lang="fi">' in client.get("/login").text and PAGES["fi"]["login"] in client.get("/login").text
         swedish = client.get("/login", headers={"Accept-Language": "de-DE, sv-FI;q=0.8, en;q=0.5"})
         assert '<html lang="sv">' in swedish.text and PAGES["sv"]["login"] in swedish.text
+        assert swedish.headers["content-language"] == "sv"
         english = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"})
         assert '<html lang="en">' in english.text and "Log in" in english.text
         chosen = client.get("/login", params={"lang": "sv"}, headers={"Accept-Language": "en"})
