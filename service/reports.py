@@ -1,4 +1,4 @@
-"""The html reports' one jinja2 environment, and writing a report to a file or stdout."""
+"""The html reports' jinja2 environments (one per language), and writing a report to a file or stdout."""
 
 from __future__ import annotations
 
@@ -7,21 +7,26 @@ from pathlib import Path
 from typing import Any
 
 import click
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from ledger.errors import UsageError
 from ledger.identifiers import validate_hetu
 from ledger.private_files import write_private
+from service import i18n
+
+lang_option = click.option(
+    "--lang", "lang", type=click.Choice(i18n.LANGUAGES), default=i18n.DEFAULT, show_default=True,
+    help="Language of the html report: fi, sv or en.")
 
 
 @cache
-def _environment() -> Environment:
-    return Environment(loader=PackageLoader("service", "templates"), autoescape=select_autoescape(["html", "j2"]))
+def _environment(lang: str) -> Environment:
+    return i18n.environment(PackageLoader("service", "templates"), lang)
 
 
-def render(template: str, **context: Any) -> str:
-    """Render ``service/templates/<template>`` (autoescaped)."""
-    return _environment().get_template(template).render(**context)
+def render(template: str, *, lang: str = i18n.DEFAULT, **context: Any) -> str:
+    """Render ``service/templates/<template>`` in ``lang`` (autoescaped)."""
+    return _environment(lang).get_template(template).render(lang=lang, **context)
 
 
 def write_html(html: str, out: Path | None, what: str) -> None:

@@ -21,9 +21,10 @@ from replay.dossier import build_dossier
 from replay.person_report import completeness, load_report, verify_report
 from replay.trust import TrustPolicy
 from service.app import db_option, format_option, keys_option, main, note, trust_options, who_options
+from service.i18n import DEFAULT
 from service.output import emit_json, emit_rows, stdout
 from service.pipeline import after_append
-from service.reports import render, write_html
+from service.reports import lang_option, render, write_html
 from service.tables import Column
 from service.timeargs import parse_instant
 
@@ -31,9 +32,8 @@ TIMELINE_COLUMNS = [Column("at"), Column("type"), Column("actor"), Column("summa
                     Column("findings", wrap=True)]
 
 
-def render_html(doc: dict, db: str) -> str:
-    return render("dossier.html.j2",
-        d=doc, db=db, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+def render_html(doc: dict, db: str, lang: str = DEFAULT) -> str:
+    return render("dossier.html.j2", lang=lang, d=doc, db=db, generated=datetime.now(UTC))
 
 
 @main.command()
@@ -42,12 +42,13 @@ def render_html(doc: dict, db: str) -> str:
 @click.option("--known-at", "known_at", type=int, help="As known when the log held this many positions.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write html (or the bundle) here (mode 0600).")
+@lang_option
 @who_options
 @db_option
 @keys_option
 @format_option("table", "json", "html", "bundle")
-def dossier(customer: str, at: str | None, known_at: int | None, out: Path | None, as_user: str, purpose: str,
-            db: str | None, keys: str | None, fmt: str) -> None:
+def dossier(customer: str, at: str | None, known_at: int | None, out: Path | None, lang: str, as_user: str,
+            purpose: str, db: str | None, keys: str | None, fmt: str) -> None:
     """Replay one customer: who was responsible when, every event with its findings, each decision
     with the authority competent at its moment, and an inclusion proof for every event. A decision
     is lawful when a user with an access right in force made it for the competent organisation, in
@@ -56,7 +57,11 @@ def dossier(customer: str, at: str | None, known_at: int | None, out: Path | Non
     --format bundle writes one portable evidence file (events as stored, the signed checkpoint, the
     public key, every inclusion proof) that `lokikirja verify-bundle` checks with no database.
 
+    --lang chooses the language of --format html (Finnish by default).
+
     Example: lokikirja dossier c:7f3a --at 2022-06-30 --as u:appeals-3 --purpose "appeal 2026/88" --format json
+
+    Example: lokikirja dossier c:7f3a --as u:appeals-3 --purpose "besvär 2026/88" --format html --lang sv
     """
     if CUSTOMER_RE.fullmatch(customer) is None:
         raise UsageError("the dossier is of a customer: give an id of the form c:<token>")
@@ -78,7 +83,7 @@ def dossier(customer: str, at: str | None, known_at: int | None, out: Path | Non
     if fmt == "json":
         emit_json(doc)
     elif fmt == "html":
-        write_html(render_html(doc, where), out, "dossier")
+        write_html(render_html(doc, where, lang), out, "dossier")
     else:
         stdout.print(f"[bold]{customer}[/bold] as of {doc['at']}")
         emit_rows(doc["responsibility"], ["org", "from", "to"], "table", title="Responsibility")

@@ -19,10 +19,10 @@ from ledger.identifiers import CUSTOMER_RE
 from ledger.own_facts import record_query
 from ledger.privacy import ERASED, blind_index
 from ledger.store import Ledger, contract_json
-from policies.localtime import wall_clock
 from projections import subject as queries
 from replay.person_report import complete_sentence, completeness, write_report
 from service.app import db_option, format_option, keys_option, main, note, who_options
+from service.i18n import when_text
 from service.output import emit_rows, stdout
 from service.pipeline import after_append, catch_up_projections
 from service.reports import checked_hetu, render, write_html
@@ -43,8 +43,7 @@ def _check(subject: str | None, hetu: str | None) -> None:
 
 def local_time(at: str, lang: str) -> str:
     """``14.3.2022 klo 9.12`` (fi) or ``14.3.2022 kl. 9.12`` (sv), Helsinki local time."""
-    t = wall_clock(datetime.fromisoformat(at))
-    return f"{t.day}.{t.month}.{t.year} {'kl.' if lang == 'sv' else 'klo'} {t.hour}.{t.minute:02d}"
+    return when_text(at, lang)
 
 
 def _identity(ledger: Ledger, facts_positions: list[int], erased: bool) -> dict[str, str] | None:

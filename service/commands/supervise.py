@@ -15,9 +15,10 @@ from policies.verdicts import RULES
 from projections import oversight
 from projections import supervision as sv
 from service.app import db_option, format_option, main
+from service.i18n import DEFAULT
 from service.output import emit_json, emit_rows, stdout
 from service.pipeline import catch_up_projections
-from service.reports import render, write_html
+from service.reports import lang_option, render, write_html
 from service.tables import Column
 from service.timeargs import window
 
@@ -31,9 +32,9 @@ MONITORING_COLUMNS = [Column("month"), Column("te_office"), Column("org"), Colum
 COLOURS = {Severity.HIGH: "#b3261e", Severity.MEDIUM: "#d98b1f", Severity.LOW: "#7d8aa3"}
 
 
-def render_html(report: dict, db: str) -> str:
-    return render("supervision.html.j2",
-        report=report, db=db, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+def render_html(report: dict, db: str, lang: str = DEFAULT) -> str:
+    return render("supervision.html.j2", lang=lang,
+        report=report, db=db, generated=datetime.now(UTC),
         severity_colour={r.value: COLOURS[RULES[r].severity] for r in Rule})
 
 
@@ -41,12 +42,18 @@ def render_html(report: dict, db: str) -> str:
 @click.option("--since", help="From this date (Helsinki) or RFC 3339 time (default: the first fact).")
 @click.option("--until", help="Up to this date or time (default: the horizon, the latest fact).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the html report here (mode 0600).")
+@lang_option
 @db_option
 @format_option("table", "json", "csv", "html")
-def supervision(since: str | None, until: str | None, out: Path | None, db: str | None, fmt: str) -> None:
+def supervision(since: str | None, until: str | None, out: Path | None, lang: str, db: str | None,
+                fmt: str) -> None:
     """AVI's per-area risk report: data protection, equal treatment, language, overall (0–100), ranked.
 
+    --lang chooses the language of the html report (Finnish by default; JSON and CSV never change).
+
     Example: lokikirja supervision --format html --out report.html
+
+    Example: lokikirja supervision --format html --lang sv --out rapport.html
     """
     with Ledger.open(db, need_keys=False) as ledger:
         catch_up_projections(ledger)
@@ -54,7 +61,7 @@ def supervision(since: str | None, until: str | None, out: Path | None, db: str 
             report = sv.area_report(ledger.db, cur, window(since, until))
         where = ledger.target.display
     if fmt == "html":
-        write_html(render_html(report, where), out, "supervision report")
+        write_html(render_html(report, where, lang), out, "supervision report")
         return
     if fmt == "json":
         emit_json(oversight.contract_area_report(report))

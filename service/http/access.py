@@ -30,6 +30,7 @@ class AccessHistory:
     rows: list[dict[str, Any]]
     asked: list[dict[str, Any]] = field(default_factory=list)
     complete: str | None = None  # up to which signed checkpoint the person's views are proven complete
+    proven: dict[str, Any] | None = None  # the same as data, for a page to word in its language
 
 
 def _allowed(served: Served, principal: Principal, q: AccessQuery, index: str | None) -> tuple[bool, list[str] | None]:
@@ -73,7 +74,10 @@ def access_history(served: Served, principal: Principal, q: AccessQuery, *, comm
         rows = queries.access_log(served.db, cur, subjects=subjects, user=q.user, window=span)
         asked = queries.ledger_queries_about(served.db, cur, subjects=subjects or [], hetu_index=index) \
             if with_asked and q.user is None else []
-    return AccessHistory(rows, asked, None if done is None else complete_sentence(done, subjects or []))
+    if done is None:
+        return AccessHistory(rows, asked)
+    proven = {"tree_size": done["tree_size"], "signed_at": done["signed_at"], "customers": subjects or []}
+    return AccessHistory(rows, asked, complete_sentence(done, subjects or []), proven)
 
 
 def _complete(served: Served) -> dict[str, Any]:

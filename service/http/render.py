@@ -10,18 +10,21 @@ from urllib.parse import urlencode
 import orjson
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from ledger.events import Rule
 from policies.verdicts import RULES
+from service import i18n
 from service.http.auth import session_principal
+from service.labels import N_
 
 K = TypeVar("K")
 
 SEVERITY_COLOURS = {"high": "#b3261e", "medium": "#d98b1f", "low": "#7d8aa3"}
-NAV = [("/ranking", "Risk ranking", ("avi", "dpo")), ("/findings", "Findings", ("avi", "dpo")),
-       ("/who-viewed", "Who viewed this person", ("avi", "dpo", "area-user")),
-       ("/dossier", "Dossier", ("avi", "dpo", "area-user"))]
+NAV = [("/ranking", N_("Risk ranking"), ("avi", "dpo")), ("/findings", N_("Findings"), ("avi", "dpo")),
+       ("/who-viewed", N_("Who viewed this person"), ("avi", "dpo", "area-user")),
+       ("/dossier", N_("Dossier"), ("avi", "dpo", "area-user"))]
+LANG_COOKIE_DAYS = 365
 
 
 class JSONDocument(Response):
@@ -55,26 +58,39 @@ def json_array(first: tuple[list[Any], K | None], following: Callable[[K], tuple
 
 
 @functools.cache
-def environment() -> Environment:
-    """The web UI's templates (``service/templates/web/``), autoescaped."""
-    env = Environment(loader=PackageLoader("service", "templates/web"), autoescape=select_autoescape(["html", "j2"]))
-    env.globals.update(
+def environment(lang: str = i18n.DEFAULT) -> Environment:
+    """The web UI's templates (``service/templates/web/``) in ``lang``, autoescaped."""
+    return i18n.environment(
+        PackageLoader("service", "templates/web"), lang,
         severity_colour=SEVERITY_COLOURS,
         rule_severity={r.value: RULES[r].severity.value for r in Rule},
         rules=[r.value for r in Rule],
     )
-    return env
+
+
+def request_language(request: Request) -> str:
+    """The language of this request (``service/i18n.py``: ``?lang=``, cookie, Accept-Language, fi)."""
+    return i18n.negotiate(request.query_params.get("lang"), request.cookies.get(i18n.COOKIE),
+                          request.headers.get("accept-language"))
 
 
 def page(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-    """A page of the web UI; the caller (if logged in) and the navigation are always in its context."""
+    """A page of the web UI in the request's language; the caller (if logged in), the navigation and
+    the language switcher's links are always in its context. A ``?lang=`` choice is kept in a cookie."""
     principal = context.pop("principal", None) or session_principal(request)
+    lang = request_language(request)
     nav = [(href, label) for href, label, roles in NAV if principal is not None and principal.role in roles]
-    kept = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "reviewed"])
-    here = request.url.path + (f"?{kept}" if kept else "")  # where a form on the page comes back to
-    html = environment().get_template(template).render(principal=principal, nav=nav, path=request.url.path,
-                                                       here=here, **context)
-    return html_response(html, status)
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("reviewed", "lang")]
+    here = request.url.path + (f"?{urlencode(kept)}" if kept else "")  # where a form on the page comes back to
+    switch = {code: f"{request.url.path}?{urlencode([*kept, ('lang', code)])}" for code in i18n.LANGUAGES}
+    html = environment(lang).get_template(template).render(principal=principal, nav=nav, path=request.url.path,
+                                                           here=here, switch=switch, **context)
+    response = html_response(html, status)
+    response.headers["Content-Language"] = lang
+    if request.query_params.get("lang") in i18n.LANGUAGES:
+        response.set_cookie(i18n.COOKIE, request.query_params["lang"], max_age=LANG_COOKIE_DAYS * 86400, path="/",
+                            httponly=True, samesite="lax", secure=request.url.scheme == "https")
+    return response
 
 
 #: pages are self-contained: inline styles and SVG, forms posting to this site, no scripts at all

@@ -59,4 +59,5 @@ def findings(served: Served, principal: Principal, filters: FindingFilters) -> d
 def who_viewed(served: Served, principal: Principal, q: AccessQuery) -> dict[str, Any]:
     """Who viewed this person (recorded first), and who else asked the ledger about them."""
     history = access_history(served, principal, q, command="web who-viewed", with_asked=True)
-    return {"query": q, "rows": history.rows, "asked": history.asked, "complete": history.complete}
+    return {"query": q, "rows": history.rows, "asked": history.asked, "complete": history.complete,
+            "proven": history.proven}

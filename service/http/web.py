@@ -70,7 +70,7 @@ async def login(request: Request) -> Response:
         token = ""
     entry = served(request).tokens.authenticate(token) if token else None
     if entry is None:
-        return page(request, "login.html.j2", status=401, error="That token is not valid (unknown or revoked).")
+        return page(request, "login.html.j2", status=401, error=True)
     response = redirect("/")
     response.set_cookie(SESSION_COOKIE, request.app.state.sessions.open(entry.id), max_age=SESSION_HOURS * 3600,
                         path="/", httponly=True, samesite="strict", secure=request.url.scheme == "https")

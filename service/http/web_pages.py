@@ -31,7 +31,7 @@ from service.http.params import (
     FindingFilters,
     ReviewIn,
 )
-from service.http.render import html_response, page
+from service.http.render import html_response, page, request_language
 from service.http.web import FormTooLarge, WebCaller, form, local_path, redirect
 
 router = APIRouter(include_in_schema=False)
@@ -67,7 +67,7 @@ def ranking(request: Request, caller: WebCaller) -> Response:
 def printable_report(request: Request, caller: WebCaller) -> Response:
     """The self-contained HTML report of ``lokikirja supervision --format html``."""
     doc = actions.supervision_report(served(request), caller, _period(request).window(), command="web report")
-    return html_response(render_html(doc, served(request).ledger.target.display))
+    return html_response(render_html(doc, served(request).ledger.target.display, request_language(request)))
 
 
 @router.get("/areas/{org}")

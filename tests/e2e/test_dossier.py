@@ -54,6 +54,16 @@ def test_a_decision_lawful_when_made_stays_lawful_after_the_customer_moved_away(
     assert in_language == {"d:d-lang-sv-ok": True, "d:d-lang-fi": False}  # a Swedish speaker answered in Finnish
 
 
+def test_the_html_dossier_is_written_in_the_language_asked_for(cli, tmp_path: Path):
+    cli("ingest", str(write_jsonl(tmp_path / "s.jsonl", EVENTS)), check=0)
+    finnish = cli("dossier", "c:a1", *WHO, "--format", "html", check=0).stdout
+    assert '<html lang="fi">' in finnish and "Vastuu asiakkaasta" in finnish and "TE-toimisto" in finnish
+    assert "Palkkatuki" in finnish and "klo" in finnish  # a decision kind's label, a time in Finnish form
+    swedish = cli("dossier", "c:a1", *WHO, "--format", "html", "--lang", "sv", check=0).stdout
+    assert '<html lang="sv">' in swedish and "Ansvar för kunden" in swedish and "Lönesubvention" in swedish
+    assert " kl. " in swedish and "pay_subsidy" in swedish  # the raw kind stays in small print
+
+
 def test_the_dossier_names_the_same_findings_as_the_read_model(cli, tmp_path: Path):
     cli("ingest", str(write_jsonl(tmp_path / "s.jsonl", EVENTS)), check=0)
     findings = json.loads(cli("findings", "--subject", "c:a1", "--format", "json", check=0).stdout)

@@ -33,6 +33,21 @@ def test_supervision_ranks_every_area_with_the_contract_fields_and_writes_html(c
     assert html.startswith("<!doctype html>") and "Helsinki" in html and "<svg" in html and "http" not in html
 
 
+def test_the_html_report_speaks_finnish_by_default_and_swedish_or_english_when_asked(cli, tmp_path: Path):
+    cli("ingest", str(write_jsonl(tmp_path / "s.jsonl", EVENTS)), check=0)
+    finnish = cli("supervision", "--format", "html", check=0).stdout
+    assert '<html lang="fi">' in finnish and "kuntakokeilun riskiperusteinen valvonta" in finnish
+    assert "Omien tietojen katselu" in finnish and "ACCESS_OWN_RECORD" in finnish  # the label, the code in small print
+    out = tmp_path / "rapport.html"
+    cli("supervision", "--format", "html", "--lang", "sv", "--out", str(out), check=0)
+    swedish = out.read_text(encoding="utf-8")
+    assert '<html lang="sv">' in swedish and "Riskbaserad tillsyn över kommunförsöket" in swedish
+    assert "Visning av egna uppgifter" in swedish and "Rangordning" in swedish and "Omien tietojen" not in swedish
+    english = cli("supervision", "--format", "html", "--lang", "en", check=0).stdout
+    assert '<html lang="en">' in english and "Viewing one&#39;s own record" in english
+    cli("supervision", "--format", "html", "--lang", "de", check=2)
+
+
 def test_monitoring_gives_each_areas_share_of_its_regions_experiment_customers(cli, tmp_path: Path):
     cli("ingest", str(write_jsonl(tmp_path / "s.jsonl", EVENTS)), check=0)
     doc = json.loads(cli("monitoring", "--month", "2021-06", "--format", "json", check=0).stdout)

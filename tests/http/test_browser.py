@@ -59,7 +59,7 @@ def _log_in(page: Any, server: LiveServer, who: str) -> None:
 def test_an_inspector_ranks_the_areas_drills_into_one_and_reviews_a_finding_without_javascript(
         browser: Any, sqlite_scenario_server: LiveServer):
     server = sqlite_scenario_server
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(java_script_enabled=False, locale="en-GB", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(server.url + "/login")
     page.screenshot(path=str(ARTIFACTS / "01-login.png"))
@@ -88,7 +88,7 @@ def test_an_inspector_ranks_the_areas_drills_into_one_and_reviews_a_finding_with
 
 def test_a_dpo_sees_who_viewed_a_person_after_giving_a_purpose(browser: Any, sqlite_scenario_server: LiveServer):
     server = sqlite_scenario_server
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     _log_in(page, server, "dpo-hki")
     page.click("header a:text-is('Who viewed this person')")
