@@ -137,3 +137,16 @@ class ValidTime:
             return (f"is more than {days} day{'' if days == 1 else 's'} after the ledger recorded it: a fact "
                     f"cannot have happened in the future ({ENV_AHEAD}; docs/input.md)")
         return None
+
+
+def parse_moment(value: str) -> datetime:
+    """A moment as people give one: a date (the end of that Helsinki day), a local date and time
+    ``YYYY-MM-DDTHH:MM[:SS]`` (Helsinki time; what a datetime-local field sends) or an RFC 3339
+    time with an offset. Raises ``ValueError`` as :func:`parse_time` does."""
+    text = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?", text):
+        try:
+            text = datetime.fromisoformat(text).replace(tzinfo=HELSINKI).isoformat()
+        except ValueError:
+            raise ValueError("must be a date YYYY-MM-DD, a date and time, or an RFC 3339 time") from None
+    return parse_time(text, end_of_day=True)

@@ -9,11 +9,14 @@ implementation of any rule. Without bounds it equals the read model's view of th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 from ledger.db import Cursor, Database
+from ledger.seal import Seal
+from ledger.store import Ledger
 from policies import history as h
 from projections.schema import from_micros
 from projections.world import DbWorld
@@ -89,6 +92,29 @@ class BoundedWorld(DbWorld):
             if value is not None and (latest is None or value > latest):
                 latest = value
         return None if latest is None else from_micros(latest)
+
+
+def position_known_at(ledger: Ledger, when: datetime) -> int:
+    """The log position of the last event the ledger had recorded at ``when`` (its own clock,
+    ``recorded_at``), 0 when none: "as known at" a date and time rather than a position. A binary
+    search over the sealed leaves (facts are recorded in log order; two appended in the same moment
+    by two processes may fall either side)."""
+    seal = Seal(ledger)
+    with ledger.db.read() as cur:
+        size, _ = seal.head(cur)
+
+        def position(leaf: int) -> int:
+            return seal.positions_of_leaves(cur, [leaf])[leaf]
+
+        lo, hi = 0, size  # the first leaf recorded after ``when``
+        while lo < hi:
+            mid = (lo + hi) // 2
+            (fact,) = ledger.facts_at([position(mid)])
+            if fact.recorded_at <= when:
+                lo = mid + 1
+            else:
+                hi = mid
+        return 0 if lo == 0 else position(lo - 1)
 
 
 def load_bounded_orgs(db: Database, cur: Cursor, bounds: Bounds) -> h.OrgHistory:

@@ -14,8 +14,9 @@ from ledger.identifiers import CUSTOMER_RE
 from ledger.own_facts import record_query
 from ledger.private_files import write_private
 from ledger.store import Ledger
+from ledger.validtime import parse_moment
 from projections.schema import micros
-from replay.bounded import Bounds
+from replay.bounded import Bounds, position_known_at
 from replay.bundle import BundleReport, build_bundle, load_bundle, verify_bundle
 from replay.dossier import build_dossier
 from replay.person_report import completeness, load_report, verify_report
@@ -40,6 +41,9 @@ def render_html(doc: dict, db: str, lang: str = DEFAULT) -> str:
 @click.argument("customer", metavar="c:CUSTOMER")
 @click.option("--at", "at", help="As of this valid time (date in Helsinki = end of that day, or RFC 3339).")
 @click.option("--known-at", "known_at", type=int, help="As known when the log held this many positions.")
+@click.option("--known-at-time", "known_at_time", metavar="TIME",
+              help="As known at this date and time: what the ledger had recorded by then (Helsinki time "
+                   "unless an offset is given).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write html (or the bundle) here (mode 0600).")
 @lang_option
@@ -47,8 +51,8 @@ def render_html(doc: dict, db: str, lang: str = DEFAULT) -> str:
 @db_option
 @keys_option
 @format_option("table", "json", "html", "bundle")
-def dossier(customer: str, at: str | None, known_at: int | None, out: Path | None, lang: str, as_user: str,
-            purpose: str, db: str | None, keys: str | None, fmt: str) -> None:
+def dossier(customer: str, at: str | None, known_at: int | None, known_at_time: str | None, out: Path | None,
+            lang: str, as_user: str, purpose: str, db: str | None, keys: str | None, fmt: str) -> None:
     """Replay one customer: who was responsible when, every event with its findings, each decision
     with the authority competent at its moment, and an inclusion proof for every event. A decision
     is lawful when a user with an access right in force made it for the competent organisation, in
@@ -67,9 +71,17 @@ def dossier(customer: str, at: str | None, known_at: int | None, out: Path | Non
         raise UsageError("the dossier is of a customer: give an id of the form c:<token>")
     if known_at is not None and known_at < 1:
         raise UsageError("--known-at must be a log position of 1 or more")
+    if known_at is not None and known_at_time is not None:
+        raise UsageError("give --known-at (a log position) or --known-at-time, not both")
+    try:
+        when = parse_moment(known_at_time) if known_at_time is not None else None
+    except ValueError as e:
+        raise UsageError(f"--known-at-time {e}") from None
     bounds = Bounds(at=micros(parse_instant(at, "--at", end_of_day=True)) if at else None, position=known_at)
     with Ledger.open(db, keys) as ledger:
         record_query(ledger, asker=as_user, purpose=purpose, command="dossier", subject=customer)
+        if when is not None:
+            bounds = Bounds(at=bounds.at, position=position_known_at(ledger, when))
         after_append(ledger, 1)  # the query record sealed and signed too: `verify` covers it
         if fmt == "bundle":
             completeness(ledger)  # the bundle proves completeness against the index in its (witnessed) checkpoint

@@ -31,7 +31,7 @@ STUCK_AFTER_S = 60.0
 DESCRIPTION = """The audit and access ledger of the municipal employment experiment (Act 1269/2020).
 
 Every request needs `Authorization: Bearer <token>` (made by `lokikirja tokens add`); what a token
-may do depends on its role (`ingest`, `dpo`, `avi`, `area-user`). Every read of personal data
+may do depends on its role (`ingest`, `dpo`, `avi`, `area-user`, `appeals`). Every read of personal data
 appends `ledger.queried` with the token's user and the request's `purpose` before it is answered;
 a refusal (403) is recorded too. See docs/api.md.
 """

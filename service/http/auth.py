@@ -43,14 +43,18 @@ class Principal:
     org: str | None
     token_id: str
     via: str = "http"
+    customers: tuple[str, ...] = ()  # appeals: the only customers it may read
+    case: str | None = None
 
     @classmethod
     def of(cls, entry: TokenEntry, via: str) -> Principal:
-        return cls(entry.user, entry.role, entry.org, entry.id, via)
+        return cls(entry.user, entry.role, entry.org, entry.id, via, entry.customers, entry.case)
 
     @property
     def label(self) -> str:
-        """e.g. ``u:dpo-1 (dpo of area:helsinki)``."""
+        """e.g. ``u:dpo-1 (dpo of area:helsinki)``, ``u:appeals-3 (appeals for case 2026/88)``."""
+        if self.role == "appeals":
+            return f"{self.user} (appeals for case {self.case})"
         return f"{self.user} ({self.role}{' of ' + self.org if self.org else ''})"
 
 

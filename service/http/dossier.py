@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.checkpoints import sign_checkpoint
-from replay.bounded import Bounds
+from replay.bounded import Bounds, position_known_at
 from replay.bundle import build_bundle, proof_statuses
 from replay.dossier import build_dossier, last_position
 from replay.person_report import completeness
@@ -31,6 +31,7 @@ def dossier_of(served: Served, principal: Principal, customer: str, q: DossierQu
     :func:`~replay.dossier.build_dossier`; ``bundle``: for an evidence bundle, whose checkpoint must
     also cover the subject index's commitment."""
     bounds = q.bounds()  # a malformed --at is a 422 before anything is recorded
+    when = q.known_when()
     if principal.role not in scope.HISTORY_READERS:
         scope.refuse(served, principal, f"a {principal.role} token may not read a dossier", command=command,
                      purpose=q.purpose, subject=customer)
@@ -40,6 +41,8 @@ def dossier_of(served: Served, principal: Principal, customer: str, q: DossierQu
         scope.refuse(served, principal, f"the dossier of {customer} is outside the scope of {principal.label}",
                      command=command, purpose=q.purpose, subject=customer)
     served.record(asker=principal.user, purpose=q.purpose, command=command, subject=customer, via=principal.via)
+    if when is not None:  # as known at a date and time: what the ledger had recorded by then
+        bounds = Bounds(at=bounds.at, position=position_known_at(served.ledger, when))
     with served.lock:
         served.refresh()
         # a checkpoint that proves the customer's every event: the latest, unless it ends before them

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ledger.events import TEXT_LIMITS, Rule, Severity
 from ledger.identifiers import SLUG, screen_free_text, validate_hetu
-from ledger.validtime import parse_time
+from ledger.validtime import parse_moment, parse_time
 from projections.queries import FindingKey, Window
 from projections.schema import micros
 from replay.bounded import Bounds
@@ -166,10 +166,24 @@ class DossierQuery(BaseModel):
                                                 "time; default: the latest fact's time")] = None
     known_at: Annotated[int | None, Field(ge=1, le=2**62, description="As known when the log held this many "
                                                                       "positions")] = None
+    known_at_time: Annotated[str | None, Field(description=(
+        "As known at this date and time: what the ledger had recorded by then (a date: the end of that day, "
+        "Helsinki; YYYY-MM-DDTHH:MM: Helsinki time; or RFC 3339). Not with known_at."))] = None
     purpose: Annotated[str, Field(min_length=1, max_length=MAX_PURPOSE), _screened("purpose")]
     format: Annotated[Literal["json", "bundle"], Field(description="json: the dossier; bundle: the portable "
                                                        "evidence file `lokikirja verify-bundle` checks")] = "json"
 
     def bounds(self) -> Bounds:
         at = micros(instant(self.at, "at", end_of_day=True)) if self.at else None
+        if self.known_at is not None and self.known_at_time is not None:
+            raise BadParameter("known_at_time", "give known_at (a log position) or known_at_time, not both")
         return Bounds(at=at, position=self.known_at)
+
+    def known_when(self) -> datetime | None:
+        """``known_at_time`` as an instant (a time without an offset is Helsinki time)."""
+        if self.known_at_time is None:
+            return None
+        try:
+            return parse_moment(self.known_at_time)
+        except ValueError as e:
+            raise BadParameter("known_at_time", str(e)) from None

@@ -8,6 +8,8 @@
 |             | the (aggregate) supervision and monitoring reports, proofs and verification           |
 | `avi`       | everything, read-only, and reviews of any finding                                     |
 | `area-user` | access history of its area's current customers (responsible at the horizon)          |
+| `appeals`   | an appeal body's case: the dossier, evidence bundle and access history of the customers |
+|             | named on its token, read-only; nothing else                                           |
 
 A refusal is recorded as ``ledger.queried`` with ``refused: true`` — who, what, the purpose
 given — and only then answered 403.
@@ -22,9 +24,9 @@ from projections import oversight
 from service.http.auth import Principal
 from service.http.served import Served
 
-ALL_ROLES = frozenset({"ingest", "dpo", "avi", "area-user"})
+ALL_ROLES = frozenset({"ingest", "dpo", "avi", "area-user", "appeals"})
 INGESTERS = frozenset({"ingest"})
-HISTORY_READERS = frozenset({"dpo", "avi", "area-user"})
+HISTORY_READERS = frozenset({"dpo", "avi", "area-user", "appeals"})
 FINDING_READERS = frozenset({"dpo", "avi"})
 REVIEWERS = FINDING_READERS
 REPORT_READERS = frozenset({"dpo", "avi"})
@@ -72,6 +74,8 @@ def visible_subjects(db: Database, cur: Cursor, principal: Principal, subjects: 
     """The ``subjects`` whose access history the caller may read."""
     if principal.role == "avi":
         return subjects
+    if principal.role == "appeals":  # the customers of its case, known to the ledger or not
+        return [s for s in subjects if s in principal.customers]
     if principal.role not in ("dpo", "area-user") or principal.org is None:
         return []
     customers = [s for s in subjects if s.startswith("c:")]

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from ledger.errors import UnknownSubject, UsageError
-from ledger.identifiers import ORG_RE, USER_RE
+from ledger.identifiers import CUSTOMER_RE, ORG_RE, USER_RE
 from ledger.keys import resolve_keys_dir
 
-ROLES = ("ingest", "dpo", "avi", "area-user")
+ROLES = ("ingest", "dpo", "avi", "area-user", "appeals")
 PREFIX = "lkk"
 FILE_NAME = "lokikirja-tokens.json"
 
@@ -42,6 +42,11 @@ class TokenEntry:
     sha256: str
     created: str
     revoked: str | None = None
+    customers: tuple[str, ...] = ()  # appeals: the customers of its case, and no one else
+    case: str | None = None  # appeals: the case it was given for (recorded with the token)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "customers", tuple(self.customers))  # a list when read from the file
 
     def public(self) -> dict[str, Any]:
         """The entry without its hash (for ``tokens list``)."""
@@ -60,8 +65,9 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def check_grant(user: str, role: str, org: str | None) -> None:
-    """A token's user, role and organisation must fit together (raises ``UsageError``)."""
+def check_grant(user: str, role: str, org: str | None, customers: tuple[str, ...] = (),
+                case: str | None = None) -> None:
+    """A token's user, role, organisation and case must fit together (raises ``UsageError``)."""
     if not USER_RE.fullmatch(user):
         raise UsageError("--user must be a user id of the form u:<token>")
     if role not in ROLES:
@@ -72,6 +78,13 @@ def check_grant(user: str, role: str, org: str | None) -> None:
         raise UsageError("a dpo token needs --org: the organisation whose data-protection officer it is")
     if role == "area-user" and (org is None or not org.startswith("area:")):
         raise UsageError("an area-user token needs --org area:<slug>: the user's experiment area")
+    if role == "appeals" and (not customers or not case or not case.strip()):
+        raise UsageError("an appeals token needs --case and at least one --customer c:…: it reads only those")
+    if role != "appeals" and (customers or case):
+        raise UsageError("--customer and --case are for appeals tokens only")
+    bad = [c for c in customers if not CUSTOMER_RE.fullmatch(c)]
+    if bad:
+        raise UsageError(f"--customer {bad[0]!r} is not a customer id of the form c:<token>")
 
 
 class TokenFile:
@@ -108,16 +121,18 @@ class TokenFile:
             entry = self._entries.get(token_id)
         return entry if entry is not None and entry.revoked is None else None
 
-    def add(self, user: str, role: str, org: str | None = None) -> tuple[TokenEntry, str]:
+    def add(self, user: str, role: str, org: str | None = None, *, customers: tuple[str, ...] = (),
+            case: str | None = None) -> tuple[TokenEntry, str]:
         """Make a token; returns its entry and the token, which is not kept anywhere."""
-        check_grant(user, role, org)
+        check_grant(user, role, org, customers, case)
         with self._lock:
             self._reload()
             token_id = secrets.token_hex(4)
             while token_id in self._entries:
                 token_id = secrets.token_hex(4)
             token = f"{PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"
-            entry = TokenEntry(token_id, user, role, org, _digest(token), _now())
+            entry = TokenEntry(token_id, user, role, org, _digest(token), _now(), customers=customers,
+                               case=case.strip() if case else None)
             self._entries[token_id] = entry
             self._write()
         return entry, token

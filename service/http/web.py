@@ -19,7 +19,7 @@ from service.http.render import page
 router = APIRouter(include_in_schema=False)
 WebCaller = Annotated[Principal, Depends(web_principal)]
 MAX_FORM_BYTES = 64 * 1024
-START_PAGES = {"avi": "/ranking", "dpo": "/ranking", "area-user": "/who-viewed"}
+START_PAGES = {"avi": "/ranking", "dpo": "/ranking", "area-user": "/who-viewed", "appeals": "/who-viewed"}
 
 
 class FormTooLarge(Exception):

@@ -188,3 +188,17 @@ def test_each_events_verification_status_names_the_one_altered_after_sealing(led
     doc = build_dossier(ledger, "c:a6", unproven={})
     with pytest.raises(IntegrityFailure, match=f"stored event {victim} no longer matches its seal"):
         build_bundle(ledger, doc)  # a complete bundle (v2) of a tampered store is refused
+
+
+def test_as_known_at_a_date_and_time_on_the_command_line(cli, tmp_path: Path):
+    cli("init", check=0)
+    cli("ingest", str(write_jsonl(tmp_path / "s.jsonl", EVENTS)), check=0)
+    who = ("--as", "u:appeals-1", "--purpose", "appeal 2026/88")
+    everything = json.loads(cli("dossier", "c:a1", *who, "--format", "json", check=0).stdout)
+    now = datetime.now().astimezone().isoformat()
+    known = json.loads(cli("dossier", "c:a1", *who, "--known-at-time", now, "--format", "json", check=0).stdout)
+    assert [e["event"] for e in known["timeline"]] == [e["event"] for e in everything["timeline"]]
+    before = cli("dossier", "c:a1", *who, "--known-at-time", "2021-01-01T12:00", check=2)
+    assert "knows nothing of c:a1 within the given bounds" in before.stderr
+    both = cli("dossier", "c:a1", *who, "--known-at", "3", "--known-at-time", now, check=2)
+    assert "not both" in both.stderr

@@ -32,7 +32,10 @@ GRANTS: dict[str, tuple[str, str, str | None]] = {
     "dpo-te": ("u:dpo-te", "dpo", "te:uusimaa"),
     "area-hki": ("u:hki-officer", "area-user", "area:helsinki"),
     "area-esp": ("u:esp-officer", "area-user", "area:espoo"),
+    "appeals": ("u:appeals-board", "appeals", None),
 }
+#: the case of the appeals token: the only customer it may read
+APPEAL_CASE = {"customers": ("c:a1",), "case": "2026/88"}
 START_TIMEOUT_S = 60
 
 
@@ -91,7 +94,8 @@ def start_server(db: str, folder: Path, args: Sequence[str] = ()) -> LiveServer:
     keys, tokens_path = folder / "keys", folder / "tokens.json"
     Ledger.init(db, keys)[0].close()
     store = TokenFile(tokens_path)
-    tokens = {name: store.add(*grant)[1] for name, grant in GRANTS.items()}
+    tokens = {name: store.add(*grant, **(APPEAL_CASE if grant[1] == "appeals" else {}))[1]
+              for name, grant in GRANTS.items()}
     return _serve(db, keys, tokens_path, tokens, folder / "server.log", args)
 
 

@@ -27,7 +27,8 @@ def test_a_token_is_shown_once_kept_hashed_in_a_0600_file_and_revoked_at_once(sq
         assert client.get("/v1/findings", headers=headers).status_code == 200
         listed = json.loads(server.cli("tokens", "list", "--format", "json").stdout)
         mine = next(t for t in listed if t["id"] == doc["id"])
-        assert mine == {**{k: doc[k] for k in ("id", "user", "role", "org", "created")}, "revoked": None}
+        assert mine == {**{k: doc[k] for k in ("id", "user", "role", "org", "created")}, "revoked": None,
+                        "customers": [], "case": None}
         assert "sha256" not in mine and "token" not in mine
         revoked = server.cli("tokens", "revoke", doc["id"])
         assert revoked.returncode == 0, revoked.stderr
@@ -46,3 +47,14 @@ def test_a_token_needs_a_user_id_a_role_and_the_organisation_its_role_needs(user
 def test_tokens_add_refuses_a_dpo_without_an_organisation(sqlite_scenario_server: LiveServer):
     result = sqlite_scenario_server.cli("tokens", "add", "--user", "u:x", "--role", "dpo")
     assert result.returncode == 2 and "needs --org" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_appeals_token_needs_its_case_and_customers(sqlite_scenario_server: LiveServer):
+    server = sqlite_scenario_server
+    missing = server.cli("tokens", "add", "--user", "u:appeals-2", "--role", "appeals", "--customer", "c:a1")
+    assert missing.returncode == 2 and "--case" in missing.stderr
+    stray = server.cli("tokens", "add", "--user", "u:dpo-x", "--role", "dpo", "--org", "area:espoo", "--case", "1")
+    assert stray.returncode == 2 and "appeals tokens only" in stray.stderr
+    made = server.cli("tokens", "add", "--user", "u:appeals-2", "--role", "appeals", "--case", "2026/90",
+                      "--customer", "c:a1", "--customer", "c:a6", "--format", "json")
+    assert made.returncode == 0 and json.loads(made.stdout)["customers"] == ["c:a1", "c:a6"]
