@@ -17,7 +17,10 @@ every module's imports to keep it so. One module per concern:
   :mod:`policies.language` — decision language; :mod:`policies.transfer` — required organisation,
   ineligible and missed transfers.
 - :mod:`policies.verdicts` — :class:`~policies.verdicts.Verdict`, the rule table (CONTRACT §5),
-  finding ids; :mod:`policies.judge` — every event-level rule for one fact.
+  finding ids; :mod:`policies.rulebook` — how a rule is declared (what it judges and reads);
+  :mod:`policies.rules` — the rules of CONTRACT §5 filed in the rule book;
+  :mod:`policies.judge` — one :class:`~policies.judge.Judgement` per fact;
+  :mod:`policies.case` — every rule over one customer.
 
 ``docs/rules.md`` describes every rule with its legal basis, edges and examples.
 """

@@ -1,9 +1,12 @@
-"""Judging one fact by the event-level rules of CONTRACT §5.
+"""Judging one fact by the event-level rules of CONTRACT §5 (the rules: :mod:`policies.rules`).
 
 :func:`judge` takes a :class:`~policies.facts.Fact` (id, type, at, actor, data as stored,
 hetu_index) and a :class:`~policies.history.World`, and returns the verdicts of every event-level
-rule the fact breaks. The sequence rules have their own functions: ``ACCESS_BULK`` in
-:mod:`policies.monitoring`, ``TRANSFER_MISSED`` in :mod:`policies.transfer`.
+rule the fact breaks; :func:`judgement` returns them with what a caller keeps beside them (the
+acting organisation, who was competent and the decision's outcome, the unknown references) in one
+:class:`Judgement`, so no caller asks the rules twice about one act (ADR 0017). The sequence rules
+have their own functions: ``ACCESS_BULK`` in :mod:`policies.monitoring`, ``TRANSFER_MISSED`` in
+:mod:`policies.transfer`; :mod:`policies.case` composes every rule for one customer.
 
 =============================  ========================================================
 fact type                      rules
@@ -29,35 +32,28 @@ organisation. Both are ``REFERENCE_UNKNOWN``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import datetime
+from enum import StrEnum
 
-from ledger.events import LEDGER_TYPES, OrgKind, Rule
-from policies import access, minimisation, monitoring
+from ledger.events import LEDGER_TYPES, Rule
 from policies.competence import TE_OFFICE, Competence, competence_for, is_competent
 from policies.facts import Fact
 from policies.history import World
-from policies.language import wrong_decision_language
-from policies.localtime import local_minute
-from policies.transfer import transfer_ineligibility
-from policies.verdicts import Verdict, finding_id, verdict
+from policies.rulebook import Act
+from policies.rules import RULE_BOOK
+from policies.verdicts import Verdict, finding_id
 
-__all__ = ["DecisionOutcome", "Fact", "acting_org", "competence_of", "competent_authority", "decision_outcome",
-           "finding_id", "judge", "unknown_references"]
+__all__ = ["DecisionOutcome", "Fact", "Judgement", "acting_org", "competence_of", "competent_authority",
+           "finding_id", "judge", "judgement", "unknown_references"]
 
 _REFERENCE_FIELDS = frozenset({"user", "customer", "subject", "employer", "org", "from", "to", "te_office"})
 _ENTITY_PREFIXES = ("u:", "c:", "e:", "area:", "te:")
 _ORGS = frozenset({"keha", "avi", "tem"})
-_RULE_ORDER = {rule: i for i, rule in enumerate(Rule)}
+_RULE_ORDER: dict[StrEnum, int] = {rule: i for i, rule in enumerate(Rule)}
 
 
 def _user(actor: str) -> str | None:
     return actor if actor.startswith("u:") else None
-
-
-def _when(t: datetime) -> str:
-    return local_minute(t) + " Helsinki time"
 
 
 def acting_org(fact: Fact, world: World) -> str | None:
@@ -111,148 +107,65 @@ class DecisionOutcome:
     lawful: bool
 
 
-def decision_outcome(fact: Fact, world: World, found: Collection[str]) -> DecisionOutcome:
-    """A ``decision.made`` fact's outcome given the rules ``found`` on it. Lawful: made by a user
-    with an access right in force, for the organisation competent at its moment, in the customer's
-    language where the Language Act requires it (no ``DECISION_LANGUAGE``)."""
-    competence = competence_of(fact, world)
-    org = acting_org(fact, world)
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """Everything the rules conclude about one fact, from one call of :func:`judgement`: the
+    verdicts of every event-level rule it breaks (in rule order), the acting organisation at its
+    ``at``, who was competent and the decision's outcome (``decision.made`` only), and the
+    entities it names that no event registers (sorted)."""
+
+    verdicts: tuple[Verdict, ...]
+    org: str | None
+    competence: Competence | None = None
+    unknown: tuple[str, ...] = ()
+    decision: DecisionOutcome | None = None
+
+    @property
+    def rules(self) -> list[str]:
+        """The ids of the rules the fact breaks, in rule order."""
+        return [v.rule.value for v in self.verdicts]
+
+
+# ---------------------------------------------------------------------- one call per act
+
+def _outcome(act: Act, verdicts: list[Verdict]) -> DecisionOutcome | None:
+    """A decision is lawful when made by a user with an access right in force, for the
+    organisation competent at its moment, in the customer's language where the Language Act
+    requires it (no ``DECISION_LANGUAGE``)."""
+    competence = act.competence
+    if competence is None:
+        return None
+    history = act.world.user(act.user) if act.user else None
+    right = history is not None and history.right_in_force(act.fact.at)
+    lawful = bool(act.org is not None and is_competent(act.org, competence, act.world.orgs) and right
+                  and all(v.rule is not Rule.DECISION_LANGUAGE for v in verdicts))
+    competent = "a TE office" if competence.authority == TE_OFFICE else competence.authority
+    return DecisionOutcome(act.org, competent, competence.rule_set.id, lawful)
+
+
+def _order(v: Verdict) -> int:
+    return _RULE_ORDER.get(v.rule, len(_RULE_ORDER))
+
+
+def judgement(fact: Fact, world: World) -> Judgement:
+    """Every rule filed in :data:`~policies.rulebook.RULE_BOOK` on ``fact``, and what they share,
+    as one :class:`Judgement`. The ledger's own types are not judged."""
+    if fact.type in LEDGER_TYPES:
+        return Judgement((), None)
     user = _user(fact.actor)
     history = world.user(user) if user else None
-    right = history is not None and history.right_in_force(fact.at)
-    lawful = bool(org is not None and is_competent(org, competence, world.orgs) and right
-                  and Rule.DECISION_LANGUAGE.value not in found)
-    competent = "a TE office" if competence.authority == TE_OFFICE else competence.authority
-    return DecisionOutcome(org, competent, competence.rule_set.id, lawful)
-
-
-def _without_right(fact: Fact, world: World, what: str, subject: str | None) -> list[Verdict]:
-    user = _user(fact.actor)
-    if user is None:
-        return []
-    history = world.user(user)
-    if access.right_in_force(history, fact.at):
-        return []
-    why = "the user is not registered and holds no access right" if history is None or not history.registrations \
-        else "no access right was in force"
-    return [verdict(Rule.ACCESS_WITHOUT_RIGHT, at=fact.at, org=acting_org(fact, world), user=user, subject=subject,
-                    explanation=f"{user} {what} on {_when(fact.at)}, but {why}.")]
-
-
-def _view_of_customer(fact: Fact, world: World, org: str | None) -> list[Verdict]:
-    user, subject = _user(fact.actor), fact.data["subject"]
-    if user is None or not subject.startswith("c:"):
-        return []
+    org = None if history is None else history.org_at(fact.at)
+    competence = competence_of(fact, world) if fact.type == "decision.made" else None
+    unknown = tuple(unknown_references(fact, world))
+    act = Act(fact, world, user, org, competence, unknown)
     out: list[Verdict] = []
-    customer = world.customer(subject)
-    responsible = None if customer is None else customer.responsible_at(fact.at)
-    if access.outside_own_customers(org, responsible, world.orgs):
-        whose = f"the customer of {responsible}" if responsible else "nobody's customer (not registered)"
-        out.append(verdict(Rule.ACCESS_OUTSIDE_OWN_CUSTOMERS, at=fact.at, org=org, user=user, subject=subject,
-                           explanation=f"{user} of {org} viewed the record of {subject}, who was {whose} at the "
-                                       f"time, not {org}'s."))
-    viewer = world.user(user)
-    if customer is not None and viewer is not None and access.is_own_record(viewer.hetu_index, customer.hetu_index):
-        out.append(verdict(Rule.ACCESS_OWN_RECORD, at=fact.at, org=org, user=user, subject=subject,
-                           explanation=f"{user} viewed customer record {subject}, which has the user's own personal "
-                                       "identity code."))
-    return out
-
-
-def _viewed(fact: Fact, world: World) -> list[Verdict]:
-    subject, purpose = fact.data["subject"], fact.data["purpose"]
-    org, user = acting_org(fact, world), _user(fact.actor)
-    out = _without_right(fact, world, f"viewed the record of {subject}", subject)
-    out += _view_of_customer(fact, world, org)
-    excess = minimisation.excess_categories(purpose, fact.data["categories"])
-    if excess:
-        names = ", ".join(c.value for c in excess)
-        out.append(verdict(Rule.ACCESS_EXCESS_CATEGORIES, at=fact.at, org=org, user=user, subject=subject,
-                           explanation=f"A view of {subject} for {purpose} took {names}, which {purpose} does not "
-                                       "need."))
-    reason = monitoring.off_hours_reason(fact.at)
-    if reason is not None:
-        out.append(verdict(Rule.ACCESS_OFF_HOURS, at=fact.at, org=org, user=user, subject=subject,
-                           explanation=f"{fact.actor} viewed the record of {subject} on {_when(fact.at)}, "
-                                       f"{reason}."))
-    return out
-
-
-def _decided(fact: Fact, world: World) -> list[Verdict]:
-    d = fact.data
-    customer_id, kind, decision = d["customer"], d["kind"], d["decision"]
-    org, user = acting_org(fact, world), _user(fact.actor)
-    out = _without_right(fact, world, f"made decision {decision} ({kind}) on {customer_id}", customer_id)
-    competence = competence_of(fact, world)
-    if org is not None and not is_competent(org, competence, world.orgs):
-        who = "a TE office" if competence.authority == TE_OFFICE else competence.authority
-        out.append(verdict(Rule.DECISION_WRONG_AUTHORITY, at=fact.at, org=org, user=user, subject=customer_id,
-                           explanation=f"{org} made decision {decision} ({kind}) on {customer_id}, but {who} was "
-                                       f"competent: {competence.reason} (rule set {competence.rule_set.id})."))
-    customer = world.customer(customer_id)
-    attrs = None if customer is None else customer.attributes_at(fact.at)
-    if attrs is not None and wrong_decision_language(attrs.language, d["language"]):
-        out.append(verdict(Rule.DECISION_LANGUAGE, at=fact.at, org=org, user=user, subject=customer_id,
-                           explanation=f"Decision {decision} on {customer_id} was given in {d['language']} although "
-                                       f"the customer's language is {attrs.language.value}."))
-    return out
-
-
-def _granted(fact: Fact, world: World) -> list[Verdict]:
-    target, user, org = fact.data["user"], _user(fact.actor), acting_org(fact, world)
-    out: list[Verdict] = []
-    if world.orgs.kind(org) is not OrgKind.KEHA:
-        by = f"{user}, a user of {org}" if user and org else f"{user}, an unregistered user" if user \
-            else f"the source system {fact.actor}"
-        out.append(verdict(Rule.GRANT_UNAUTHORISED, at=fact.at, org=org, user=user,
-                           explanation=f"An access right for {target} was granted by {by}, not by a KEHA user."))
-    history = world.user(target)
-    if history is not None and history.main_duties_at(fact.at) is False:
-        target_org = history.org_at(fact.at)
-        out.append(verdict(Rule.GRANT_NOT_NECESSARY, at=fact.at, org=target_org, user=user,
-                           explanation=f"An access right was granted to {target} of {target_org}, whose main duties "
-                                       "are not the Act's tasks."))
-    return out
-
-
-def _transferred(fact: Fact, world: World) -> list[Verdict]:
-    d = fact.data
-    customer = world.customer(d["customer"])
-    why = None if customer is None else transfer_ineligibility(customer, d["to"], world.orgs, fact.at)
-    if why is None:
-        return []
-    return [verdict(Rule.TRANSFER_INELIGIBLE, at=fact.at, org=d["to"], user=_user(fact.actor),
-                    subject=d["customer"],
-                    explanation=f"{d['customer']} was transferred from {d['from']} to {d['to']} on "
-                                f"{_when(fact.at)} although {why}.")]
-
-
-_BY_TYPE: dict[str, Callable[[Fact, World], list[Verdict]]] = {
-    "record.viewed": _viewed,
-    "decision.made": _decided,
-    "access.granted": _granted,
-    "customer.transferred": _transferred,
-}
-
-
-def _subject(fact: Fact) -> str | None:
-    for field in ("customer", "subject", "employer"):
-        value = fact.data.get(field)
-        if isinstance(value, str) and value.startswith(("c:", "e:")):
-            return value
-    return None
+    for rule in RULE_BOOK.for_type(fact.type):
+        out += rule.check(act)
+    out.sort(key=_order)  # stable: a rule filed later lists after the contract's
+    return Judgement(tuple(out), org, competence, unknown, _outcome(act, out))
 
 
 def judge(fact: Fact, world: World) -> list[Verdict]:
     """The verdicts of every event-level rule (CONTRACT §5) the fact breaks, in rule order."""
-    if fact.type in LEDGER_TYPES:
-        return []
-    rule = _BY_TYPE.get(fact.type)
-    out = rule(fact, world) if rule else []
-    unknown = unknown_references(fact, world)
-    if unknown:
-        out.append(verdict(Rule.REFERENCE_UNKNOWN, at=fact.at, org=acting_org(fact, world),
-                           user=_user(fact.actor), subject=_subject(fact),
-                           explanation=f"The {fact.type} event names {', '.join(unknown)}, which no event "
-                                       "registers."))
-    return sorted(out, key=lambda v: _RULE_ORDER[v.rule])
+    return list(judgement(fact, world).verdicts)

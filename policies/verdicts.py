@@ -19,6 +19,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from types import MappingProxyType
 
 from ledger.events import Rule, Severity
@@ -29,11 +30,13 @@ from policies.rulesets import rule_set_at
 class Verdict:
     """A rule's conclusion that a fact (or an episode) breaks it.
 
-    ``org`` is the organisation concerned, ``user`` the acting ``u:`` user and ``subject`` the
-    customer or employer, each ``None`` where it does not apply (CONTRACT §5).
+    ``rule`` is a :class:`~ledger.events.Rule` of CONTRACT §5 (or the id of a rule filed beside
+    them, :mod:`policies.rulebook`); ``org`` is the organisation concerned, ``user`` the acting
+    ``u:`` user and ``subject`` the customer or employer, each ``None`` where it does not apply
+    (CONTRACT §5).
     """
 
-    rule: Rule
+    rule: StrEnum
     severity: Severity
     rule_set: str
     legal_basis: str
@@ -112,7 +115,9 @@ def verdict(rule: Rule, *, at: datetime, explanation: str, org: str | None = Non
                    explanation=explanation, org=org, user=user, subject=subject)
 
 
-def finding_id(rule: Rule | str, event_id: str, subject: str | None) -> str:
-    """The deterministic finding id of ``rule`` on ``event_id`` about ``subject`` (module docstring)."""
-    text = f"lokikirja-finding/1|{Rule(rule).value}|{event_id.lower()}|{subject or ''}"
+def finding_id(rule: StrEnum | str, event_id: str, subject: str | None) -> str:
+    """The deterministic finding id of ``rule`` on ``event_id`` about ``subject`` (module docstring);
+    a text ``rule`` must be a rule id of CONTRACT §5."""
+    rule_id = rule.value if isinstance(rule, StrEnum) else Rule(rule).value
+    text = f"lokikirja-finding/1|{rule_id}|{event_id.lower()}|{subject or ''}"
     return "f:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]

@@ -1,32 +1,79 @@
 """Re-judging what a page of facts can change, and storing the verdicts as findings (ADR 0002).
 
-For one page: (1) the acts to judge are the page's new acts plus the stored acts that name an
-entity whose state the page touched, at or after the affected time; (2) each is judged afresh by
-``policies.judge`` against a :class:`~projections.world.DbWorld`; its event-level findings are
-replaced; (3) the sequence rules are recomputed where their sequence changed — ``ACCESS_BULK`` per
-user with new views, ``TRANSFER_MISSED`` per customer whose facts, home municipality's area or
-pending horizon check changed; (4) the derived columns (the acting organisation of views and
+For one page: (1) the acts to judge are the page's new acts plus the stored acts whose judgement
+reads the state of an entity the page touched, at or after the affected time — what each rule
+reads is declared in ``policies`` (:data:`policies.rules.RULE_BOOK`, ADR 0017); this module only
+knows where each act's fields are stored (:data:`ACTS`); (2) each is judged afresh, once, by
+:func:`policies.judge.judgement` against a :class:`~projections.world.DbWorld`; its event-level
+findings are replaced; (3) the sequence rules are recomputed where their sequence changed
+(``projections.sequences``); (4) the derived columns (the acting organisation of views and
 decisions, the competent authority, the responsibility timeline) follow.
+
+One dependency is not followed: the acting organisation of a fact the read model keeps no
+actor index for (every fact but views, decisions and grants), which only ``REFERENCE_UNKNOWN``
+names; any other declared dependency the tables cannot serve stops the projection.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.db import Cursor
 from ledger.events import Rule
 from ledger.records import StoredFact
 from ledger.store import Ledger
-from policies import judge as rules
+from policies.judge import judgement
+from policies.rulebook import ACTING, Entity, Reads, Since
+from policies.rules import RULE_BOOK
 from policies.verdicts import Verdict
 from projections import sequences
-from projections.intake import Touched, insert_rows
+from projections.findings_store import finding_row, insert_findings, rule_list
+from projections.intake import ALL_TIME, Touched, insert_rows
 from projections.schema import micros
 from projections.world import DbWorld, HistoryCache, as_fact, load_orgs
 
-SEQUENCE_RULES = (Rule.ACCESS_BULK.value, Rule.TRANSFER_MISSED.value)
-EVENT_RULES = tuple(r.value for r in Rule if r.value not in SEQUENCE_RULES)
+_CODE = re.compile(r"[a-z0-9_.:-]+")
+
+
+@dataclass(frozen=True)
+class ActTable:
+    """Where the read model keeps one type of act: its table, the column holding each field the
+    rules may name, and the condition selecting that type."""
+
+    table: str
+    columns: dict[str, str] = field(default_factory=dict)
+    where: str = ""
+
+
+ACTS: dict[str, ActTable] = {
+    "record.viewed": ActTable("views", {"actor": "usr", "subject": "subject", "purpose": "purpose"}),
+    "decision.made": ActTable("decisions", {"actor": "actor", "customer": "customer", "employer": "employer",
+                                            "kind": "kind", "language": "language"}),
+    "access.granted": ActTable("grants", {"actor": "actor", "user": "usr"}),
+    "customer.transferred": ActTable("customer_facts", {"customer": "customer"}, "AND type = 'customer.transferred'"),
+}
+"""The acts a late state fact can re-judge, by type (every other fact is judged when it arrives,
+and again when an entity it named unknown gets registered)."""
+
+
+def dependencies() -> list[tuple[ActTable, Reads]]:
+    """Every dependency the rule book declares, with the table of the acts it is followed on."""
+    out: list[tuple[ActTable, Reads]] = []
+    for fact_type, reads in sorted(RULE_BOOK.reads_by_type().items()):
+        for r in sorted(reads, key=repr):
+            act = ACTS.get(fact_type)
+            if r.entity is Entity.REGISTRATIONS:
+                continue  # followed for every type through the unknown references
+            if act is None or (r.field is not None and r.field not in act.columns) \
+                    or any(f not in act.columns for f, _ in r.where):
+                if r == ACTING:
+                    continue  # see the module docstring
+                raise ValueError(f"the read model cannot follow what a rule on {fact_type} reads: {r}")
+            out.append((act, r))
+    return out
 
 
 class FindingsEngine:
@@ -60,25 +107,31 @@ class FindingsEngine:
     def _acts_to_judge(self, cur: Cursor, touched: Touched) -> list[StoredFact]:
         known = {f.position for f in touched.new_acts}
         positions: set[int] = set()
-        positions |= self._since(cur, self.t["views"], "subject", touched.customers)
-        positions |= self._since(cur, self.t["decisions"], "customer", touched.customers)
-        positions |= self._since(cur, self.t["customer_facts"], "customer", touched.customers,
-                                 extra="AND type = 'customer.transferred'")
-        positions |= self._since(cur, self.t["views"], "usr", touched.users)
-        positions |= self._since(cur, self.t["decisions"], "actor", touched.users)
-        positions |= self._since(cur, self.t["grants"], "usr", touched.users)
-        positions |= self._since(cur, self.t["grants"], "actor", touched.users)
-        positions |= self._matching(cur, self.t["decisions"], "employer", touched.employers)
+        for act, reads in dependencies():
+            positions |= self._depending(cur, act, reads, touched)
         positions |= self._matching(cur, self.t["unknown_refs"], "entity", touched.registered)
-        if touched.orgs_since is not None:
-            positions |= {r[0] for r in cur.execute(
-                f"SELECT position FROM {self.t['decisions']} WHERE kind = 'pay_subsidy' AND at >= %s",
-                (touched.orgs_since,))}
-            positions |= {r[0] for r in cur.execute(
-                f"SELECT position FROM {self.t['customer_facts']} WHERE type = 'customer.transferred' "
-                "AND at >= %s", (touched.orgs_since,))}
         older = self.ledger.facts_at(sorted(positions - known)) if positions - known else []
         return [*touched.new_acts, *older]
+
+    def _depending(self, cur: Cursor, act: ActTable, reads: Reads, touched: Touched) -> set[int]:
+        """The stored acts whose judgement ``reads`` what the page touched."""
+        table = self.db.table("v_" + act.table)
+        if any(not _CODE.fullmatch(v) for _, v in reads.where):
+            raise ValueError(f"not a code: {reads.where}")
+        extra = act.where + "".join(f" AND {act.columns[f]} = '{v}'" for f, v in reads.where)
+        if reads.entity is Entity.ORGANISATIONS:
+            if touched.orgs_since is None:
+                return set()
+            return {r[0] for r in cur.execute(f"SELECT position FROM {table} WHERE at >= %s {extra}",
+                                              (touched.orgs_since,))}
+        since = {Entity.USER: touched.users, Entity.CUSTOMER: touched.customers,
+                 Entity.EMPLOYER: dict.fromkeys(touched.employers, ALL_TIME)}.get(reads.entity)
+        if since is None or reads.field is None:
+            raise ValueError(f"the read model cannot follow {reads}")
+        column = act.columns[reads.field]
+        if reads.since is Since.ALWAYS or reads.entity is Entity.EMPLOYER:
+            return self._matching(cur, table, column, since, extra)
+        return self._since(cur, table, column, since, extra)
 
     def _since(self, cur: Cursor, table: str, column: str, since: dict[str, int], extra: str = "") -> set[int]:
         out: set[int] = set()
@@ -91,12 +144,13 @@ class FindingsEngine:
                     out.add(position)
         return out
 
-    def _matching(self, cur: Cursor, table: str, column: str, keys: Iterable[str]) -> set[int]:
+    def _matching(self, cur: Cursor, table: str, column: str, keys: Iterable[str], extra: str = "") -> set[int]:
         out: set[int] = set()
         ordered = sorted(keys)
         for i in range(0, len(ordered), 500):
             marks, params = self.db.in_list(ordered[i : i + 500])
-            out.update(r[0] for r in cur.execute(f"SELECT position FROM {table} WHERE {column} IN {marks}", params))
+            out.update(r[0] for r in cur.execute(
+                f"SELECT position FROM {table} WHERE {column} IN {marks} {extra}", params))
         return out
 
     # ------------------------------------------------------------------ judging
@@ -109,18 +163,16 @@ class FindingsEngine:
         unknown_rows: list[tuple[str, int]] = []
         orgs: dict[int, tuple[Any, ...]] = {}
         for fact in acts:
-            light = as_fact(fact)
-            verdicts = rules.judge(light, world)
-            finding_rows += [self._row(fact, v) for v in verdicts]
-            if any(v.rule is Rule.REFERENCE_UNKNOWN for v in verdicts):
-                unknown_rows += [(e, fact.position) for e in rules.unknown_references(light, world)]
+            judged = judgement(as_fact(fact), world)
+            finding_rows += [self._row(fact, v) for v in judged.verdicts]
+            if any(v.rule is Rule.REFERENCE_UNKNOWN for v in judged.verdicts):
+                unknown_rows += [(e, fact.position) for e in judged.unknown]
             if fact.type == "record.viewed":
-                orgs[fact.position] = (rules.acting_org(light, world),)
-            elif fact.type == "decision.made":
-                competent, rule_set = rules.competent_authority(light, world)
-                orgs[fact.position] = (rules.acting_org(light, world), competent, rule_set)
+                orgs[fact.position] = (judged.org,)
+            elif judged.competence is not None:
+                orgs[fact.position] = (judged.org, judged.competence.authority, judged.competence.rule_set.id)
         older = [f.position for f in acts[new:]]
-        self._delete(cur, self.t["findings"], older, f"AND rule IN {self._rule_list(EVENT_RULES)}")
+        self._delete(cur, self.t["findings"], older, f"AND rule IN {rule_list(RULE_BOOK.event_rule_ids())}")
         self._delete(cur, self.t["unknown_refs"], older)
         insert_rows(cur, self.t["decisions"], [(*r[:5], orgs[r[0]][0], *r[6:12], *orgs[r[0]][1:])
                                               for r in pending.get("decisions", [])])
@@ -135,10 +187,6 @@ class FindingsEngine:
                         "WHERE position = %s", [(*orgs[p], p) for p in older if p in orgs and len(orgs[p]) == 3])
         return [(*r[:5], orgs[r[0]][0], *r[6:]) for r in pending.get("views", [])]
 
-    @staticmethod
-    def _rule_list(rules_: Iterable[str]) -> str:
-        return "(" + ", ".join(f"'{r}'" for r in rules_) + ")"
-
     def _delete(self, cur: Cursor, table: str, positions: list[Any], extra: str = "") -> None:
         for i in range(0, len(positions), 500):
             marks, params = self.db.in_list(positions[i : i + 500])
@@ -151,21 +199,3 @@ class FindingsEngine:
     def insert_findings(self, cur: Cursor, rows: list[tuple[Any, ...]]) -> None:
         insert_findings(self.db, cur, rows)
 
-
-def finding_row(position: int | None, event: str, at: int, at_text: str, v: Verdict) -> tuple[Any, ...]:
-    return (rules.finding_id(v.rule, event, v.subject), v.rule.value, v.severity.value, event, position, at,
-            at_text, v.org, v.user, v.subject, v.explanation, v.rule_set, v.legal_basis)
-
-
-def insert_findings(db: Any, cur: Cursor, rows: list[tuple[Any, ...]]) -> None:
-    if not rows:
-        return
-    unique: dict[str, tuple[Any, ...]] = {}  # one finding per id (rule, event, subject)
-    for row in rows:
-        unique[row[0]] = row
-    marks = ", ".join(["%s"] * 13)
-    cur.executemany(
-        f"INSERT INTO {db.table('v_findings')} VALUES ({marks}) ON CONFLICT (finding) DO UPDATE SET "
-        "explanation = excluded.explanation, org = excluded.org, usr = excluded.usr, subject = excluded.subject, "
-        "severity = excluded.severity, rule_set = excluded.rule_set, legal_basis = excluded.legal_basis",
-        list(unique.values()))

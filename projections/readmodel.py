@@ -10,7 +10,9 @@ from __future__ import annotations
 from ledger.db import Cursor
 from ledger.follower import Follower
 from ledger.records import StoredFact
+from ledger.store import Ledger
 from projections import schema
+from projections.findings_engine import FindingsEngine
 from projections.intake import Intake
 
 
@@ -31,8 +33,6 @@ class ReadModel(Follower):
         touched = Intake(self.db).write(cur, facts)
         judge = getattr(self, "_engine", None)
         if judge is None:
-            from projections.findings_engine import FindingsEngine
-
             judge = self._engine = FindingsEngine(self.ledger)
         judge.rejudge(cur, touched, start=self.page_start, end=facts[-1].position)
 
@@ -43,7 +43,5 @@ FOLLOWERS: tuple[type[Follower], ...] = (ReadModel,)
 
 def followers(ledger: object) -> list[Follower]:
     """Every read-side follower, in the order they catch up."""
-    from ledger.store import Ledger
-
     assert isinstance(ledger, Ledger)
     return [cls(ledger) for cls in FOLLOWERS]

@@ -19,6 +19,10 @@ from typing import Any
 
 from ledger.db import Cursor, Database
 from policies import monitoring, transfer
+from policies.case import customer_sequence_verdicts
+from policies.rulebook import Entity, Reads
+from policies.rules import RULE_BOOK
+from projections.findings_store import finding_row, insert_findings, rule_list
 from projections.intake import Touched
 from projections.schema import from_micros, micros
 from projections.world import DbWorld
@@ -99,8 +103,6 @@ def _chunks(db: Database, since: dict[str, int]) -> Iterator[tuple[str, list[Any
 
 
 def _replace_rule(db: Database, cur: Cursor, rule: str, positions: list[int], rows: list[tuple[Any, ...]]) -> None:
-    from projections.findings_engine import finding_row, insert_findings
-
     table = db.table("v_findings")
     for i in range(0, len(positions), 500):
         marks, params = db.in_list(positions[i : i + 500])
@@ -111,15 +113,24 @@ def _replace_rule(db: Database, cur: Cursor, rule: str, positions: list[int], ro
 # ---------------------------------------------------------------------- customers
 
 
+def _customer_rules_read(entity: Entity) -> bool:
+    return any(r.per is Entity.CUSTOMER and Reads(entity) in r.reads for r in RULE_BOOK.sequence_rules)
+
+
 def customers_to_recompute(db: Database, cur: Cursor, touched: Touched) -> set[str]:
+    """The customers whose facts changed, and, as the per-customer sequence rules declare, those
+    living in a municipality an organisation fact names and those whose next check the horizon
+    has passed."""
+    if not any(r.per is Entity.CUSTOMER for r in RULE_BOOK.sequence_rules):
+        return set()
     customers = set(touched.customers)
-    if touched.orgs_since is not None and touched.municipalities:
+    if touched.orgs_since is not None and touched.municipalities and _customer_rules_read(Entity.ORGANISATIONS):
         named = sorted(touched.municipalities)
         marks, params = db.in_list(named)
         customers |= {r[0] for r in cur.execute(
             f"SELECT customer FROM {db.table('v_customer_homes')} WHERE municipality IN {marks}", params)}
     horizon = cur.execute(f"SELECT at FROM {db.table('v_horizon')} WHERE id = 1").fetchone()
-    if horizon is not None:
+    if horizon is not None and _customer_rules_read(Entity.HORIZON):
         customers |= {r[0] for r in cur.execute(
             f"SELECT customer FROM {db.table('v_missed_state')} WHERE next_check <= %s", (horizon[0],))}
     return customers
@@ -141,9 +152,9 @@ def recompute_customers(db: Database, cur: Cursor, world: DbWorld, touched: Touc
         if history is None:
             states.append((customer, None))
             continue
-        for episode in transfer.missed_transfers(history, world.orgs, horizon):
-            position, at, text = events.get(episode.event, (0, micros(episode.start), episode.start.isoformat()))
-            findings.append((position, episode.event, at, text, transfer.missed_verdict(episode, history)))
+        for event, start, v in customer_sequence_verdicts(history, world.orgs, horizon):
+            position, at, text = events.get(event, (0, micros(start), start.isoformat()))
+            findings.append((position, event, at, text, v))
         check = transfer.next_check_at(history, world.orgs, horizon)
         states.append((customer, None if check is None else micros(check)))
         timeline += [(customer, i, org, micros(start), start.isoformat(), None if end is None else micros(end),
@@ -168,12 +179,11 @@ def _event_positions(db: Database, cur: Cursor, customers: list[str]) -> dict[st
 
 def _store_customers(db: Database, cur: Cursor, customers: list[str], findings: list[tuple[Any, ...]],
                      states: list[tuple[Any, ...]], timeline: list[tuple[Any, ...]]) -> None:
-    from projections.findings_engine import finding_row, insert_findings
-
     table = db.table("v_findings")
+    rules = rule_list(str(r.rule.value) for r in RULE_BOOK.sequence_rules if r.per is Entity.CUSTOMER)
     for i in range(0, len(customers), 500):
         marks, params = db.in_list(customers[i : i + 500])
-        cur.execute(f"DELETE FROM {table} WHERE rule = 'TRANSFER_MISSED' AND subject IN {marks}", params)
+        cur.execute(f"DELETE FROM {table} WHERE rule IN {rules} AND subject IN {marks}", params)
         cur.execute(f"DELETE FROM {db.table('v_responsibility')} WHERE customer IN {marks}", params)
         cur.execute(f"DELETE FROM {db.table('v_missed_state')} WHERE customer IN {marks}", params)
     insert_findings(db, cur, [finding_row(p, e, at, text, v) for p, e, at, text, v in findings])

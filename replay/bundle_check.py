@@ -16,17 +16,16 @@ values as wildcards.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ledger.events import LEDGER_TYPES, PERSONAL_FIELDS, Rule
+from ledger.events import LEDGER_TYPES, PERSONAL_FIELDS
 from ledger.records import StoredFact
 from ledger.subject_index import INDEX_TYPE, ORGANISATIONS, index_keys
 from ledger.submap import MapProof, MapProofError, verify_map_proof
-from policies import judge as rules
-from policies import transfer
+from policies.case import judge_customer
+from policies.judge import judgement
 from policies.localtime import wall_clock
 from policies.world import InMemoryWorld
 from projections.schema import from_micros, micros
@@ -121,15 +120,8 @@ def recompute(customer: str, facts: Iterable[StoredFact], *, at: int | None, kno
               and (known_at is None or (f.position or 0) <= known_at)]
     world = InMemoryWorld(as_fact(f) for f in within if f.type not in LEDGER_TYPES)
     timeline = [f for f in within if customer in _keys(f) and f.type != "ledger.queried"]
-    found: dict[str, list[str]] = defaultdict(list)
-    for f in timeline:
-        found[f.id_text] += [v.rule.value for v in rules.judge(as_fact(f), world)]
-        if f.type == "record.viewed" and f.id_text in bulk:
-            found[f.id_text].append(Rule.ACCESS_BULK.value)
-    history = world.customer(customer)
-    if history is not None:
-        for episode in transfer.missed_transfers(history, world.orgs, horizon):
-            found[episode.event].append(Rule.TRANSFER_MISSED.value)
+    case = judge_customer(customer, [as_fact(f) for f in timeline], world, horizon=horizon, bulk=bulk)
+    found, history = case.findings, case.history
     by_id = {f.id_text: f for f in within}
     shown = {f.id_text for f in timeline}
     missing = sorted(e for e in found if e not in shown and e not in by_id)
@@ -138,7 +130,9 @@ def recompute(customer: str, facts: Iterable[StoredFact], *, at: int | None, kno
     decisions = []
     for f in timeline:
         if f.type == "decision.made":
-            outcome = rules.decision_outcome(as_fact(f), world, found[f.id_text])
+            judged = case.judgements.get(f.id_text) or judgement(as_fact(f), world)
+            outcome = judged.decision
+            assert outcome is not None  # every decision.made is judged for competence
             decisions.append({"decision": f.data["decision"], "kind": f.data["kind"], "org": outcome.org,
                               "competent": outcome.competent, "lawful": outcome.lawful})
     intervals = [] if history is None else [{"org": org, "from": _iso(a), "to": _iso(b)}

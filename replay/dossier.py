@@ -8,7 +8,6 @@ rules of the read model, not a copy of them. Personal data is shown decrypted un
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -20,8 +19,9 @@ from ledger.events import Rule
 from ledger.privacy import personal_subject, reveal
 from ledger.records import StoredFact
 from ledger.store import Ledger
-from policies import judge as rules
-from policies import monitoring, transfer
+from policies import monitoring
+from policies.case import judge_customer
+from policies.judge import Judgement
 from policies.localtime import wall_clock
 from projections import queries
 from projections.schema import from_micros, micros
@@ -52,7 +52,8 @@ def last_position(ledger: Ledger, customer: str) -> int:
 
 
 def _bulk(ledger: Ledger, cur: Cursor, views: list[StoredFact], bounds: Bounds) -> set[str]:
-    """Views of the timeline on which ACCESS_BULK fires, over each viewer's views within bounds.
+    """Views on which ACCESS_BULK fires, over each viewer's views within bounds (only the
+    timeline's own views are read: :func:`policies.case.judge_customer`).
 
     A view's bulk state depends only on the same user's earlier views, so a bound on valid time
     alone changes nothing for the views within it: the read model's findings answer, however many
@@ -94,24 +95,20 @@ def build_dossier(ledger: Ledger, customer: str, bounds: Bounds = Bounds(), *,
         facts = [f for f in ledger.facts_at(positions) if bounds.at is None or micros(f.at) <= bounds.at]
         world.preload(facts)
         horizon = world.horizon()
-        findings: dict[str, list[str]] = defaultdict(list)
-        for fact in facts:
-            findings[fact.id_text] += [v.rule.value for v in rules.judge(as_fact(fact), world)]
-        for event in _bulk(ledger, cur, [f for f in facts if f.type == "record.viewed"], bounds):
-            findings[event].append(Rule.ACCESS_BULK.value)
-        if history is not None:
-            for episode in transfer.missed_transfers(history, world.orgs, horizon):
-                findings[episode.event].append(Rule.TRANSFER_MISSED.value)
+        case = judge_customer(customer, [as_fact(f) for f in facts], world, horizon=horizon,
+                              bulk=_bulk(ledger, cur, [f for f in facts if f.type == "record.viewed"], bounds))
+        findings = case.findings
         extra = sorted(set(findings) - {f.id_text for f in facts})
         facts += list(ledger.facts_by_id([UUID(e) for e in extra]).values())
         facts.sort(key=lambda f: (micros(f.at), f.id_text))  # integers compare faster than aware times
-        decisions = [_decision(f, world, findings[f.id_text]) for f in facts if f.type == "decision.made"]
+        decisions = [_decision(f, case.judgements[f.id_text]) for f in facts if f.type == "decision.made"]
     return _document(ledger, customer, bounds, horizon, history, facts, findings, decisions, unproven)
 
 
-def _decision(fact: StoredFact, world: BoundedWorld, found: list[str]) -> dict[str, Any]:
-    """A decision as the dossier lists it (:func:`policies.judge.decision_outcome`)."""
-    outcome = rules.decision_outcome(as_fact(fact), world, found)
+def _decision(fact: StoredFact, judged: Judgement) -> dict[str, Any]:
+    """A decision as the dossier lists it (:attr:`policies.judge.Judgement.decision`)."""
+    outcome = judged.decision
+    assert outcome is not None  # every decision.made is judged for competence
     return {"decision": fact.data["decision"], "kind": fact.data["kind"], "org": outcome.org,
             "competent": outcome.competent, "lawful": outcome.lawful, "rule_set": outcome.rule_set,
             "event": str(fact.id)}

@@ -26,7 +26,7 @@ from ledger.private_files import write_private
 from ledger.records import StoredFact
 from ledger.store import Ledger
 from ledger.witnesses import submit
-from policies import judge as rules
+from policies.judge import judgement
 from policies.world import InMemoryWorld
 from projections.queries import Window
 from projections.schema import from_micros, micros
@@ -127,10 +127,9 @@ def _rows(kind: str, facts: Iterable[StoredFact], customers: Sequence[str], sinc
     mine.sort(key=lambda f: (micros(f.at), f.id_text))
     out = []
     for f in mine:
-        light = as_fact(f)
-        found = sorted({v.rule.value for v in rules.judge(light, world)}
-                       | ({Rule.ACCESS_BULK.value} if f.id_text in bulk else set()))
-        org = rules.acting_org(light, world)
+        judged = judgement(as_fact(f), world)
+        found = sorted(set(judged.rules) | ({Rule.ACCESS_BULK.value} if f.id_text in bulk else set()))
+        org = judged.org
         if kind == "access-log":
             out.append({"event": f.id_text, "at": f.at_text, "user": f.actor, "org": org, "subject": f.data["subject"],
                         "purpose": f.data["purpose"], "categories": f.data["categories"], "findings": found})
