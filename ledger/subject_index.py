@@ -322,3 +322,14 @@ def _pairs(first_leaf: int, rows: Iterable[tuple[Any, ...]], hashes: dict[str, b
             if kh is None:
                 kh = hashes[key] = submap.key_hash(key)
             yield kh, leaf
+
+
+def committed_index(ledger: Ledger) -> bool:
+    """Whether the log holds a subject-index commitment (``verify`` then checks it); read without
+    creating the index's tables (``verify`` of a store made before the index writes nothing)."""
+    try:
+        with ledger.db.read() as cur:
+            appended = cur.scalar(f"SELECT appended_root FROM {ledger.db.table('index_state')} WHERE id = 1")
+    except Exception:  # no index table yet: nothing committed (each backend raises its own error)
+        return False
+    return appended is not None

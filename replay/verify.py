@@ -101,10 +101,11 @@ class VerifyReport:
 
 
 def verify(ledger: Ledger, progress: Progress | None = None, *, workers: int | None = None,
-           policy: TrustPolicy | None = None) -> VerifyReport:
+           policy: TrustPolicy | None = None, index_progress: Progress | None = None) -> VerifyReport:
     """Verify every stored event against the seal and every checkpoint (see the module docstring).
     ``workers``: processes to scan with (default: one per CPU for large logs); ``policy``: the
-    pinned keys to trust instead of the store's."""
+    pinned keys to trust instead of the store's; ``index_progress``: told of the events read again
+    for the subject index (a second pass, only when the log holds a commitment)."""
     from ledger.witnesses import configured
 
     policy = policy or TrustPolicy()
@@ -126,7 +127,7 @@ def verify(ledger: Ledger, progress: Progress | None = None, *, workers: int | N
             report = job.parallel(wanted)
         if report is None or not report.ok:
             report = job.compose([job.scan(Segment(0, 0, None))])
-        if report.ok and (bad := check_index(seal, cur)) is not None:
+        if report.ok and (bad := check_index(seal, cur, index_progress)) is not None:
             report = replace(report, ok=False, first_bad=bad)
         return job.judge_trust(report, policy, asked.notes, log_origin(ledger))
 

@@ -11,7 +11,7 @@ index's own tables still show them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from uuid import UUID
 
@@ -26,7 +26,8 @@ from replay.verify_scan import BadPosition
 PAGE = 5000
 
 
-def _log(seal: Seal, cur: Cursor) -> Iterator[tuple[int, int, bytes, dict[str, Any]]]:
+def _log(seal: Seal, cur: Cursor,
+         progress: Callable[[int], None] | None = None) -> Iterator[tuple[int, int, bytes, dict[str, Any]]]:
     """``(leaf index, position, event id, stored record)`` of every stored event in log order."""
     leaf, after = 0, 0
     while rows := seal.log_page(cur, after, PAGE, with_event=True):
@@ -34,16 +35,19 @@ def _log(seal: Seal, cur: Cursor) -> Iterator[tuple[int, int, bytes, dict[str, A
             yield leaf, position, event, orjson.loads(state)
             leaf += 1
         after = rows[-1][0]
+        if progress is not None:
+            progress(len(rows))
 
 
-def check_index(seal: Seal, cur: Cursor) -> BadPosition | None:
-    """The first committed index root that the log does not reproduce, or ``None``."""
+def check_index(seal: Seal, cur: Cursor, progress: Callable[[int], None] | None = None) -> BadPosition | None:
+    """The first committed index root that the log does not reproduce, or ``None`` (``progress``:
+    told of the events read)."""
     commits = _commits(seal, cur)
     if not commits:
         return None
     built = submap.MemoryMap()
     pending = sorted(commits, key=lambda c: c[2]["data"]["tree_size"])
-    for leaf, _position, _event, doc in _log(seal, cur):
+    for leaf, _position, _event, doc in _log(seal, cur, progress):
         while pending and pending[0][2]["data"]["tree_size"] == leaf:
             if (bad := _compare(seal, cur, built, pending.pop(0))) is not None:
                 return bad

@@ -19,6 +19,7 @@ from ledger.checkpoints import (
 from ledger.errors import IntegrityFailure, UsageError
 from ledger.note import tlog_proof
 from ledger.store import Ledger
+from ledger.subject_index import committed_index
 from replay.trust import TrustPolicy, require_trusted
 from replay.verify import verify as verify_log
 from service.app import db_option, format_option, keys_option, main, note, trust_options
@@ -202,8 +203,11 @@ def verify(read_model: bool, db: str | None, fmt: str, policy: TrustPolicy) -> N
     """
     derived = None
     with Ledger.open(db, need_keys=False) as ledger:
-        with progress_bar("verify", ledger.max_position()) as advance:
-            report = verify_log(ledger, advance, policy=policy)
+        events = ledger.max_position()
+        indexed = committed_index(ledger)  # the subject index is checked in a second pass over the log
+        with progress_bar("verify" + (" (the log, then the subject index)" if indexed else ""),
+                          events * (2 if indexed else 1)) as advance:
+            report = verify_log(ledger, advance, policy=policy, index_progress=advance)
         if read_model:
             from replay.verify_readmodel import verify_read_model
 
