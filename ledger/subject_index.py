@@ -97,6 +97,8 @@ class SubjectIndex:
             _READY.add(ledger)
 
     def _create_tables(self) -> None:
+        if self._exists():  # the application role may not run DDL on tables the owner made (docs/integrity.md §6)
+            return
         b, n = self.db.BLOB, self.db.BIGINT
         statements = [
             f"CREATE TABLE IF NOT EXISTS {self.entries} (key_hash {b} NOT NULL, leaf_index {n} NOT NULL, "
@@ -116,6 +118,13 @@ class SubjectIndex:
         with self.db.write() as cur:
             if cur.scalar(f"SELECT COUNT(*) FROM {self.state_table}") == 0:
                 cur.execute(f"INSERT INTO {self.state_table} VALUES (1, 0, 0, %s, 0, 0, NULL, 0)", (submap.EMPTY,))
+
+    def _exists(self) -> bool:
+        try:
+            with self.db.read() as cur:
+                return cur.scalar(f"SELECT COUNT(*) FROM {self.state_table}") == 1
+        except Exception:  # no such table yet (each backend raises its own error)
+            return False
 
     # ------------------------------------------------------------------ state
     def state(self, cur: Cursor) -> IndexState:
