@@ -138,25 +138,15 @@ class DataKeys:
     def _rows(self, cur: Cursor, table: str, columns: str, subjects: list[str]) -> Iterator[tuple[Any, ...]]:
         """Rows of ``table`` for ``subjects``: one ``= ANY(array)`` round trip on PostgreSQL,
         ``IN`` lists of 500 on SQLite."""
-        if self.db.kind == "postgres":
-            yield from cur.execute(f"SELECT {columns} FROM {table} WHERE subject = ANY(%s)", (subjects,))
-            return
-        for i in range(0, len(subjects), 500):
-            marks, params = self.db.in_list(subjects[i : i + 500])
-            yield from cur.execute(f"SELECT {columns} FROM {table} WHERE subject IN {marks}", params)
+        for where, params in self.db.match_any("subject", subjects):
+            yield from cur.execute(f"SELECT {columns} FROM {table} WHERE {where}", params)
 
     def _insert(self, cur: Cursor, rows: list[tuple[str, bytes, str, str]]) -> None:
         """Insert wrapped keys: binary ``COPY`` on PostgreSQL, one ``executemany`` on SQLite."""
         if not rows:
             return
-        if self.db.kind == "sqlite":
-            cur.executemany(f"INSERT INTO {self.table} VALUES (%s, %s, %s, %s)", rows)
-            return
-        with cur.raw.copy(f"COPY {self.table} (subject, wrapped, master_key_id, created_at) "
-                          "FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["text", "bytea", "text", "text"])
-            for row in rows:
-                copy.write_row(row)
+        cur.insert_rows(self.table, rows, columns=("subject", "wrapped", "master_key_id", "created_at"),
+                        types=("text", "bytea", "text", "text"))
 
     def for_writing(self, cur: Cursor, subjects: Iterable[str]) -> dict[str, bytes]:
         """Data keys of ``subjects``, creating missing ones inside the caller's transaction.
@@ -210,10 +200,7 @@ class DataKeys:
         ``subject.erased`` (``erasure_event``, its id); True when one existed. On SQLite the deleted
         bytes are overwritten with zeros (``secure_delete``); see ``ledger.erasure.scrub_key_store``."""
         existed = cur.scalar(f"SELECT COUNT(*) FROM {self.table} WHERE subject = %s", (subject,))
-        if self.db.kind == "sqlite":
-            cur.execute("PRAGMA secure_delete = ON")
-        else:
-            cur.execute("SELECT set_config('lokikirja.erasure_event', %s, true)", (erasure_event,))
+        self.db.mark_erasure(cur, erasure_event)
         cur.execute(f"DELETE FROM {self.table} WHERE subject = %s", (subject,))
         cur.execute(
             f"INSERT INTO {self.erased_table} VALUES (%s, %s) ON CONFLICT (subject) DO NOTHING",
