@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from psycopg import sql as pgsql
 
 from ledger.db import Cursor, Database
 from ledger.errors import KeyMismatch, UsageError
@@ -110,29 +109,6 @@ class DataKeys:
             f"wrapped {self.db.BLOB} NOT NULL, master_key_id TEXT NOT NULL, created_at TEXT NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {self.erased_table} (subject TEXT PRIMARY KEY, "
             "erased_at TEXT NOT NULL)",
-        ]
-
-    def erasure_guard_statements(self, events_table: str, schema: str) -> list[str]:
-        """PostgreSQL: a trigger that lets a data key be deleted only inside the transaction that
-        logged its ``subject.erased`` (named by the transaction-local setting
-        ``lokikirja.erasure_event``, which :meth:`destroy` sets): no silent crypto-shredding, not
-        even by the application role. (Whoever can write a SQLite file can do anything to it.)"""
-        fn = pgsql.Identifier(schema, "lokikirja_erasure_logged").as_string(None)
-        return [
-            f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "DECLARE ev text := current_setting('lokikirja.erasure_event', true); BEGIN "
-            "IF TG_OP = 'TRUNCATE' THEN RAISE EXCEPTION 'lokikirja: the data keys are erased one customer at a "
-            "time, each with its subject.erased event' USING ERRCODE = 'insufficient_privilege'; END IF; "
-            "IF ev IS NULL OR ev !~ '^[0-9a-f-]{36}$' OR NOT EXISTS (SELECT 1 FROM " + events_table + " e "
-            "WHERE e.originator_id = ev::uuid AND e.topic = 'subject.erased' "
-            "AND convert_from(e.state, 'UTF8')::jsonb -> 'data' ->> 'subject' = OLD.subject) THEN "
-            "RAISE EXCEPTION 'lokikirja: the data key of % is deleted only with its subject.erased event "
-            "(lokikirja erase)', OLD.subject USING ERRCODE = 'insufficient_privilege'; END IF; "
-            "RETURN OLD; END $$",
-            f"CREATE OR REPLACE TRIGGER lokikirja_erasure_logged BEFORE DELETE ON {self.table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {fn}()",
-            f"CREATE OR REPLACE TRIGGER lokikirja_no_truncate BEFORE TRUNCATE ON {self.table} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {fn}()",
         ]
 
     def _rows(self, cur: Cursor, table: str, columns: str, subjects: list[str]) -> Iterator[tuple[Any, ...]]:
