@@ -28,18 +28,19 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger.backend import Target
 from ledger.checkpoints import latest_checkpoint
 from ledger.errors import BadBackup, IntegrityFailure, UsageError
 from ledger.keys import KEY_FILES, KeyRing, _write_secret, fsync_folder
 from ledger.sealed_keys import BackupSecret, key_folder_files, seal, unseal
 from ledger.snapshot import Bar, copy_database, create_private, load_database, no_bar, sha256_of, target_is_empty
-from ledger.store import Ledger, Target, resolve_target
+from ledger.store import BACKENDS, Ledger, resolve_target
 
 FORMAT = "lokikirja-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
 KEYS_FILE = "keys.enc"
-DATABASE_FILES = {"sqlite": "database.sqlite", "postgres": "database.pgdump"}
+DATABASE_FILES = {name: backend.backup_file for name, backend in BACKENDS.items()}
 # every file a key folder can hold (keys, and keys half-way through a rotation): a restore writes none over them
 KEY_FOLDER_FILES = (*KEY_FILES.values(), "signing.key.next", "signing.key.pending", "master.key.pending")
 
@@ -81,7 +82,7 @@ def backup(ledger: Ledger, folder: Path, secret: BackupSecret, *, bar: Bar = no_
         manifest = {
             "format": FORMAT, "version": VERSION, "lokikirja": metadata.version("lokikirja"),
             "backend": ledger.db.kind, "source": ledger.target.display,
-            "schema": ledger.target.pg["schema"] if ledger.target.pg else None,
+            "schema": ledger.target.schema,
             "created_at": started.isoformat(),
             "log": {"position": copied.position, "events": copied.events},
             "checkpoint": copied.checkpoint,
@@ -149,13 +150,9 @@ class Restored:
 
 def _check_target(target: Target, manifest: dict[str, Any]) -> None:
     if target.kind != manifest["backend"]:
-        other = "a postgresql:// URL" if manifest["backend"] == "postgres" else "a file path (SQLite)"
+        other = BACKENDS[manifest["backend"]].described
         raise UsageError(f"this is a {manifest['backend']} backup: restore it into {other}")
-    if target.path is not None and not target.path.parent.is_dir():
-        raise UsageError(f"the folder {target.path.parent} does not exist")
-    if target.pg is not None and target.pg["schema"] != manifest.get("schema"):
-        raise UsageError(f"this backup holds the schema {manifest.get('schema')}: restore it into a target with "
-                         f"?schema={manifest.get('schema')} (a schema is not renamed on restore)")
+    target.check_restorable(manifest)
     if not target_is_empty(target):
         raise UsageError(f"{target.display} already holds a store; restore only into an empty one "
                          "(nothing was changed)")

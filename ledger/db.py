@@ -1,41 +1,39 @@
-"""A thin SQL seam over the connections eventsourcing's datastores already hold.
+"""The SQL seam over the connections eventsourcing's datastores already hold: what every backend
+offers, declared once; ``ledger/sqlite.py`` and ``ledger/postgres.py`` implement it (ADR 0016).
 
 The event store, notification log and tracking belong to eventsourcing. Lokikirja's own tables
 (meta, data keys, read models, the Merkle seal) are written through :class:`Database`, which lends
 a connection from the same pool, so a read model's rows and its tracking position share one
-transaction. SQL is written once with ``%s`` placeholders; the SQLite flavour rewrites them.
+transaction. SQL is written once with ``%s`` placeholders; a backend's :class:`Cursor` rewrites
+them as its driver needs. Whatever SQL differs between backends (bulk insert, arrays, string
+aggregation, triggers, snapshots) is a method here, so that no caller asks which backend it is on.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-import sqlite3
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
-from uuid import UUID
+from typing import Any
 
-from psycopg import IsolationLevel
-from psycopg import sql as pgsql
-from psycopg.rows import tuple_row
+from eventsourcing.persistence import Tracking
 
 PREFIX = "lokikirja_"
-_ARRAY_TYPES: list[tuple[type, str]] = [(bool, "boolean"), (int, "bigint"), (UUID, "uuid"), (bytes, "bytea"),
-                                        (str, "text")]
 
 
-class Cursor:
-    """A cursor yielding tuples, with ``%s`` placeholders on both backends."""
+class Cursor(ABC):
+    """A cursor yielding tuples, with ``%s`` placeholders on every backend."""
 
-    def __init__(self, raw: Any, kind: str) -> None:
+    def __init__(self, raw: Any) -> None:
         self.raw = raw
-        self.kind = kind
 
     def _q(self, statement: str) -> str:
-        return statement.replace("%s", "?") if self.kind == "sqlite" else statement
+        """``statement`` with the driver's placeholders (``%s`` as written, by default)."""
+        return statement
 
     def execute(self, statement: Any, params: Sequence[Any] = ()) -> Cursor:
         if params:
@@ -63,40 +61,49 @@ class Cursor:
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         return iter(self.raw)
 
+    @abstractmethod
     def stream(self, statement: str, params: Sequence[Any] = (), *, size: int = 5000) -> Iterator[tuple[Any, ...]]:
-        """The rows of a query, ``size`` at a time, in bounded memory however many there are:
-        a cursor of its own on SQLite (which steps through the result), a server-side cursor on
-        PostgreSQL (whose ordinary cursor would hold the whole result in the client)."""
-        if self.kind == "sqlite":
-            raw = self.raw.connection.cursor()
-            try:
-                raw.execute(self._q(statement), params)
-                while rows := raw.fetchmany(size):
-                    yield from rows
-            finally:
-                raw.close()
-            return
-        conn = self.raw.connection
-        with conn.transaction(), conn.cursor(name="lokikirja_stream", row_factory=tuple_row) as named:
-            named.itersize = size
-            named.execute(statement, params)
-            yield from named
+        """The rows of a query, ``size`` at a time, in bounded memory however many there are."""
+
+    @abstractmethod
+    def fetch_binary(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """All rows of a query, read the cheapest way the driver has (PostgreSQL: binary, so that
+        states arrive as bytes rather than hex text to decode)."""
+
+    @abstractmethod
+    def insert_rows(self, table: str, rows: Sequence[Sequence[Any]], *, columns: Sequence[str] = (),
+                    types: Sequence[str] = ()) -> None:
+        """Bulk-insert ``rows`` (all of ``table``'s columns, in order) in this transaction: the
+        fastest way the backend has (PostgreSQL: ``COPY``, binary when the column ``types`` are
+        given and then into ``columns``; SQLite: one ``executemany``)."""
 
 
 class Database(ABC):
-    """Lokikirja's own tables on the backend the event store uses."""
+    """Lokikirja's own tables on the backend the event store uses, and the SQL that differs
+    between backends."""
 
-    kind: Literal["sqlite", "postgres"]
+    #: the backend's name, as users see it (``status``, metrics, a backup's manifest); never branched on
+    kind: str
     BLOB: str
     BIGINT: str
     CLUSTERED: str  # the table option that stores rows in primary-key order, where there is one
+    #: whether the planner keeps statistics that a large append makes stale (``ANALYZE`` pays)
+    REFRESHES_STATISTICS: bool = False
 
     def __init__(self, datastore: Any) -> None:
         self.datastore = datastore
 
     @abstractmethod
+    def wrap(self, raw: Any) -> Cursor:
+        """The :class:`Cursor` over a driver cursor of this backend (an append transaction's)."""
+
+    @abstractmethod
     def table(self, name: str) -> str:
         """The qualified name of Lokikirja's table ``name`` (prefix ``lokikirja_``)."""
+
+    @abstractmethod
+    def qualified(self, name: str) -> str:
+        """The qualified, quoted name of the table ``name`` as it is (no prefix added)."""
 
     @abstractmethod
     @contextmanager
@@ -108,23 +115,94 @@ class Database(ABC):
     def read(self) -> Iterator[Cursor]:
         """A connection to read with (no writes)."""
 
-    def read_together(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
-        """The rows of several reads that all see one committed state, in order (on PostgreSQL in
-        one round trip)."""
-        with self.read() as cur:  # SQLite: one read transaction, one snapshot
-            return [cur.execute(sql, params).fetchall() for sql, params in statements]
+    @abstractmethod
+    @contextmanager
+    def snapshot(self) -> Iterator[Cursor]:
+        """One read snapshot for a long pass (``verify``): every statement sees the same data."""
+
+    def export_snapshot(self, cur: Cursor) -> str | None:
+        """A name under which other processes may read the snapshot ``cur`` is in (None: they cannot)."""
+        return None
 
     def in_list(self, values: Sequence[Any]) -> tuple[str, list[Any]]:
         """SQL and parameters for ``x IN (…)`` over ``values`` (non-empty)."""
         return "(" + ",".join(["%s"] * len(values)) + ")", list(values)
 
+    def read_together(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
+        """The rows of several reads that all see one committed state, in order (one round trip
+        where the backend can send them together)."""
+        with self.read() as cur:  # one read transaction: one snapshot
+            return [cur.execute(sql, params).fetchall() for sql, params in statements]
+
     def upsert(self, cur: Cursor, table: str, columns: Sequence[str], key: str, rows: Sequence[Sequence[Any]],
                types: Sequence[str]) -> None:
-        """Insert ``rows``, replacing the other columns of a row whose ``key`` exists."""
+        """Insert ``rows``, replacing the other columns of a row whose ``key`` exists (``types``:
+        the columns' SQL types, for a backend that bulk-loads)."""
         names = ", ".join(columns)
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
         cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))}) "
                         f"ON CONFLICT ({key}) DO UPDATE SET {updates}", rows)
+
+    @abstractmethod
+    def match_any(self, column: str, values: list[Any]) -> Iterator[tuple[str, list[Any]]]:
+        """Conditions ``column`` is one of ``values``, with their parameters: as few queries as
+        the backend allows."""
+
+    @abstractmethod
+    def pairs_in(self, columns: tuple[str, str], types: tuple[str, str],
+                 pairs: Sequence[tuple[Any, Any]]) -> list[tuple[str, list[Any]]]:
+        """Conditions ``(a, b)`` is one of ``pairs`` (``types``: their SQL types), with parameters."""
+
+    @abstractmethod
+    def rows_relation(self, types: tuple[str, str], pairs: Sequence[tuple[Any, Any]]) -> tuple[str, list[Any]]:
+        """A relation of two columns holding ``pairs`` (for ``WITH b(x, y) AS (…)``), and its parameters."""
+
+    @abstractmethod
+    def string_agg(self, column: str, separator: str) -> str:
+        """The aggregate that joins ``column``'s texts with ``separator``."""
+
+    @abstractmethod
+    def json_text(self, column: str, key: str) -> str:
+        """The text at ``key`` of the JSON text in ``column``."""
+
+    def byte_order(self, column: str) -> str:
+        """``column`` to ``ORDER BY`` in byte order (SQLite's order of text)."""
+        return column
+
+    @abstractmethod
+    def table_exists(self, cur: Cursor, table: str) -> bool:
+        """Whether the table (as :meth:`table` names it) exists."""
+
+    @abstractmethod
+    def append_only_statements(self, table: str, *, what: str, function: str) -> list[str]:
+        """DDL that refuses UPDATE, DELETE (and TRUNCATE, where there is one) on ``table``, saying
+        "``what`` is append-only"; ``function``: the stem of a trigger function, where one is needed."""
+
+    def forward_only_tracking_statements(self, name: str, *, what: str) -> list[str]:
+        """DDL that lets the tracked position of follower ``name`` only move forward (where the
+        follower has a tracking table of its own)."""
+        return []
+
+    def erasure_guard_statements(self, events: str, keys_table: str) -> list[str]:
+        """DDL that lets a data key be deleted only in the transaction that logged its erasure,
+        where the backend can hold a role to that (``events``: the qualified log table)."""
+        return []
+
+    def trigger_exists(self, cur: Cursor, trigger: str, table: str) -> bool:
+        """Whether ``trigger`` is on ``table`` (always, where there are no such guards)."""
+        return True
+
+    #: what a write by a role without the privilege raises, where roles exist
+    insufficient_privilege: tuple[type[BaseException], ...] = ()
+
+    @abstractmethod
+    def mark_erasure(self, cur: Cursor, erasure_event: str) -> None:
+        """Before a data key is deleted in ``cur``'s transaction: say which logged erasure allows
+        it, and have the deleted bytes overwritten where the backend can."""
+
+    @abstractmethod
+    def scrub(self, table: str) -> bool:
+        """Rewrite ``table`` so that deleted rows' bytes are gone from its file; True when done."""
 
     @abstractmethod
     def lock(self, cur: Cursor, name: str) -> None:
@@ -133,151 +211,29 @@ class Database(ABC):
     @contextmanager
     def setup_lock(self) -> Iterator[None]:
         """Serialise schema setup (``CREATE … IF NOT EXISTS``, ``CREATE OR REPLACE``) with other
-        processes opening the same store. SQLite serialises DDL itself."""
+        processes opening the same store."""
         yield
 
+    @abstractmethod
+    def page_tracker(self, name: str) -> PageTracker:
+        """The tracking recorder of follower ``name``."""
 
-class SQLiteDatabase(Database):
-    kind = "sqlite"
-    BLOB = "BLOB"
-    BIGINT = "INTEGER"
-    CLUSTERED = " WITHOUT ROWID"  # a table stored in its primary key's order, with no second b-tree
+    @abstractmethod
+    def tracking_table(self, name: str) -> str:
+        """The table that holds the tracking position of the follower ``name``."""
 
-    def table(self, name: str) -> str:
-        return PREFIX + name
-
-    @contextmanager
-    def _cursor(self, *, commit: bool) -> Iterator[sqlite3.Cursor]:
-        with self.datastore.get_connection(commit=commit) as conn, conn.cursor() as raw:
-            raw.row_factory = None
-            yield raw
-
-    @contextmanager
-    def write(self) -> Iterator[Cursor]:
-        with self._cursor(commit=True) as raw:
-            raw.execute("BEGIN IMMEDIATE")
-            try:
-                yield Cursor(raw, self.kind)
-            except BaseException:
-                raw.connection.rollback()
-                raise
-            raw.connection.commit()
-
-    def lock(self, cur: Cursor, name: str) -> None:
-        """Nothing to take: a write transaction holds SQLite's write lock (``BEGIN IMMEDIATE``)."""
-
-    @contextmanager
-    def setup_lock(self) -> Iterator[None]:
-        """SQLite serialises each DDL statement, but not eventsourcing's tracking setup, which
-        reads and then writes in two steps: :func:`folder_lock` on the database's folder."""
-        with folder_lock(Path(self.datastore.pool.db_name).parent):
-            yield
-
-    @contextmanager
-    def read(self) -> Iterator[Cursor]:
-        with self._cursor(commit=False) as raw:
-            raw.execute("BEGIN")
-            try:
-                yield Cursor(raw, self.kind)
-            finally:
-                raw.connection.rollback()
+    @abstractmethod
+    def wait_for_news(self, recorder: Any, position: int, stop_event: threading.Event, poll: float) -> None:
+        """Return when the log may have grown past ``position``, ``stop_event`` is set, or after
+        ``poll`` seconds."""
 
 
-class PostgresDatabase(Database):
-    kind = "postgres"
-    BLOB = "bytea"
-    BIGINT = "bigint"
-    CLUSTERED = ""
+class PageTracker:
+    """Records a follower's position on the cursor of the page it applied (a tracking-recorder
+    subclass, as the library's own views are)."""
 
-    def table(self, name: str) -> str:
-        return pgsql.Identifier(self.datastore.schema, PREFIX + name).as_string(None)
-
-    def in_list(self, values: Sequence[Any]) -> tuple[str, list[Any]]:
-        """One array parameter rather than a placeholder per value: psycopg converts a query with
-        hundreds of placeholders afresh on every call, which costs more than the query itself."""
-        kind = next((t for py, t in _ARRAY_TYPES if isinstance(values[0], py)), "text")
-        return f"(SELECT unnest(%s::{kind}[]))", [list(values)]
-
-    def upsert(self, cur: Cursor, table: str, columns: Sequence[str], key: str, rows: Sequence[Sequence[Any]],
-               types: Sequence[str]) -> None:
-        """COPY into a temporary table, then one INSERT … ON CONFLICT: tens of thousands of rows in
-        a few round trips, where an executemany takes one per row."""
-        if len(rows) < 100:
-            super().upsert(cur, table, columns, key, rows, types)
-            return
-        names = ", ".join(columns)
-        cur.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS lokikirja_upsert_{len(columns)} "
-                    f"({', '.join(f'{c} {t}' for c, t in zip(columns, types, strict=True))}) ON COMMIT DELETE ROWS")
-        scratch = f"lokikirja_upsert_{len(columns)}"
-        cur.execute(f"TRUNCATE {scratch}")
-        with cur.raw.copy(f"COPY {scratch} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(list(types))
-            for row in rows:
-                copy.write_row(row)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
-        cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {scratch} "
-                    f"ON CONFLICT ({key}) DO UPDATE SET {updates}")
-
-    @contextmanager
-    def connection(self) -> Iterator[Any]:
-        with self.datastore.get_connection() as conn:
-            yield conn
-
-    def lock(self, cur: Cursor, name: str) -> None:
-        """An advisory transaction lock: it needs no UPDATE or DELETE privilege, which the
-        application role lacks on the append-only tables."""
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
-
-    @contextmanager
-    def setup_lock(self) -> Iterator[None]:
-        """Concurrent DDL fails on PostgreSQL even when it changes nothing (``CREATE OR REPLACE
-        FUNCTION``: "tuple concurrently updated"; ``CREATE TABLE IF NOT EXISTS`` of a new table:
-        a duplicate ``pg_type`` key). A session advisory lock, released before the connection goes
-        back to the pool."""
-        with self.datastore.get_connection() as conn, pg_setup_lock(conn, self.datastore.schema):
-            yield
-
-    @contextmanager
-    def write(self) -> Iterator[Cursor]:
-        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor(
-            row_factory=tuple_row
-        ) as raw:
-            yield Cursor(raw, self.kind)
-
-    def read_together(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
-        """Several reads in one REPEATABLE READ, READ ONLY transaction, sent together with its BEGIN
-        and COMMIT (psycopg's pipeline mode): one round trip for one consistent state."""
-        with self.datastore.get_connection() as conn:
-            before = conn.isolation_level, conn.read_only
-            conn.isolation_level, conn.read_only = IsolationLevel.REPEATABLE_READ, True
-            cursors = [conn.cursor(row_factory=tuple_row) for _ in statements]
-            try:
-                with conn.pipeline(), conn.transaction():
-                    for raw, (sql, params) in zip(cursors, statements, strict=True):
-                        raw.execute(sql, params or None)
-                return [list(raw.fetchall()) for raw in cursors]
-            finally:
-                for raw in cursors:
-                    raw.close()
-                conn.isolation_level, conn.read_only = before
-
-    @contextmanager
-    def read(self) -> Iterator[Cursor]:
-        """Autocommit reads: one round trip per statement (each statement sees committed data)."""
-        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as raw:
-            yield Cursor(raw, self.kind)
-
-
-@contextmanager
-def pg_setup_lock(conn: Any, schema: str) -> Iterator[None]:
-    """The session advisory lock that serialises schema setup of the store in ``schema``, held
-    on ``conn`` until the block ends."""
-    key = f"lokikirja-setup:{schema}"
-    conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
-    try:
-        yield
-    finally:
-        conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+    def track(self, cur: Cursor, name: str, position: int) -> None:
+        self._insert_tracking(cur.raw, Tracking(name, position))  # type: ignore[attr-defined]
 
 
 @contextmanager

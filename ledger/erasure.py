@@ -117,17 +117,4 @@ def scrub_key_store(db: Database) -> bool:
     What no database can promise (file-system blocks, PostgreSQL's WAL, backups) is covered by
     rotating the master key (docs/privacy.md).
     """
-    table = db.table("data_keys")
-    if db.kind == "postgres":
-        with db.datastore.get_connection() as conn:  # type: ignore[attr-defined]
-            conn.autocommit = True
-            conn.execute(f"VACUUM (FULL) {table}")
-        return True
-    with db.write() as cur:
-        cur.execute("PRAGMA secure_delete = ON")
-        rows = cur.execute(f"SELECT subject, wrapped, master_key_id, created_at FROM {table}").fetchall()
-        cur.execute(f"DELETE FROM {table}")
-        cur.executemany(f"INSERT INTO {table} VALUES (%s, %s, %s, %s)", rows)
-    with db.datastore.get_connection(commit=True) as conn, conn.cursor() as raw:
-        busy = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-    return not busy
+    return db.scrub(db.table("data_keys"))

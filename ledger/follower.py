@@ -4,8 +4,8 @@ the read model (``projections/readmodel.py``) and the Merkle seal (``ledger/seal
 A :class:`Follower` reads the log after its tracked position one page at a time (bounded memory)
 and, for each page, writes its own tables **and** its tracking position in one transaction. The
 tracking goes through eventsourcing's own tracking recorders, subclassed here the way the
-library's examples subclass them for a view (:class:`PostgresPageTracker`,
-:class:`SQLitePageTracker`: ``track`` inserts the position on the page's own cursor, and the
+library's examples subclass them for a view (each backend's ``PageTracker`` in ``ledger/sqlite.py``
+and ``ledger/postgres.py``: ``track`` inserts the position on the page's own cursor, and the
 library refuses a position at or below the recorded one, so a page is never applied twice). A
 crash at any point leaves the tables and the position consistent; the next run resumes after
 the last committed page. Several processes may follow one store: a page is applied under the
@@ -21,17 +21,12 @@ LISTEN/NOTIFY (the library's subscription) or by polling on SQLite, which has no
 from __future__ import annotations
 
 import threading
-import time
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from eventsourcing.persistence import Tracking
-from eventsourcing.postgres import PostgresTrackingRecorder
-from eventsourcing.sqlite import SQLiteTrackingRecorder
-
-from ledger.db import Cursor
+from ledger.db import Cursor, PageTracker
 from ledger.store import Ledger
 
 PAGE = 20_000  # per transaction: a bigger page spreads a page's fixed queries and its commit over more facts
@@ -41,36 +36,15 @@ Progress = Callable[[int], None]
 _SET_UP: weakref.WeakKeyDictionary[Ledger, set[str]] = weakref.WeakKeyDictionary()  # followers whose tables exist
 
 
-class PageTracker:
-    """Records a follower's position on the cursor of the page it applied (a tracking-recorder
-    subclass, as the library's own views are)."""
-
-    def track(self, cur: Cursor, name: str, position: int) -> None:
-        self._insert_tracking(cur.raw, Tracking(name, position))  # type: ignore[attr-defined]
-
-
-class PostgresPageTracker(PageTracker, PostgresTrackingRecorder):
-    pass
-
-
-class SQLitePageTracker(PageTracker, SQLiteTrackingRecorder):
-    pass
-
-
 def page_tracker(ledger: Ledger, name: str) -> PageTracker:
     """The tracking recorder of follower ``name`` (PostgreSQL table ``lokikirja_<name>_tracking``;
     SQLite: the library's shared ``tracking`` table)."""
-    datastore = ledger.db.datastore
-    if ledger.db.kind == "postgres":
-        return PostgresPageTracker(datastore, tracking_table_name=f"lokikirja_{name}_tracking")
-    return SQLitePageTracker(datastore)
+    return ledger.db.page_tracker(name)
 
 
 def tracking_table(ledger: Ledger, name: str) -> str:
     """The table that holds the tracking position of the follower ``name`` (``Lokikirja/<name>``)."""
-    if ledger.db.kind == "postgres":
-        return f"{ledger.db.datastore.schema}.lokikirja_{name}_tracking"
-    return "tracking"
+    return ledger.db.tracking_table(name)
 
 
 class Follower(ABC):
@@ -167,7 +141,7 @@ class Follower(ABC):
                 self.page_start = None
                 continue
             done += len(facts)
-            if self.db.kind == "postgres" and done >= refresh_at:
+            if self.db.REFRESHES_STATISTICS and done >= refresh_at:
                 self.analyze()
                 refresh_at, analysed = 2 * done, done
             if progress is not None:
@@ -218,19 +192,7 @@ class Follower(ABC):
                 self._wait_for_news(stop_event, poll)
 
     def _wait_for_news(self, stop_event: threading.Event, poll: float) -> None:
-        recorder = self.ledger.app.recorder
-        if self.db.kind != "postgres":
-            stop_event.wait(poll)
-            return
-        subscription = recorder.subscribe(gt=self.position())
-        deadline = time.monotonic() + poll
-        try:
-            waiter = threading.Thread(target=lambda: next(iter(subscription), None), daemon=True)
-            waiter.start()
-            while waiter.is_alive() and not stop_event.is_set() and time.monotonic() < deadline:
-                waiter.join(0.05)
-        finally:
-            subscription.stop()
+        self.db.wait_for_news(self.ledger.recorder, self.position(), stop_event, poll)
 
 
 def _one_by_one(db: Any, statements: Sequence[str]) -> None:

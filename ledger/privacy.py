@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from psycopg import sql as pgsql
 
 from ledger.db import Cursor, Database
 from ledger.errors import KeyMismatch, UsageError
@@ -112,51 +111,18 @@ class DataKeys:
             "erased_at TEXT NOT NULL)",
         ]
 
-    def erasure_guard_statements(self, events_table: str, schema: str) -> list[str]:
-        """PostgreSQL: a trigger that lets a data key be deleted only inside the transaction that
-        logged its ``subject.erased`` (named by the transaction-local setting
-        ``lokikirja.erasure_event``, which :meth:`destroy` sets): no silent crypto-shredding, not
-        even by the application role. (Whoever can write a SQLite file can do anything to it.)"""
-        fn = pgsql.Identifier(schema, "lokikirja_erasure_logged").as_string(None)
-        return [
-            f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "DECLARE ev text := current_setting('lokikirja.erasure_event', true); BEGIN "
-            "IF TG_OP = 'TRUNCATE' THEN RAISE EXCEPTION 'lokikirja: the data keys are erased one customer at a "
-            "time, each with its subject.erased event' USING ERRCODE = 'insufficient_privilege'; END IF; "
-            "IF ev IS NULL OR ev !~ '^[0-9a-f-]{36}$' OR NOT EXISTS (SELECT 1 FROM " + events_table + " e "
-            "WHERE e.originator_id = ev::uuid AND e.topic = 'subject.erased' "
-            "AND convert_from(e.state, 'UTF8')::jsonb -> 'data' ->> 'subject' = OLD.subject) THEN "
-            "RAISE EXCEPTION 'lokikirja: the data key of % is deleted only with its subject.erased event "
-            "(lokikirja erase)', OLD.subject USING ERRCODE = 'insufficient_privilege'; END IF; "
-            "RETURN OLD; END $$",
-            f"CREATE OR REPLACE TRIGGER lokikirja_erasure_logged BEFORE DELETE ON {self.table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {fn}()",
-            f"CREATE OR REPLACE TRIGGER lokikirja_no_truncate BEFORE TRUNCATE ON {self.table} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {fn}()",
-        ]
-
     def _rows(self, cur: Cursor, table: str, columns: str, subjects: list[str]) -> Iterator[tuple[Any, ...]]:
         """Rows of ``table`` for ``subjects``: one ``= ANY(array)`` round trip on PostgreSQL,
         ``IN`` lists of 500 on SQLite."""
-        if self.db.kind == "postgres":
-            yield from cur.execute(f"SELECT {columns} FROM {table} WHERE subject = ANY(%s)", (subjects,))
-            return
-        for i in range(0, len(subjects), 500):
-            marks, params = self.db.in_list(subjects[i : i + 500])
-            yield from cur.execute(f"SELECT {columns} FROM {table} WHERE subject IN {marks}", params)
+        for where, params in self.db.match_any("subject", subjects):
+            yield from cur.execute(f"SELECT {columns} FROM {table} WHERE {where}", params)
 
     def _insert(self, cur: Cursor, rows: list[tuple[str, bytes, str, str]]) -> None:
         """Insert wrapped keys: binary ``COPY`` on PostgreSQL, one ``executemany`` on SQLite."""
         if not rows:
             return
-        if self.db.kind == "sqlite":
-            cur.executemany(f"INSERT INTO {self.table} VALUES (%s, %s, %s, %s)", rows)
-            return
-        with cur.raw.copy(f"COPY {self.table} (subject, wrapped, master_key_id, created_at) "
-                          "FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["text", "bytea", "text", "text"])
-            for row in rows:
-                copy.write_row(row)
+        cur.insert_rows(self.table, rows, columns=("subject", "wrapped", "master_key_id", "created_at"),
+                        types=("text", "bytea", "text", "text"))
 
     def for_writing(self, cur: Cursor, subjects: Iterable[str]) -> dict[str, bytes]:
         """Data keys of ``subjects``, creating missing ones inside the caller's transaction.
@@ -210,10 +176,7 @@ class DataKeys:
         ``subject.erased`` (``erasure_event``, its id); True when one existed. On SQLite the deleted
         bytes are overwritten with zeros (``secure_delete``); see ``ledger.erasure.scrub_key_store``."""
         existed = cur.scalar(f"SELECT COUNT(*) FROM {self.table} WHERE subject = %s", (subject,))
-        if self.db.kind == "sqlite":
-            cur.execute("PRAGMA secure_delete = ON")
-        else:
-            cur.execute("SELECT set_config('lokikirja.erasure_event', %s, true)", (erasure_event,))
+        self.db.mark_erasure(cur, erasure_event)
         cur.execute(f"DELETE FROM {self.table} WHERE subject = %s", (subject,))
         cur.execute(
             f"INSERT INTO {self.erased_table} VALUES (%s, %s) ON CONFLICT (subject) DO NOTHING",

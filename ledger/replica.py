@@ -20,9 +20,11 @@ from dataclasses import dataclass, replace
 
 import psycopg
 
+from ledger.backend import Target
 from ledger.errors import ReplicaBehind, ReplicaUnavailable, UsageError
 from ledger.follower import tracking_table
-from ledger.store import Ledger, Target, resolve_target
+from ledger.postgres import PostgresTarget
+from ledger.store import Ledger, resolve_target
 
 CHECKPOINT = "checkpoint"  #: a need on the latest checkpoint's tree size rather than a follower's position
 POLL_S = 0.02  # how often a read waiting for the replica looks again
@@ -31,12 +33,11 @@ POLL_S = 0.02  # how often a read waiting for the replica looks again
 def replica_target(read_dsn: str, primary: Target) -> Target:
     """The store at ``read_dsn`` (a ``postgresql://`` URL; its schema is the primary's unless the
     URL names one), opened so that nothing is created there: a standby refuses every write."""
-    if primary.kind != "postgres":
+    if not isinstance(primary, PostgresTarget):
         raise UsageError("--read-dsn needs the store on PostgreSQL (--db postgresql://…): "
                          "a replica is a PostgreSQL standby of it")
     if not read_dsn.startswith(("postgresql://", "postgres://")):
         raise UsageError("--read-dsn must be a postgresql:// URL")
-    assert primary.pg is not None
     if "schema=" not in read_dsn.partition("?")[2]:
         read_dsn += ("&" if "?" in read_dsn else "?") + f"schema={primary.pg['schema']}"
     target = resolve_target(read_dsn)

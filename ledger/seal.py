@@ -35,8 +35,6 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any
 from uuid import UUID
 
-from psycopg import sql as pgsql
-
 from ledger import merkle
 from ledger.db import Cursor
 from ledger.errors import IntegrityFailure
@@ -82,19 +80,13 @@ class Seal:
     def __init__(self, ledger: Ledger, *, create: bool = True) -> None:
         self.ledger = ledger
         self.db = ledger.db
-        self.kind = ledger.db.kind
         self.leaves = self.db.table("seal_leaves")
         self.nodes = self.db.table("seal_nodes")
         self.checkpoints = self.db.table("checkpoints")
         self.signatures = self.db.table("checkpoint_signatures")
-        recorder = ledger.app.recorder
-        if self.kind == "postgres":
-            schema = self.db.datastore.schema
-            self.events = pgsql.Identifier(schema, recorder.events_table_name).as_string(None)  # type: ignore[attr-defined]
-            self.position_column = "notification_id"
-        else:
-            self.events = recorder.events_table_name  # type: ignore[attr-defined]
-            self.position_column = "rowid"
+        self.recorder = ledger.recorder
+        self.events = self.recorder.events_table
+        self.position_column = self.recorder.position_column
         self._tracker: Any = None
         if create and ledger not in _READY:
             with self.db.setup_lock():
@@ -104,16 +96,13 @@ class Seal:
     # ------------------------------------------------------------------ schema
     def _exists(self) -> bool:
         with self.db.read() as cur:
-            if self.kind == "postgres":
-                return cur.scalar("SELECT to_regclass(%s)", (self.signatures,)) is not None
-            return cur.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s",
-                              (self.signatures,)) is not None
+            return self.db.table_exists(cur, self.signatures)
 
     def _create_tables(self) -> None:
         if self._exists():
             return
         b, n = self.db.BLOB, self.db.BIGINT
-        rowid = " WITHOUT ROWID" if self.kind == "sqlite" else ""
+        rowid = self.db.CLUSTERED
         tables = {
             self.leaves: f"leaf_index {n} PRIMARY KEY, position {n} NOT NULL UNIQUE, event {b} NOT NULL, "
                          f"hash {b} NOT NULL",
@@ -134,24 +123,10 @@ class Seal:
             cur.execute(f"CREATE TABLE IF NOT EXISTS {self.db.table('witnesses')} (name TEXT PRIMARY KEY, "
                         "vkey TEXT NOT NULL, url TEXT NOT NULL, added_at TEXT NOT NULL)")
         self.tracker.create_table()  # the library's tracking table (on SQLite shared with the views)
-        if self.kind == "postgres":
-            self._forward_only_tracking()
+        self._forward_only_tracking()
 
     def _append_only(self, table: str) -> list[str]:
-        if self.kind == "sqlite":
-            stem = table.replace(".", "_")
-            return [f"CREATE TRIGGER IF NOT EXISTS {stem}_no_{op.lower()} BEFORE {op} ON {table} "
-                    "BEGIN SELECT RAISE(ABORT, 'the seal is append-only'); END" for op in ("UPDATE", "DELETE")]
-        fn = pgsql.Identifier(self.db.datastore.schema, "lokikirja_seal_refuse_change").as_string(None)
-        return [
-            f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "RAISE EXCEPTION 'lokikirja: % on % is refused: the seal is append-only', TG_OP, TG_TABLE_NAME "
-            "USING ERRCODE = 'insufficient_privilege'; END $$",
-            f"CREATE OR REPLACE TRIGGER lokikirja_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {fn}()",
-            f"CREATE OR REPLACE TRIGGER lokikirja_no_truncate BEFORE TRUNCATE ON {table} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {fn}()",
-        ]
+        return self.db.append_only_statements(table, what="the seal", function="lokikirja_seal_refuse_change")
 
     @property
     def tracker(self) -> Any:
@@ -161,17 +136,13 @@ class Seal:
         return self._tracker
 
     def _forward_only_tracking(self) -> None:
-        schema = self.db.datastore.schema
-        fn = pgsql.Identifier(schema, "lokikirja_seal_tracking_forward").as_string(None)
-        table = pgsql.Identifier(schema, "lokikirja_seal_tracking").as_string(None)
+        """Where the seal has a tracking table of its own: its position only moves forward."""
+        statements = self.db.forward_only_tracking_statements(SEAL_FOLLOWER, what="the seal''s")
+        if not statements:
+            return
         with self.db.write() as cur:
-            cur.execute(
-                f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                "IF TG_OP = 'DELETE' OR NEW.notification_id < OLD.notification_id THEN RAISE EXCEPTION "
-                "'lokikirja: the seal''s tracking position only moves forward' "
-                "USING ERRCODE = 'insufficient_privilege'; END IF; RETURN NEW; END $$")
-            cur.execute(f"CREATE OR REPLACE TRIGGER lokikirja_forward_only BEFORE UPDATE OR DELETE ON {table} "
-                        f"FOR EACH ROW EXECUTE FUNCTION {fn}()")
+            for statement in statements:
+                cur.execute(statement)
 
     # ------------------------------------------------------------------ reading
     def log_page(self, cur: Cursor, after: int, limit: int, *, stop: int | None = None,
@@ -182,18 +153,13 @@ class Seal:
         fields = f"{col}, originator_id, state" if with_event else f"{col}, state"
         # ``stop`` is applied here, not in SQL: a two-sided range can make PostgreSQL sort the range
         statement = f"SELECT {fields} FROM {self.events} WHERE {col} > %s ORDER BY {col} LIMIT %s"
-        rows: list[tuple[Any, ...]]
-        if self.kind == "postgres":
-            rows = cur.raw.execute(statement, (after, limit), binary=True).fetchall()
-        else:
-            rows = cur.raw.execute(statement.replace("%s", "?"), (after, limit)).fetchall()
+        rows = cur.fetch_binary(statement, (after, limit))
         if stop is not None and rows and rows[-1][0] > stop:
             rows = rows[: bisect.bisect_right(rows, stop, key=lambda r: r[0])]
         if not with_event:
             return rows
-        if self.kind == "postgres":
-            return [(r[0], r[1].bytes, r[2]) for r in rows]
-        return [(r[0], bytes.fromhex(r[1]), r[2]) for r in rows]
+        id_bytes = self.recorder.event_id_bytes
+        return [(r[0], id_bytes(r[1]), r[2]) for r in rows]
 
     def last_position(self, cur: Cursor) -> int:
         """The largest position in the log (0 when empty)."""
@@ -204,13 +170,10 @@ class Seal:
         out: dict[UUID, tuple[int, bytes]] = {}
         for i in range(0, len(events), 500):
             part = events[i : i + 500]
-            marks, params = self.db.in_list(list(part) if self.kind == "postgres" else [u.hex for u in part])
+            marks, params = self.db.in_list([self.recorder.event_id_param(u) for u in part])
             statement = (f"SELECT originator_id, {self.position_column}, state FROM {self.events} "
                          f"WHERE originator_id IN {marks}")
-            if self.kind == "postgres":  # binary: the states arrive as bytes, not as hex text to decode
-                rows = cur.raw.execute(statement, params, binary=True).fetchall()
-            else:
-                rows = cur.execute(statement, params).fetchall()
+            rows = cur.fetch_binary(statement, params)
             for key, position, state in rows:
                 out[key if isinstance(key, UUID) else UUID(hex=key)] = (position, stored_bytes(state))
         return out
@@ -294,14 +257,8 @@ class Seal:
 
     def _insert(self, cur: Cursor, leaf_rows: list[tuple[int, int, bytes, bytes]],
                 nodes: list[tuple[int, int, bytes]]) -> None:
-        if self.kind == "postgres":
-            with cur.raw.copy(f"COPY {self.leaves} (leaf_index, position, event, hash) FROM STDIN "
-                              "(FORMAT BINARY)") as copy:
-                copy.set_types(["int8", "int8", "bytea", "bytea"])
-                for row in leaf_rows:
-                    copy.write_row(row)
-        else:
-            cur.executemany(f"INSERT INTO {self.leaves} VALUES (%s, %s, %s, %s)", leaf_rows)
+        cur.insert_rows(self.leaves, leaf_rows, columns=("leaf_index", "position", "event", "hash"),
+                        types=("int8", "int8", "bytea", "bytea"))
         cur.executemany(f"INSERT INTO {self.nodes} VALUES (%s, %s, %s)", nodes)
 
 
@@ -328,13 +285,7 @@ class StoredNodes:
 
     def _stored(self, nodes: list[Node]) -> dict[Node, bytes]:
         """The stored hashes of ``nodes`` (levels ≥ STORED_LEVEL)."""
-        if self.seal.kind == "postgres":  # two arrays: one query, no placeholder per node
-            queries = [("(level, idx) IN (SELECT * FROM unnest(%s::int[], %s::bigint[]))",
-                        [[n.level for n in nodes], [n.index for n in nodes]])]
-        else:
-            queries = [(" OR ".join(["(level = %s AND idx = %s)"] * len(part)),
-                        [v for n in part for v in (n.level, n.index)])
-                       for part in (nodes[i : i + 300] for i in range(0, len(nodes), 300))]
+        queries = self.seal.db.pairs_in(("level", "idx"), ("int", "bigint"), [(n.level, n.index) for n in nodes])
         out: dict[Node, bytes] = {}
         for where, params in queries:
             for level, idx, digest in self.cur.execute(

@@ -173,13 +173,7 @@ class SubjectIndex:
         until the take-in ends: one read and one write per subject, not per page)."""
         if not pairs:
             return
-        if self.db.kind == "postgres":
-            with cur.raw.copy(f"COPY {self.entries} (key_hash, leaf_index) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(["bytea", "int8"])
-                for row in pairs:
-                    copy.write_row(row)
-        else:
-            cur.executemany(f"INSERT INTO {self.entries} VALUES (%s, %s)", pairs)
+        cur.insert_rows(self.entries, pairs, columns=("key_hash", "leaf_index"), types=("bytea", "int8"))
         unseen = list({kh for kh, _leaf in pairs if kh not in chains})
         known = self._leaf_rows(cur, unseen) if unseen else {}
         for kh in unseen:

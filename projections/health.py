@@ -72,9 +72,7 @@ class Reading:
 
 
 def _exists(ledger: Ledger, cur: Cursor, table: str) -> bool:
-    if ledger.db.kind == "postgres":
-        return cur.scalar("SELECT to_regclass(%s)", (table,)) is not None
-    return cur.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", (table,)) is not None
+    return ledger.db.table_exists(cur, table)
 
 
 def _oldest_after(ledger: Ledger, position: int, end: int) -> datetime | None:

@@ -63,10 +63,8 @@ def insert_rows(cur: Cursor, table: str, rows: list[tuple[Any, ...]], *, ignore_
     INSERT per row) unless conflicts are to be ignored."""
     if not rows:
         return
-    if cur.kind == "postgres" and not ignore_conflicts:
-        with cur.raw.copy(f"COPY {table} FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    if not ignore_conflicts:
+        cur.insert_rows(table, rows)
         return
     marks = ", ".join(["%s"] * len(rows[0]))
     conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""

@@ -224,7 +224,7 @@ def _access_row(r: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def _concat(db: Database) -> str:
-    return "string_agg(rule, ',')" if db.kind == "postgres" else "group_concat(rule, ',')"
+    return db.string_agg("rule", ",")
 
 
 def ledger_queries_about(db: Database, cur: Cursor, *, subjects: list[str], hetu_index: str | None = None,

@@ -94,12 +94,8 @@ def _chunks(db: Database, since: dict[str, int]) -> Iterator[tuple[str, list[Any
     users = sorted(since)
     for i in range(0, len(users), 500):
         part = users[i : i + 500]
-        if db.kind == "postgres":
-            yield ("WITH b(usr, since) AS (SELECT * FROM unnest(%s::text[], %s::bigint[]))",
-                   [part, [since[u] for u in part]])
-        else:
-            yield ("WITH b(usr, since) AS (VALUES " + ", ".join(["(%s, %s)"] * len(part)) + ")",
-                   [x for u in part for x in (u, since[u])])
+        relation, params = db.rows_relation(("text", "bigint"), [(u, since[u]) for u in part])
+        yield f"WITH b(usr, since) AS ({relation})", params
 
 
 def _replace_rule(db: Database, cur: Cursor, rule: str, positions: list[int], rows: list[tuple[Any, ...]]) -> None:

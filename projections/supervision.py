@@ -123,9 +123,7 @@ def area_report(db: Database, cur: Cursor, window: Window) -> dict[str, Any]:
 
 
 def _topic(db: Database) -> str:
-    if db.kind == "postgres":
-        return "(payload::jsonb ->> 'topic')"
-    return "json_extract(payload, '$.topic')"
+    return db.json_text("payload", "topic")
 
 
 def _text(us: int) -> str:

@@ -135,15 +135,8 @@ def verify(ledger: Ledger, progress: Progress | None = None, *, workers: int | N
 @contextmanager
 def _snapshot(ledger: Ledger) -> Iterator[Cursor]:
     """One read snapshot for the whole pass (REPEATABLE READ on PostgreSQL: it can be exported)."""
-    if ledger.db.kind != "postgres":
-        with ledger.db.read() as cur:
-            yield cur
-        return
-    from psycopg.rows import tuple_row
-
-    with ledger.db.connection() as conn, conn.transaction(), conn.cursor(row_factory=tuple_row) as raw:  # type: ignore[attr-defined]
-        raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        yield Cursor(raw, "postgres")
+    with ledger.db.snapshot() as cur:
+        yield cur
 
 
 # ---------------------------------------------------------------------- the whole job
@@ -203,7 +196,7 @@ class _Job:
         return self.compose(scans)
 
     def _export_snapshot(self) -> str | None:
-        return self.cur.scalar("SELECT pg_export_snapshot()") if self.seal.kind == "postgres" else None
+        return self.seal.db.export_snapshot(self.cur)
 
     def compose(self, scans: list[Scanned]) -> VerifyReport:
         """Check every checkpoint against the scanned blocks; the first problem in log order wins."""

@@ -114,7 +114,7 @@ def _copy(scratch: Ledger, facts: list[Any], progress: Callable[[int], None] | N
 
 def _compare(live_db: Database, live: Cursor, scratch_db: Database, scratch: Cursor) -> str | None:
     findings = _columns(schema.TABLES["findings"])
-    by_id = 'finding COLLATE "C"' if live_db.kind == "postgres" else "finding"  # byte order, as SQLite's
+    by_id = live_db.byte_order("finding")  # byte order, as SQLite's
     found = _compare_findings(_rows(live_db, live, "findings", findings, by_id),
                               _rows(scratch_db, scratch, "findings", findings, "finding"), findings)
     if found is not None:

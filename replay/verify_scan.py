@@ -211,25 +211,5 @@ def scan_in_worker(segment: Segment) -> Scanned:
 @contextmanager
 def own_cursor(seal: Seal, snapshot: str | None) -> Iterator[Cursor]:
     """A read cursor on a connection of this process's own (PostgreSQL: on ``snapshot``)."""
-    target = seal.ledger.target
-    if seal.kind == "sqlite":
-        import sqlite3
-
-        lite = sqlite3.connect(f"file:{target.path}?mode=ro", uri=True, isolation_level=None)
-        try:
-            lite.execute("BEGIN")
-            yield Cursor(lite.cursor(), "sqlite")
-        finally:
-            lite.close()
-        return
-    import psycopg
-    from psycopg import sql
-
-    assert target.pg is not None
-    p = target.pg
-    with psycopg.connect(dbname=p["dbname"], host=p["host"], port=p["port"], user=p["user"],
-                         password=p["password"] or None) as conn:
-        conn.isolation_level, conn.read_only = psycopg.IsolationLevel.REPEATABLE_READ, True
-        with conn.cursor() as raw:
-            raw.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
-            yield Cursor(raw, "postgres")
+    with seal.ledger.target.own_cursor(snapshot) as cur:
+        yield cur

@@ -15,7 +15,8 @@ from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 from eventsourcing.tests import persistence as base
 
-from ledger.recorders import LedgerPostgresRecorder, LedgerSQLiteRecorder
+from ledger.postgres import LedgerPostgresRecorder
+from ledger.sqlite import LedgerSQLiteRecorder
 
 
 @pytest.fixture(autouse=True)
