@@ -93,5 +93,8 @@ def report_months(db: Database, cur: Cursor, month: str | None = None) -> list[s
 
 def contract_area_report(report: dict[str, Any]) -> dict[str, Any]:
     """The supervision report in the contract's JSON (CONTRACT §6): areas without their complaint
-    counts, which feed the risk scores and the HTML report only."""
-    return {**report, "areas": [{k: v for k, v in a.items() if k != "complaints"} for a in report["areas"]]}
+    and review counts, which feed the risk scores and the HTML report and web pages only."""
+    return {**report, "areas": [{k: v for k, v in a.items() if k not in _NOT_IN_CONTRACT} for a in report["areas"]]}
+
+
+_NOT_IN_CONTRACT = frozenset({"complaints", "reviewed"})

@@ -104,7 +104,7 @@ def findings_page(served: Served, principal: Principal, filters: FindingFilters,
 def _page(served: Served, filters: FindingFilters, org: str | None, after: FindingKey | None, limit: int, *,
           count: bool = False) -> FindingsPage:
     narrowed: dict[str, Any] = {"rule": filters.rule, "org": org, "user": filters.user, "subject": filters.subject,
-                                "severity": filters.severity, "window": filters.window()}
+                                "severity": filters.severity, "window": filters.window(), "review": filters.review}
     with served.reading() as cur:
         rows, following = queries.findings_page(served.db, cur, limit=limit, after=after, **narrowed)
         total = queries.count_findings(served.db, cur, **narrowed) if count else None
