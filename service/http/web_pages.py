@@ -87,7 +87,7 @@ def findings(request: Request, caller: WebCaller) -> Response:
         doc = views.findings(served(request), caller, FindingFilters(**given))
     except (ValidationError, BadParameter) as e:
         return page(request, "findings.html.j2", status=422, principal=caller, given=given, problems=_problems(e),
-                    findings=[], total=0, reviews={})
+                    findings=[], total=0, reviews={}, csv_url="/findings.csv")
     following = doc.pop("next")
     next_url = str(request.url.remove_query_params("reviewed").include_query_params(after=following)) \
         if following else None
