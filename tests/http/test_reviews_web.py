@@ -65,6 +65,8 @@ def test_reviewing_all_of_an_areas_findings_justified_lowers_its_score_and_rank(
         assert _total(client.get("/findings", params={"org": top, "review": "unreviewed"}).text) == 0
         assert _total(client.get("/findings", params={"org": top, "review": "violation"}).text) == 0
         assert client.get("/findings", params={"review": "maybe"}).status_code == 422
+        assert f"Reviewed: {len(found)} justified, 0 violation" in client.get(f"/areas/{top}").text
+        assert f"Reviewed: {len(found)} justified, 0 violation" in client.get("/ranking/report").text
         assert 'href="/findings.csv?org=' in justified
         download = client.get("/findings.csv", params={"org": top, "review": "justified"})
     assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
