@@ -208,6 +208,7 @@ LIST_LIMITS: dict[str, int] = {
     "languages": 3,  # fi, sv, se
     "municipalities": 100,  # an area has had at most 22; Finland has some 300 in all
     "categories": 15,  # every data category once
+    "case_findings": 500,  # the findings chosen for an inspection case (one page of the findings list)
 }
 """The most items each list field may hold, at every door."""
 
@@ -501,6 +502,33 @@ class FindingReviewed(_Model):
     note: Note
 
 
+FindingId = Annotated[str, _matching(r"f:[0-9a-f]{16,64}", "a finding id f:<hex>")]
+CaseId = Annotated[str, _matching(r"i:[0-9a-f]{32}", "an inspection case id i:<32 hex digits>")]
+
+
+class InspectionCaseOpened(_Model):
+    """An AVI inspector's saved selection to come back to: the area, period and filters it was
+    made with, the findings chosen and a first note (ADR 0018)."""
+
+    case: CaseId
+    title: Name
+    org: Absent[AreaId] = None
+    since: Absent[Day] = None
+    until: Absent[Day] = None
+    rule: Absent[Rule] = None
+    user: Absent[UserId] = None
+    findings: Absent[Annotated[list[FindingId], _at_most("case_findings")]] = None
+    note: Absent[Note] = None
+
+
+class InspectionCaseNoted(_Model):
+    """A note added to an inspection case (and, optionally, more findings chosen for it)."""
+
+    case: CaseId
+    note: Note
+    findings: Absent[Annotated[list[FindingId], _at_most("case_findings")]] = None
+
+
 class SubjectErased(_Model):
     subject: CustomerId
     reason: Reason
@@ -538,9 +566,12 @@ DATA_MODELS: dict[str, type[_Model]] = {
     "finding.reviewed": FindingReviewed,
     "subject.erased": SubjectErased,
     "ledger.index_committed": IndexCommitted,
+    "inspection.case_opened": InspectionCaseOpened,
+    "inspection.case_noted": InspectionCaseNoted,
 }
 LEDGER_TYPES: frozenset[str] = frozenset({"ledger.queried", "finding.reviewed", "subject.erased",
-                                          "ledger.index_committed"})
+                                          "ledger.index_committed", "inspection.case_opened",
+                                          "inspection.case_noted"})
 INGESTIBLE_TYPES: tuple[str, ...] = tuple(t for t in DATA_MODELS if t not in LEDGER_TYPES)
 
 # Personal data fields, encrypted at rest under the subject's data key (see ledger/privacy).

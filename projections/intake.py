@@ -76,7 +76,8 @@ class Intake:
         self.db = db
         self.t = {name: db.table("v_" + name) for name in (
             "org_facts", "user_facts", "customer_facts", "employers", "registered", "customer_homes",
-            "hetu_index", "erased", "views", "decisions", "grants", "others", "queries", "reviews", "horizon")}
+            "hetu_index", "erased", "views", "decisions", "grants", "others", "queries", "reviews", "cases",
+            "horizon")}
 
     def write(self, cur: Cursor, facts: list[StoredFact]) -> Touched:
         touched = Touched()
@@ -153,6 +154,10 @@ class Intake:
             rows["reviews"].append((f.position, d["finding"], d["verdict"], d["note"], f.actor, at, f.at_text))
         elif f.type == "subject.erased":
             rows["erased"].append((d["subject"], f.position))
+        elif f.type.startswith("inspection."):
+            opened = f.type == "inspection.case_opened"
+            rows["cases"].append((f.position, d["case"], f.type, f.actor, at, f.at_text,
+                                  d.get("org") if opened else None, orjson.dumps(d).decode()))
 
     def _insert(self, cur: Cursor, rows: dict[str, list[tuple[Any, ...]]]) -> None:
         for name, batch in rows.items():

@@ -81,6 +81,29 @@ def findings_per_month(db: Database, cur: Cursor, *, org: str | None = None,
     return {month: dict(out[month]) for month in sorted(out)}
 
 
+def findings_grouped(db: Database, cur: Cursor, org: str, window: Window = Window()) -> dict[str, Any]:
+    """An area's findings in the window grouped by official and by rule: ``{"officials": {user:
+    {"severity": {severity: n}, "rules": {rule: n}, "total": n}}, "rules": {rule: {severity: n}}}``,
+    each sorted by most findings first (then id); findings naming no official are under ``""``."""
+    span, params = window.sql()
+    where = " AND ".join(c for c in ("org = %s", span) if c)
+    officials: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"severity": defaultdict(int), "rules": defaultdict(int), "total": 0})
+    rules: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for usr, rule, severity, n in cur.execute(
+            f"SELECT usr, rule, severity, COUNT(*) FROM {db.table('v_findings')} WHERE {where} "
+            "GROUP BY usr, rule, severity", [org, *params]):
+        official = officials[usr or ""]
+        official["severity"][severity] += n
+        official["rules"][rule] += n
+        official["total"] += n
+        rules[rule][severity] += n
+    by_official = sorted(officials.items(), key=lambda kv: (-kv[1]["total"], kv[0]))
+    return {"officials": {u: {"severity": dict(o["severity"]), "rules": dict(sorted(o["rules"].items())),
+                              "total": o["total"]} for u, o in by_official},
+            "rules": {r: dict(c) for r, c in sorted(rules.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))}}
+
+
 def report_months(db: Database, cur: Cursor, month: str | None = None) -> list[str]:
     """The months a monitoring report covers: ``month``, else every month from the first fact to
     the horizon (none before the first fact), of the facts within the supported times
@@ -93,5 +116,8 @@ def report_months(db: Database, cur: Cursor, month: str | None = None) -> list[s
 
 def contract_area_report(report: dict[str, Any]) -> dict[str, Any]:
     """The supervision report in the contract's JSON (CONTRACT §6): areas without their complaint
-    counts, which feed the risk scores and the HTML report only."""
-    return {**report, "areas": [{k: v for k, v in a.items() if k != "complaints"} for a in report["areas"]]}
+    and review counts, which feed the risk scores and the HTML report and web pages only."""
+    return {**report, "areas": [{k: v for k, v in a.items() if k not in _NOT_IN_CONTRACT} for a in report["areas"]]}
+
+
+_NOT_IN_CONTRACT = frozenset({"complaints", "reviewed"})

@@ -17,6 +17,8 @@ from ledger.validtime import SUPPORTED_FROM, SUPPORTED_UNTIL
 from projections.schema import micros
 
 FINDING_FIELDS = ("finding", "rule", "severity", "event", "at", "org", "user", "subject", "explanation")
+#: a finding's review state: no ``finding.reviewed`` yet, or the verdict of its latest one
+REVIEW_STATES = ("unreviewed", "justified", "violation")
 
 
 @dataclass(frozen=True)
@@ -58,26 +60,41 @@ def _select(cur: Cursor, statement: str, params: list[Any], streamed: bool) -> I
 
 def findings(db: Database, cur: Cursor, *, rule: str | None = None, org: str | None = None,
              user: str | None = None, subject: str | None = None, severity: str | None = None,
-             window: Window = Window()) -> list[dict[str, Any]]:
+             window: Window = Window(), review: str | None = None) -> list[dict[str, Any]]:
     """Findings matching every filter given, sorted by (at, event, rule) (CONTRACT §6)."""
     return list(iter_findings(db, cur, rule=rule, org=org, user=user, subject=subject, severity=severity,
-                              window=window, streamed=False))
+                              window=window, review=review, streamed=False))
 
 
-def _finding_conditions(rule: str | None, org: str | None, user: str | None, subject: str | None,
-                        severity: str | None, window: Window) -> list[tuple[str, list[Any]]]:
+def _review_condition(db: Database, review: str | None) -> tuple[str, list[Any]]:
+    """The SQL of a review-state filter (:data:`REVIEW_STATES`): the latest review's verdict decides."""
+    if review is None:
+        return "", []
+    if review not in REVIEW_STATES:
+        raise ValueError(f"unknown review state {review!r}")
+    findings, reviews = db.table("v_findings"), db.table("v_reviews")
+    if review == "unreviewed":
+        return f"NOT EXISTS (SELECT 1 FROM {reviews} r WHERE r.finding = {findings}.finding)", []
+    return (f"(SELECT r.verdict FROM {reviews} r WHERE r.finding = {findings}.finding "
+            "ORDER BY r.position DESC LIMIT 1) = %s", [review])
+
+
+def _finding_conditions(db: Database, rule: str | None, org: str | None, user: str | None, subject: str | None,
+                        severity: str | None, window: Window, review: str | None) -> list[tuple[str, list[Any]]]:
     conditions = [(f"{col} = %s", [value]) for col, value in
                   (("rule", rule), ("org", org), ("usr", user), ("subject", subject), ("severity", severity))
                   if value is not None]
     conditions.append(window.sql())
+    conditions.append(_review_condition(db, review))
     return conditions
 
 
 def iter_findings(db: Database, cur: Cursor, *, rule: str | None = None, org: str | None = None,
                   user: str | None = None, subject: str | None = None, severity: str | None = None,
-                  window: Window = Window(), streamed: bool = True) -> Iterator[dict[str, Any]]:
+                  window: Window = Window(), review: str | None = None,
+                  streamed: bool = True) -> Iterator[dict[str, Any]]:
     """:func:`findings`, one at a time (``streamed``: in bounded memory, for output of any length)."""
-    where, params = _where(_finding_conditions(rule, org, user, subject, severity, window))
+    where, params = _where(_finding_conditions(db, rule, org, user, subject, severity, window, review))
     for r in _select(cur, f"SELECT finding, rule, severity, event, at_text, org, usr, subject, explanation "
                           f"FROM {db.table('v_findings')}{where} ORDER BY at, event, rule, finding", params, streamed):
         yield dict(zip(FINDING_FIELDS, r, strict=True))
@@ -89,12 +106,12 @@ FindingKey = tuple[int, str, str, str]
 
 def findings_page(db: Database, cur: Cursor, *, limit: int, after: FindingKey | None = None,
                   rule: str | None = None, org: str | None = None, user: str | None = None,
-                  subject: str | None = None, severity: str | None = None,
-                  window: Window = Window()) -> tuple[list[dict[str, Any]], FindingKey | None]:
+                  subject: str | None = None, severity: str | None = None, window: Window = Window(),
+                  review: str | None = None) -> tuple[list[dict[str, Any]], FindingKey | None]:
     """Up to ``limit`` findings in :func:`findings`' order after the sort key ``after``, and the key
     to continue from (None: there are no more). Keyset paging: a page costs the same anywhere in
     a ledger of millions of findings, and findings judged meanwhile do not shift the pages."""
-    conditions = _finding_conditions(rule, org, user, subject, severity, window)
+    conditions = _finding_conditions(db, rule, org, user, subject, severity, window, review)
     if after is not None:
         at, event, rule_, finding = after
         conditions.append(("at >= %s AND (at > %s OR event > %s OR (event = %s AND "
@@ -111,8 +128,8 @@ def findings_page(db: Database, cur: Cursor, *, limit: int, after: FindingKey | 
 
 def count_findings(db: Database, cur: Cursor, *, rule: str | None = None, org: str | None = None,
                    user: str | None = None, subject: str | None = None, severity: str | None = None,
-                   window: Window = Window()) -> int:
-    where, params = _where(_finding_conditions(rule, org, user, subject, severity, window))
+                   window: Window = Window(), review: str | None = None) -> int:
+    where, params = _where(_finding_conditions(db, rule, org, user, subject, severity, window, review))
     return int(cur.execute(f"SELECT COUNT(*) FROM {db.table('v_findings')}{where}", params).fetchone()[0])
 
 

@@ -66,6 +66,9 @@ TABLES: dict[str, str] = {
                 "explanation TEXT NOT NULL, rule_set TEXT NOT NULL, legal_basis TEXT NOT NULL",
     "reviews": "position {B} PRIMARY KEY, finding TEXT NOT NULL, verdict TEXT NOT NULL, note TEXT NOT NULL, "
                "reviewer TEXT NOT NULL, at {B} NOT NULL, at_text TEXT NOT NULL",
+    # AVI's inspection cases: inspection.case_opened and inspection.case_noted, data as stored
+    "cases": "position {B} PRIMARY KEY, case_id TEXT NOT NULL, type TEXT NOT NULL, actor TEXT NOT NULL, "
+             "at {B} NOT NULL, at_text TEXT NOT NULL, org TEXT, payload TEXT NOT NULL",
     # who asked the ledger about whom (logging the loggers)
     "queries": "position {B} PRIMARY KEY, event TEXT NOT NULL, at {B} NOT NULL, at_text TEXT NOT NULL, "
                "asker TEXT NOT NULL, purpose TEXT NOT NULL, command TEXT NOT NULL, subject TEXT, usr TEXT, "
@@ -86,6 +89,7 @@ INDEXES: dict[str, list[str]] = {
     "missed_state": ["next_check"],
     "findings": ["event", "at, event, rule", "subject", "usr", "org", "rule", "position"],
     "reviews": ["finding"],
+    "cases": ["case_id", "org"],
     "queries": ["subject", "usr", "hetu_index"],
 }
 

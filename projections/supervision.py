@@ -16,7 +16,7 @@ import orjson
 from ledger.db import Cursor, Database
 from policies.localtime import HELSINKI, local, wall_clock
 from projections.queries import Window
-from projections.risk import AreaVolume, risk
+from projections.risk import AreaVolume, reviewed_counts, risk
 from projections.schema import from_micros, micros
 
 COMPLAINT_DIMENSIONS = {"data_protection": "data_protection", "equal_treatment": "equal_treatment",
@@ -101,6 +101,7 @@ def area_report(db: Database, cur: Cursor, window: Window) -> dict[str, Any]:
     counts = _counts(db, cur, start, end)
     findings = _by_org_and(cur, f"SELECT org, rule, COUNT(*) FROM {db.table('v_findings')} WHERE at >= %s "
                                 "AND at <= %s GROUP BY org, rule", [start, end])
+    reviewed = _reviewed(db, cur, start, end)
     complaints = _by_org_and(cur, f"SELECT org, json_topic, COUNT(*) FROM (SELECT org, {_topic(db)} AS json_topic "
                                   f"FROM {db.table('v_others')} WHERE type = 'complaint.filed' AND at >= %s "
                                   "AND at <= %s) c GROUP BY org, json_topic", [start, end])
@@ -114,12 +115,37 @@ def area_report(db: Database, cur: Cursor, window: Window) -> dict[str, Any]:
             "transfers_in": volume.transfers_in, "transfers_out": counts["transfers_out"].get(org, 0),
             "views": volume.views, "decisions": volume.decisions, "findings": by_rule,
             "complaints": dict(sorted(complaints.get(org, {}).items())),
-            "risk": risk(volume, by_rule, complaints.get(org, {})),
+            "reviewed": _verdict_totals(reviewed.get(org, {})),
+            "risk": risk(volume, reviewed_counts(by_rule, reviewed.get(org, {})), complaints.get(org, {})),
         })
     areas.sort(key=lambda a: (-a["risk"]["overall"], a["org"]))
     for rank, area in enumerate(areas, start=1):
         area["rank"] = rank
     return {"from": _text(start), "to": _text(end), "areas": areas}
+
+
+def _reviewed(db: Database, cur: Cursor, start: int, end: int) -> dict[str, dict[str, dict[str, int]]]:
+    """``{org: {rule: {verdict: n}}}`` of the period's findings by their latest review's verdict
+    (reviews are few: read them all and keep each finding's latest)."""
+    latest: dict[str, tuple[str, str, str]] = {}
+    for org, rule, finding, verdict in cur.execute(
+            f"SELECT f.org, f.rule, r.finding, r.verdict FROM {db.table('v_reviews')} r "
+            f"JOIN {db.table('v_findings')} f ON f.finding = r.finding "
+            "WHERE f.at >= %s AND f.at <= %s ORDER BY r.position", [start, end]):
+        if org is not None:
+            latest[finding] = (org, rule, verdict)
+    out: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    for org, rule, verdict in latest.values():
+        out[org][rule][verdict] += 1
+    return {o: {r: dict(v) for r, v in rules.items()} for o, rules in out.items()}
+
+
+def _verdict_totals(by_rule: dict[str, dict[str, int]]) -> dict[str, int]:
+    totals = {"justified": 0, "violation": 0}
+    for verdicts in by_rule.values():
+        for verdict, n in verdicts.items():
+            totals[verdict] += n
+    return totals
 
 
 def _topic(db: Database) -> str:

@@ -41,22 +41,27 @@ ACCESS_FIELDS = ["event", "at", "user", "org", "subject", "purpose", "categories
 @click.option("--since", help="From this date (Helsinki) or RFC 3339 time, inclusive.")
 @click.option("--until", help="Up to this date (Helsinki, the whole day) or RFC 3339 time, inclusive.")
 @click.option("--severity", type=click.Choice([s.value for s in Severity]), help="Only this severity.")
+@click.option("--review", type=click.Choice(queries.REVIEW_STATES),
+              help="Only findings not reviewed yet, or whose latest review found them justified or a violation.")
 @db_option
 @format_option()
 def findings(rule: str | None, org: str | None, user: str | None, subject: str | None, since: str | None,
-             until: str | None, severity: str | None, db: str | None, fmt: str) -> None:
+             until: str | None, severity: str | None, review: str | None, db: str | None, fmt: str) -> None:
     """Findings of every rule of the Act, judged as of each event's moment.
 
     json: a list sorted by (at, event, rule). The table leads with the finding id; on a narrow
-    terminal each finding is a block of its own, every id whole.
+    terminal each finding is a block of its own, every id whole. --review narrows by the latest
+    review (finding.reviewed, recorded from the web UI or the API); the rows stay the same.
 
     Example: lokikirja findings --rule ACCESS_OUTSIDE_OWN_CUSTOMERS --since 2022-01-01 --format json
+
+    Example: lokikirja findings --org area:helsinki --review unreviewed
     """
     with Ledger.open(db, need_keys=False) as ledger:
         catch_up_projections(ledger)
         with ledger.db.read() as cur, contextlib.closing(queries.iter_findings(
                 ledger.db, cur, rule=rule, org=org, user=user, subject=subject, severity=severity,
-                window=window(since, until))) as rows:  # closed here even when the reader stops early
+                window=window(since, until), review=review)) as rows:  # closed here even when the reader stops early
             if fmt == "table":
                 listed = list(rows)
                 emit_rows(listed, FINDING_COLUMNS, fmt, title=f"{len(listed)} finding(s)")

@@ -8,10 +8,11 @@
     params.py           request parameters and bodies, validated at the edge
     actions.py          the use cases (one call per handler): ingest, findings, reviews, reports
     access.py           access history within the caller's scope, the query recorded first
+    cases.py            AVI's inspection cases: open, note, list, read (ADR 0018)
     errors.py           the error tree mapped to HTTP statuses (JSON for ``/v1``, a page for the UI)
     render.py, schemas.py  JSON and HTML answers; the answers' shapes for the OpenAPI document
     routes_ledger.py, routes_integrity.py  the JSON API, thin: parse → one call → render
-    web.py, web_pages.py, views.py, charts.py  the web UI (templates in ``service/templates/web/``)
+    web.py, web_pages.py, web_cases.py, views.py, charts.py  the web UI (templates in ``service/templates/web/``)
 
 Nothing here holds a rule of the Act: rules live in ``policies/``, reads in ``projections/``.
 """

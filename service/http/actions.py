@@ -6,6 +6,7 @@ Each does what the matching CLI command does, through the same functions (``inge
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,7 +105,7 @@ def findings_page(served: Served, principal: Principal, filters: FindingFilters,
 def _page(served: Served, filters: FindingFilters, org: str | None, after: FindingKey | None, limit: int, *,
           count: bool = False) -> FindingsPage:
     narrowed: dict[str, Any] = {"rule": filters.rule, "org": org, "user": filters.user, "subject": filters.subject,
-                                "severity": filters.severity, "window": filters.window()}
+                                "severity": filters.severity, "window": filters.window(), "review": filters.review}
     with served.reading() as cur:
         rows, following = queries.findings_page(served.db, cur, limit=limit, after=after, **narrowed)
         total = queries.count_findings(served.db, cur, **narrowed) if count else None
@@ -125,6 +126,39 @@ def findings_json(served: Served, principal: Principal, filters: FindingFilters,
     return json_array(read(filters.after_key()), read)
 
 
+#: the web UI's CSV of findings: the contract's fields, then the latest review (blank: not reviewed)
+CSV_FIELDS = (*queries.FINDING_FIELDS, "review", "reviewer", "reviewed_at", "review_note")
+
+
+def findings_csv(served: Served, principal: Principal, filters: FindingFilters, *,
+                 page: int = STREAM_PAGE) -> Iterator[bytes]:
+    """Every finding within the caller's scope as CSV with its latest review, read ``page`` at a
+    time; the scope is checked and the first page read before the first byte (as :func:`findings_json`)."""
+    org = scope.findings_org(served, principal, filters.org, command="web findings csv")
+    found = _page(served, filters, org, filters.after_key(), page)
+
+    def lines(rows: list[dict[str, Any]]) -> bytes:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        latest = {f: r[-1] for f, r in reviews_of(served, rows).items()}
+        for row in rows:
+            review = latest.get(row["finding"], {})
+            writer.writerow([*(row[k] for k in queries.FINDING_FIELDS), review.get("verdict", "unreviewed"),
+                             review.get("reviewer", ""), review.get("at", ""), review.get("note", "")])
+        return out.getvalue().encode()
+
+    def stream() -> Iterator[bytes]:
+        current = found
+        yield (",".join(CSV_FIELDS) + "\r\n").encode()
+        while True:
+            yield lines(current.findings)
+            if current.next is None:
+                return
+            current = _page(served, filters, org, current.next, page)
+
+    return stream()
+
+
 def reviews_of(served: Served, findings: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """The reviews of findings the caller was already allowed to list."""
     with served.reading() as cur:
@@ -137,6 +171,16 @@ def findings_over_time(served: Served, principal: Principal, *, org: str | None 
     scope.require_role(served, principal, scope.REPORT_READERS, command="findings over time")
     with served.reading() as cur:
         return oversight.findings_per_month(served.db, cur, org=org, window=window)
+
+
+def findings_grouped(served: Served, principal: Principal, org: str, window: Window) -> dict[str, Any]:
+    """An area's findings by official and by rule (``oversight.findings_grouped``); only for a
+    caller who may list that area's findings (names of officials are in them)."""
+    if not scope.sees_findings_of(principal, org):
+        scope.refuse(served, principal, f"{principal.label} may not see the findings about {org}",
+                     command="web area by official")
+    with served.reading() as cur:
+        return oversight.findings_grouped(served.db, cur, org, window)
 
 
 def review_finding(served: Served, principal: Principal, finding: str, review: ReviewIn) -> dict[str, Any]:

@@ -99,6 +99,8 @@ class FindingFilters(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     rule: Rule | None = None
     severity: Severity | None = None
+    review: Annotated[Literal["unreviewed", "justified", "violation"] | None, Field(description=(
+        "not reviewed yet, or the verdict of the finding's latest review"))] = None
     org: Annotated[str | None, Field(pattern=ORG_PATTERN, description="area:…, te:…, keha, avi, tem")] = None
     user: Annotated[str | None, Field(pattern=USER_PATTERN, description="u:…")] = None
     subject: Annotated[str | None, Field(pattern=SUBJECT_PATTERN, description="c:… or e:…")] = None

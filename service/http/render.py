@@ -23,7 +23,8 @@ K = TypeVar("K")
 SEVERITY_COLOURS = {"high": "#b3261e", "medium": "#d98b1f", "low": "#7d8aa3"}
 NAV = [("/ranking", N_("Risk ranking"), ("avi", "dpo")), ("/findings", N_("Findings"), ("avi", "dpo")),
        ("/who-viewed", N_("Who viewed this person"), ("avi", "dpo", "area-user", "appeals")),
-       ("/dossier", N_("Dossier"), ("avi", "dpo", "area-user", "appeals"))]
+       ("/dossier", N_("Dossier"), ("avi", "dpo", "area-user", "appeals")),
+       ("/cases", N_("Inspection cases"), ("avi", "dpo"))]
 LANG_COOKIE_DAYS = 365
 
 

@@ -16,6 +16,7 @@ from service.http.params import AccessQuery, FindingFilters, cursor
 from service.http.served import Served
 
 PAGE_LIMIT = 500  # findings listed on one page (the filters narrow it down)
+OFFICIALS_CHARTED = 20  # the officials with most findings drawn in the area's chart (the table lists all)
 
 
 def ranking(served: Served, principal: Principal, window: Window) -> dict[str, Any]:
@@ -43,6 +44,12 @@ def area(served: Served, principal: Principal, org: str, period: FindingFilters)
                            "chart": charts.monthly_bars(actions.findings_over_time(
                                served, principal, org=org, window=window))}
     if doc["in_scope"]:
+        grouped = actions.findings_grouped(served, principal, org, window)
+        top = charts.shared_top(grouped["rules"], {u: o["severity"] for u, o in grouped["officials"].items()})
+        doc |= {"grouped": grouped, "top": top,
+                "by_rule_chart": charts.group_bars(grouped["rules"], top=top),
+                "by_official_chart": charts.group_bars(
+                    {u: o["severity"] for u, o in list(grouped["officials"].items())[:OFFICIALS_CHARTED]}, top=top)}
         filters = FindingFilters(org=org, since=period.since, until=period.until)
         doc |= _with_reviews(served, actions.findings_page(served, principal, filters, limit=PAGE_LIMIT,
                                                            command="web area", count=True))

@@ -28,14 +28,18 @@ class FormTooLarge(Exception):
 
 async def form(request: Request) -> dict[str, str]:
     """The fields of a urlencoded form (the last value of a repeated field), blank ones included."""
+    return {name: values[-1] for name, values in (await form_lists(request)).items()}
+
+
+async def form_lists(request: Request) -> dict[str, list[str]]:
+    """The fields of a urlencoded form with every value of a repeated field (checkboxes), in order."""
     declared = request.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > MAX_FORM_BYTES:
         raise FormTooLarge()
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
         raise FormTooLarge()
-    parsed = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
-    return {name: values[-1] for name, values in parsed.items()}
+    return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
 
 
 def local_path(target: str | None, default: str = "/") -> str:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ValidationError
 
 from service.commands.supervise import render_html
@@ -87,12 +87,27 @@ def findings(request: Request, caller: WebCaller) -> Response:
         doc = views.findings(served(request), caller, FindingFilters(**given))
     except (ValidationError, BadParameter) as e:
         return page(request, "findings.html.j2", status=422, principal=caller, given=given, problems=_problems(e),
-                    findings=[], total=0, reviews={})
+                    findings=[], total=0, reviews={}, csv_url="/findings.csv")
     following = doc.pop("next")
     next_url = str(request.url.remove_query_params("reviewed").include_query_params(after=following)) \
         if following else None
+    download = urlencode({k: v for k, v in given.items() if k not in ("limit", "after")})
     return page(request, "findings.html.j2", principal=caller, given=given, problems=[],
-                flash=request.query_params.get("reviewed"), next_url=next_url, **doc)
+                flash=request.query_params.get("reviewed"), next_url=next_url,
+                csv_url="/findings.csv" + (f"?{download}" if download else ""), **doc)
+
+
+@router.get("/findings.csv")
+def findings_csv(request: Request, caller: WebCaller) -> Response:
+    """The filtered findings as CSV with each one's latest review (every page, streamed)."""
+    given = _given(request.query_params, FindingFilters)
+    try:
+        filters = FindingFilters(**{k: v for k, v in given.items() if k not in ("limit", "after")})
+    except ValidationError as e:
+        return page(request, "error.html.j2", status=422, status_code=422, detail="; ".join(_problems(e)))
+    rows = actions.findings_csv(served(request), caller, filters)
+    return StreamingResponse(rows, media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": 'attachment; filename="findings.csv"'})
 
 
 @router.post("/findings/{finding}/review")

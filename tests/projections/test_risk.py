@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.events import Rule
-from projections.risk import DIMENSIONS, AreaVolume, risk
+from projections.risk import DIMENSIONS, AreaVolume, reviewed_counts, risk
 
 volumes = st.builds(AreaVolume, customers=st.integers(0, 50_000), views=st.integers(0, 10**6),
                     decisions=st.integers(0, 10**5), transfers_in=st.integers(0, 10**5))
@@ -48,3 +48,16 @@ def test_complaints_count_and_never_lower_a_score(volume, findings, complaints, 
     before = risk(volume, findings, complaints)
     after = risk(volume, findings, {**complaints, dimension: complaints.get(dimension, 0) + more})
     assert after[dimension] >= before[dimension]
+
+
+def test_findings_reviewed_justified_count_nothing_and_violations_count_one_and_a_half():
+    volume = AreaVolume(customers=1000, views=1000, decisions=100, transfers_in=0)
+    findings = {"ACCESS_OWN_RECORD": 4, "DECISION_LANGUAGE": 2}
+    assert reviewed_counts(findings, {}) == findings  # without reviews: the counts, exactly
+    all_justified = reviewed_counts(findings, {"ACCESS_OWN_RECORD": {"justified": 4}})
+    assert all_justified == {"ACCESS_OWN_RECORD": 0, "DECISION_LANGUAGE": 2}
+    assert risk(volume, all_justified, {})["data_protection"] == 0.0
+    mixed = reviewed_counts(findings, {"ACCESS_OWN_RECORD": {"violation": 2, "justified": 1}})
+    assert mixed["ACCESS_OWN_RECORD"] == 1 + 2 * 1.5
+    violations = reviewed_counts(findings, {"ACCESS_OWN_RECORD": {"violation": 4}})
+    assert risk(volume, violations, {})["overall"] > risk(volume, findings, {})["overall"]
