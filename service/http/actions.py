@@ -24,6 +24,7 @@ from service.http.auth import Principal
 from service.http.params import FindingFilters, ReviewIn
 from service.http.render import json_array
 from service.http.served import Served
+from service.output import csv_lines
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_EVENTS = 10_000
@@ -123,6 +124,23 @@ def findings_json(served: Served, principal: Principal, filters: FindingFilters,
         return found.findings, found.next
 
     return json_array(read(filters.after_key()), read)
+
+
+def findings_csv(served: Served, principal: Principal, filters: FindingFilters, *, command: str,
+                 page: int = STREAM_PAGE) -> Iterator[str]:
+    """Every finding within the caller's scope as the CSV of ``lokikirja findings --format csv``
+    (its columns, its cells), read ``page`` at a time; the scope is checked (a refusal recorded)
+    and the first page read before the first line."""
+    org = scope.findings_org(served, principal, filters.org, command=command)
+    found = _page(served, filters, org, filters.after_key(), page)
+
+    def lines(found: FindingsPage) -> Iterator[str]:
+        yield from csv_lines(found.findings, queries.FINDING_FIELDS)
+        while found.next is not None:
+            found = _page(served, filters, org, found.next, page)
+            yield from csv_lines(found.findings, queries.FINDING_FIELDS, header=False)
+
+    return lines(found)
 
 
 def reviews_of(served: Served, findings: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

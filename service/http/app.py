@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 from ledger.replica import Replica
 from ledger.store import Ledger
-from service.http import errors, routes_integrity, routes_ledger, routes_ops, web, web_pages
+from service.http import downloads, errors, routes_integrity, routes_ledger, routes_ops, web, web_pages
 from service.http.auth import Sessions
 from service.http.metrics import Metrics, RequestTimer
 from service.http.monitor import Monitor, background
@@ -60,6 +60,7 @@ def build_app() -> FastAPI:
     app.include_router(routes_integrity.router)
     app.include_router(web.router)
     app.include_router(web_pages.router)
+    app.include_router(downloads.router)
     return app
 
 

@@ -1,0 +1,115 @@
+"""The web UI's downloads over real HTTP: findings CSV, dossier PDF, evidence bundle.
+
+Each is checked for its status, content type and filename; a PDF's text is read back with pypdf."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pypdf
+
+from ledger.checkpoints import Checkpoint, checkpoint_at
+from ledger.store import Ledger
+from projections.queries import FINDING_FIELDS
+from tests.http.harness import LiveServer
+
+
+@contextmanager
+def _logged_in(server: LiveServer, who: str, lang: str = "en") -> Iterator[httpx.Client]:
+    with server.client(follow_redirects=False) as client:
+        client.headers["Accept-Language"] = lang
+        assert client.post("/login", data={"token": server.tokens[who]}).status_code == 303
+        yield client
+
+
+def _pdf_text(response: httpx.Response) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    width, height = (float(v) for v in reader.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == (595, 842)  # A4 in points
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())  # wrapped lines joined
+
+
+def _attachment(response: httpx.Response, content_type: str, prefix: str, suffix: str) -> None:
+    assert response.status_code == 200, response.text[:500]
+    assert response.headers["content-type"].startswith(content_type)
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="' + prefix) and disposition.endswith(suffix + '"')
+
+
+def test_findings_download_as_csv_with_the_filters_and_the_cli_columns(scenario_server: LiveServer):
+    with _logged_in(scenario_server, "avi") as client:
+        assert "/findings.csv?rule=ACCESS_BULK" in client.get("/findings", params={"rule": "ACCESS_BULK"}).text
+        response = client.get("/findings.csv", params={"rule": "ACCESS_BULK", "severity": ""})
+        _attachment(response, "text/csv", "lokikirja-findings-", ".csv")
+        rows = list(csv.DictReader(io.StringIO(response.text)))
+        assert list(rows[0]) == list(FINDING_FIELDS)
+        assert len(rows) == 2 and {r["rule"] for r in rows} == {"ACCESS_BULK"}
+        cli = scenario_server.cli("findings", "--rule", "ACCESS_BULK", "--format", "csv")
+        assert response.text == cli.stdout
+    with _logged_in(scenario_server, "dpo-hki") as client:
+        own = list(csv.DictReader(io.StringIO(client.get("/findings.csv").text)))
+        assert own and {r["org"] for r in own} == {"area:helsinki"}
+        assert client.get("/findings.csv", params={"org": "area:espoo"}).status_code == 403
+
+
+def _signed_checkpoint(server: LiveServer, text: str, label: str) -> Checkpoint:
+    """The checkpoint whose tree size follows ``label`` in a PDF's text, as the store holds it."""
+    found = re.search(re.escape(label) + r"\s*(\d+)", text)
+    assert found, text
+    with Ledger.open(server.db, server.keys, need_keys=False) as ledger:
+        return checkpoint_at(ledger, int(found.group(1)))[0]
+
+
+def test_the_dossier_pdf_shows_each_event_proven_against_the_checkpoint_in_finnish(scenario_server: LiveServer):
+    purpose = "dossier pdf test"
+    with _logged_in(scenario_server, "avi", lang="fi") as client:
+        page = client.post("/dossier", data={"customer": "c:a1", "purpose": purpose}).text
+        assert 'action="/dossier/pdf"' in page and 'action="/dossier/bundle"' in page
+        response = client.post("/dossier/pdf", data={"customer": "c:a1", "purpose": purpose, "at": ""})
+    _attachment(response, "application/pdf", "dossier-c-a1-", ".pdf")
+    text = _pdf_text(response)
+    assert "Asiakkaan c:a1 selvitys oikeusturvaa varten" in text
+    assert "Vastuu asiakkaasta" in text and "Aikajana" in text and "avaimen tunniste" in text
+    assert text.count("✓ todistettu") >= 3 and "✗" not in text
+    checkpoint = _signed_checkpoint(scenario_server, text, "puun koko")
+    compact = re.sub(r"\s", "", text)
+    assert checkpoint.key_id in compact and (checkpoint.root_hash.hex() in compact
+                                             or base64.b64encode(checkpoint.root_hash).decode() in compact)
+    queried = [f for f in scenario_server.facts("ledger.queried") if f.data["purpose"] == purpose]
+    assert [f.data["command"] for f in queried] == ["web dossier", "web dossier pdf"]
+    assert all(f.data["via"] == "web" and f.data["subject"] == "c:a1" for f in queried)
+
+
+def test_the_dossier_pdf_in_swedish_and_the_evidence_bundle_file(scenario_server: LiveServer):
+    purpose = "bundle download test"
+    with _logged_in(scenario_server, "dpo-hki", lang="sv") as client:
+        pdf = client.post("/dossier/pdf", data={"customer": "c:a6", "purpose": purpose})
+        bundle = client.post("/dossier/bundle", data={"customer": "c:a6", "purpose": purpose})
+    _attachment(pdf, "application/pdf", "dossier-c-a6-", ".pdf")
+    text = _pdf_text(pdf)
+    assert "Utredning om kunden c:a6" in text and "Ansvar för kunden" in text and "Tidslinje" in text
+    assert "✓ bevisad" in text and "trädets storlek" in text
+    _attachment(bundle, "application/json", "evidence-bundle-c-a6-", ".json")
+    doc = json.loads(bundle.content)
+    assert doc["customer"] == "c:a6" and doc["format"].startswith("lokikirja-evidence-bundle")
+    assert doc["checkpoint"]["tree_size"] > 0
+    commands = [f.data["command"] for f in scenario_server.facts("ledger.queried") if f.data["purpose"] == purpose]
+    assert commands == ["web dossier pdf", "web dossier bundle"]
+
+
+def test_downloads_out_of_scope_or_without_a_purpose_are_refused_and_recorded(scenario_server: LiveServer):
+    purpose = "download refusal test"
+    with _logged_in(scenario_server, "dpo-hki") as client:
+        for path in ("/dossier/pdf", "/dossier/bundle"):
+            assert client.post(path, data={"customer": "c:b05", "purpose": purpose}).status_code == 403
+            assert client.post(path, data={"customer": "c:a6", "purpose": ""}).status_code == 422
+    refused = [f for f in scenario_server.facts("ledger.queried") if f.data["purpose"] == purpose]
+    assert [(f.data["command"], f.data["refused"]) for f in refused] == [
+        ("web dossier pdf", True), ("web dossier bundle", True)]
