@@ -1,8 +1,9 @@
-"""The web UI's downloads: findings as CSV, the dossier as a PDF and as an evidence bundle.
+"""The web UI's downloads: findings as CSV, the dossier as a PDF and as an evidence bundle, and
+the data subject's Art. 15 letter as a PDF.
 
 Each is the page's answer in a file to take away, sent with ``Content-Disposition: attachment``
 and a filename that says what it is. A download that reads personal data (the dossier, the
-bundle) is a query of its own: it needs a purpose and is recorded as ``ledger.queried`` within
+bundle, the letter) is a query of its own: it needs a purpose and is recorded as ``ledger.queried`` within
 the caller's scope before anything is read, exactly as the page is; the form fields travel in a
 POST body, never in a URL. The findings CSV, like the findings page and ``GET /v1/findings``,
 holds pseudonymous ids only and is scoped but not recorded (docs/api.md).
@@ -23,7 +24,8 @@ from service.commands.dossier import render_html as dossier_html
 from service.http import actions
 from service.http.auth import served
 from service.http.dossier import dossier_of, dossier_page, evidence_bundle
-from service.http.params import CUSTOMER_PATTERN, BadParameter, DossierQuery, FindingFilters
+from service.http.letter import subject_letter
+from service.http.params import CUSTOMER_PATTERN, AccessQuery, BadParameter, DossierQuery, FindingFilters
 from service.http.render import PAGE_HEADERS, request_language
 from service.http.web import WebCaller, form
 from service.pdf import PDF_TYPE, html_to_pdf
@@ -93,3 +95,16 @@ async def dossier_bundle(request: Request, caller: WebCaller) -> Response:
     body = orjson.dumps(await run_in_threadpool(bundle))
     return Response(body, media_type="application/json",
                     headers=attachment_headers(f"evidence-bundle-{file_stem(customer)}-{today()}.json"))
+
+
+@router.post("/letter")
+async def letter_pdf(request: Request, caller: WebCaller) -> Response:
+    """The data subject's Art. 15 letter (``lokikirja subject-report --format html``) as an A4 PDF,
+    in the customer's language, with its reference number and the controller's and DPO's contact
+    details (``serve --controller FILE``)."""
+    fields = await form(request)
+    given = {k: v.strip() for k, v in fields.items() if k in ("subject", "since", "until", "purpose") and v.strip()}
+    q = AccessQuery(**given)
+    letter = await run_in_threadpool(subject_letter, served(request), caller, q, request.app.state.contacts)
+    pdf = await run_in_threadpool(html_to_pdf, letter.html)
+    return Response(pdf, media_type=PDF_TYPE, headers=attachment_headers(f"{letter.reference}.pdf"))

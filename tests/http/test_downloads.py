@@ -11,6 +11,8 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pypdf
@@ -18,7 +20,7 @@ import pypdf
 from ledger.checkpoints import Checkpoint, checkpoint_at
 from ledger.store import Ledger
 from projections.queries import FINDING_FIELDS
-from tests.http.harness import LiveServer
+from tests.http.harness import LiveServer, serve_beside
 
 
 @contextmanager
@@ -113,3 +115,49 @@ def test_downloads_out_of_scope_or_without_a_purpose_are_refused_and_recorded(sc
     refused = [f for f in scenario_server.facts("ledger.queried") if f.data["purpose"] == purpose]
     assert [(f.data["command"], f.data["refused"]) for f in refused] == [
         ("web dossier pdf", True), ("web dossier bundle", True)]
+
+
+CONTROLLER_TOML = """
+[controller]
+name = "Helsingin kaupunki, työllisyyspalvelut"
+address = "Pohjoisesplanadi 11–13, 00099 Helsingin kaupunki"
+email = "tyollisyys@hel.fi"
+
+[dpo]
+name = "Tietosuojavastaava Åsa Öberg"
+email = "tietosuoja@hel.fi"
+phone = "09 310 1691"
+"""
+
+
+def _reference(server: LiveServer, purpose: str) -> str:
+    (query,) = [f for f in server.facts("ledger.queried") if f.data["purpose"] == purpose]
+    return f"LKK-{query.recorded_at.astimezone(ZoneInfo('Europe/Helsinki')).year}-{query.position:06d}"
+
+
+def test_the_art_15_letter_pdf_carries_its_reference_and_the_controllers_contacts(
+        scenario_server: LiveServer, tmp_path: Path):
+    controller = tmp_path / "controller.toml"
+    controller.write_text(CONTROLLER_TOML, encoding="utf-8")
+    server = serve_beside(scenario_server, ["--controller", str(controller)], name="letters")
+    try:
+        purpose = "letter download test"
+        with _logged_in(server, "dpo-hki") as client:
+            assert 'action="/letter"' in client.post("/who-viewed", data={"subject": "c:a6", "purpose": purpose}).text
+            response = client.post("/letter", data={"subject": "c:a6", "purpose": purpose + " 2"})
+            assert client.post("/letter", data={"subject": "c:b05", "purpose": purpose + " 3"}).status_code == 403
+    finally:
+        server.stop()
+    reference = _reference(scenario_server, purpose + " 2")
+    _attachment(response, "application/pdf", reference, ".pdf")
+    text = _pdf_text(response)
+    assert "Selvitys henkilötietojesi käsittelystä" in text  # the customer's language, Finnish
+    assert text.count(reference) == 2 and "Rekisterinpitäjä" in text and "Tietosuojavastaava Åsa Öberg" in text
+    assert "Helsingin kaupunki, työllisyyspalvelut" in text and "tietosuoja@hel.fi" in text
+    refused = [f for f in scenario_server.facts("ledger.queried") if f.data["purpose"] == purpose + " 3"]
+    assert [(f.data["command"], f.data["refused"]) for f in refused] == [("web subject-report", True)]
+
+    cli = scenario_server.cli("subject-report", "--subject", "c:a6", "--as", "u:dpo-hki", "--purpose",
+                              "cli letter test", "--format", "html", "--controller", str(controller))
+    assert cli.returncode == 0, cli.stderr
+    assert _reference(scenario_server, "cli letter test") in cli.stdout and "tietosuoja@hel.fi" in cli.stdout
