@@ -1,34 +1,35 @@
-"""The web UI's downloads: findings as CSV, the dossier as a PDF and as an evidence bundle, and
-the data subject's Art. 15 letter as a PDF.
+"""The web UI's downloads: findings as CSV, an area's report and the dossier as PDFs, the
+evidence bundle, and the data subject's Art. 15 letter as a PDF.
 
 Each is the page's answer in a file to take away, sent with ``Content-Disposition: attachment``
 and a filename that says what it is. A download that reads personal data (the dossier, the
 bundle, the letter) is a query of its own: it needs a purpose and is recorded as ``ledger.queried`` within
 the caller's scope before anything is read, exactly as the page is; the form fields travel in a
 POST body, never in a URL. The findings CSV, like the findings page and ``GET /v1/findings``,
-holds pseudonymous ids only and is scoped but not recorded (docs/api.md).
+holds pseudonymous ids only and is scoped but not recorded (docs/api.md); so is an area's report.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
 from service.commands.dossier import render_html as dossier_html
-from service.http import actions
+from service.http import actions, views
 from service.http.auth import served
 from service.http.dossier import dossier_of, dossier_page, evidence_bundle
 from service.http.letter import subject_letter
-from service.http.params import CUSTOMER_PATTERN, AccessQuery, BadParameter, DossierQuery, FindingFilters
-from service.http.render import PAGE_HEADERS, request_language
+from service.http.params import CUSTOMER_PATTERN, ORG_PATTERN, AccessQuery, BadParameter, DossierQuery, FindingFilters
+from service.http.render import PAGE_HEADERS, environment, request_language
 from service.http.web import WebCaller, form
 from service.pdf import PDF_TYPE, html_to_pdf
+from service.reports import render
 
 router = APIRouter(include_in_schema=False)
 DOWNLOAD_HEADERS = {k: v for k, v in PAGE_HEADERS.items() if k != "Content-Security-Policy"}
@@ -57,6 +58,20 @@ def findings_csv(request: Request, caller: WebCaller) -> Response:
     lines = actions.findings_csv(served(request), caller, FindingFilters(**given), command="web findings csv")
     return StreamingResponse(lines, media_type="text/csv; charset=utf-8",
                              headers=attachment_headers(f"lokikirja-findings-{today()}.csv"))
+
+
+@router.get("/areas/{org}/report.pdf")
+def area_pdf(request: Request, caller: WebCaller, org: Annotated[str, Path(pattern=ORG_PATTERN)]) -> Response:
+    """One experiment area's page as an A4 PDF for the period's ``since``/``until``: figures, risk
+    dimensions, findings by rule and (in scope) its findings."""
+    period = FindingFilters(**{k: v.strip() for k, v in request.query_params.items()
+                               if k in ("since", "until") and v.strip()})
+    doc = views.area(served(request), caller, org, period)
+    html = render("area_report.html.j2", lang=request_language(request), principal=caller,
+                  db=served(request).ledger.target.display, generated=datetime.now(UTC),
+                  rule_severity=environment().globals["rule_severity"], **doc)
+    return Response(html_to_pdf(html), media_type=PDF_TYPE,
+                    headers=attachment_headers(f"area-report-{file_stem(org)}-{today()}.pdf"))
 
 
 async def _dossier_form(request: Request) -> tuple[str, DossierQuery]:

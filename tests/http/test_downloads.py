@@ -161,3 +161,14 @@ def test_the_art_15_letter_pdf_carries_its_reference_and_the_controllers_contact
                               "cli letter test", "--format", "html", "--controller", str(controller))
     assert cli.returncode == 0, cli.stderr
     assert _reference(scenario_server, "cli letter test") in cli.stdout and "tietosuoja@hel.fi" in cli.stdout
+
+
+def test_an_areas_report_downloads_as_a_pdf_in_swedish(scenario_server: LiveServer):
+    with _logged_in(scenario_server, "dpo-hki", lang="sv") as client:
+        page = client.get("/areas/area:helsinki", params={"since": "2021-01-01"}).text
+        assert "/areas/area%3Ahelsinki/report.pdf?since=2021-01-01&amp;until=" in page
+        response = client.get("/areas/area:helsinki/report.pdf", params={"since": "2021-01-01"})
+        assert client.get("/areas/area:nowhere/report.pdf").status_code == 404
+    _attachment(response, "application/pdf", "area-report-area-helsinki-", ".pdf")
+    text = _pdf_text(response)
+    assert "area:helsinki" in text and "Riskdimensioner" in text and "ACCESS_OWN_RECORD" in text
