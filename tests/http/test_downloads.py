@@ -59,6 +59,8 @@ def test_findings_download_as_csv_with_the_filters_and_the_cli_columns(scenario_
         own = list(csv.DictReader(io.StringIO(client.get("/findings.csv").text)))
         assert own and {r["org"] for r in own} == {"area:helsinki"}
         assert client.get("/findings.csv", params={"org": "area:espoo"}).status_code == 403
+    refused = [f for f in scenario_server.facts("ledger.queried") if f.data["command"] == "web findings csv"]
+    assert [(f.actor, f.data["refused"]) for f in refused] == [("u:dpo-hki", True)]
 
 
 def _signed_checkpoint(server: LiveServer, text: str, label: str) -> Checkpoint:
