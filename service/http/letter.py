@@ -2,9 +2,10 @@
 recorded first — the letter of ``lokikirja subject-report --format html``.
 
 Scoped as the access history (``scope.visible_subjects``): AVI any customer; a DPO the customers
-its organisation was ever responsible for; an area user its area's current customers; an appeals
-body the customers of its case. The request is recorded as ``ledger.queried`` (or refused, and
-the refusal recorded) before anything is read; its log position is the letter's reference.
+its organisation was ever responsible for; an area user its area's current customers. Not an
+appeals body: it reads its case, and a letter is the controller's answer to the person. The
+request is recorded as ``ledger.queried`` (or refused, and the refusal recorded) before anything
+is read; its log position is the letter's reference.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from service.http.served import Served
 from service.letters import Contacts, reference_number
 
 COMMAND = "web subject-report"
+LETTER_WRITERS = scope.HISTORY_READERS - {"appeals"}
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ def subject_letter(served: Served, principal: Principal, q: AccessQuery, contact
     if customer is None or not customer.startswith("c:"):
         raise BadParameter("subject", "the letter is to a customer: give c:<token>")
     span = window(q.since, q.until)  # malformed dates are a 422 before anything is recorded
-    if principal.role not in scope.HISTORY_READERS:
+    if principal.role not in LETTER_WRITERS:
         scope.refuse(served, principal, f"a {principal.role} token may not make a data subject's letter",
                      command=COMMAND, purpose=q.purpose, subject=customer)
     with served.reading(queries=False) as cur:

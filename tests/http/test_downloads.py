@@ -148,6 +148,8 @@ def test_the_art_15_letter_pdf_carries_its_reference_and_the_controllers_contact
             assert 'action="/letter"' in client.post("/who-viewed", data={"subject": "c:a6", "purpose": purpose}).text
             response = client.post("/letter", data={"subject": "c:a6", "purpose": purpose + " 2"})
             assert client.post("/letter", data={"subject": "c:b05", "purpose": purpose + " 3"}).status_code == 403
+        with _logged_in(server, "appeals") as client:  # its case's customer, but a letter is not an appeal's
+            assert client.post("/letter", data={"subject": "c:a1", "purpose": purpose + " 4"}).status_code == 403
     finally:
         server.stop()
     reference = _reference(scenario_server, purpose + " 2")
@@ -156,8 +158,10 @@ def test_the_art_15_letter_pdf_carries_its_reference_and_the_controllers_contact
     assert "Selvitys henkilötietojesi käsittelystä" in text  # the customer's language, Finnish
     assert text.count(reference) == 2 and "Rekisterinpitäjä" in text and "Tietosuojavastaava Åsa Öberg" in text
     assert "Helsingin kaupunki, työllisyyspalvelut" in text and "tietosuoja@hel.fi" in text
-    refused = [f for f in scenario_server.facts("ledger.queried") if f.data["purpose"] == purpose + " 3"]
-    assert [(f.data["command"], f.data["refused"]) for f in refused] == [("web subject-report", True)]
+    refused = [f for f in scenario_server.facts("ledger.queried")
+               if f.data["purpose"] in (purpose + " 3", purpose + " 4")]
+    assert [(f.actor, f.data["command"], f.data["refused"]) for f in refused] == [
+        ("u:dpo-hki", "web subject-report", True), ("u:appeals-board", "web subject-report", True)]
 
     cli = scenario_server.cli("subject-report", "--subject", "c:a6", "--as", "u:dpo-hki", "--purpose",
                               "cli letter test", "--format", "html", "--controller", str(controller))
