@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -81,6 +82,24 @@ def emit_json_list(items: Iterable[Any]) -> None:
     sys.stdout.flush()
 
 
+def csv_lines(rows: Iterable[dict[str, Any]], columns: Sequence[str | Column], *,
+              header: bool = True) -> Iterator[str]:
+    """``rows`` as CSV text, a line at a time: the ``columns``' names (with ``header``), then one
+    line per row — what ``--format csv`` prints, and what the web UI's CSV downloads send."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    names = [c.name if isinstance(c, Column) else c for c in columns]
+    if header:
+        writer.writerow(names)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in names])
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+    if header and out.tell():  # no rows: the header alone
+        yield out.getvalue()
+
+
 def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[str | Column], fmt: str, *,
               title: str | None = None, doc: Any = None) -> None:
     """Print ``rows`` (any iterable: json and csv stream it): json prints ``doc`` (default: the
@@ -92,11 +111,8 @@ def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[str | Column], f
         else:
             emit_json(doc)
     elif fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        names = [c.name if isinstance(c, Column) else c for c in columns]
-        writer.writerow(names)
-        for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in names])
+        for line in csv_lines(rows, columns):
+            sys.stdout.write(line)
     else:
         render_table(stdout, list(rows), columns, title=title, cell=_cell)
 

@@ -33,8 +33,12 @@ TIMELINE_COLUMNS = [Column("at"), Column("type"), Column("actor"), Column("summa
                     Column("findings", wrap=True)]
 
 
-def render_html(doc: dict, db: str, lang: str = DEFAULT) -> str:
-    return render("dossier.html.j2", lang=lang, d=doc, db=db, generated=datetime.now(UTC))
+def render_html(doc: dict, db: str, lang: str = DEFAULT, *, statuses: dict[str, str] | None = None) -> str:
+    """The dossier as a self-contained html report; ``statuses``: each event's verification status
+    (``replay.bundle.proof_statuses``), shown beside it with a summary over the checkpoint."""
+    proven = bool(statuses) and all(s == "proven" for s in (statuses or {}).values())
+    return render("dossier.html.j2", lang=lang, d=doc, db=db, generated=datetime.now(UTC), statuses=statuses or {},
+                  all_proven=proven)
 
 
 @main.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -15,6 +16,7 @@ from service import output
 from service.app import db_option, keys_option, main, note
 from service.commands.tokens import tokens_option
 from service.http.tokens import TokenFile, resolve_tokens_path
+from service.letters import controller_option, load_contacts
 
 
 def _loopback(host: str) -> bool:
@@ -39,11 +41,13 @@ def _loopback(host: str) -> bool:
 @click.option("--replica-wait", "replica_wait", default=5.0, show_default=True, metavar="SECONDS",
               type=click.FloatRange(min=0), help="With --read-dsn: how long a read waits for the replica to "
               "catch up before it answers 503.")
+@controller_option
 @db_option
 @keys_option
 @tokens_option
 def serve(host: str, port: int, stuck_after: float, read_dsn: str | None, max_replica_lag: int,
-          replica_wait: float, db: str | None, keys: str | None, tokens: str | None) -> None:
+          replica_wait: float, controller: Path | None, db: str | None, keys: str | None,
+          tokens: str | None) -> None:
     """Serve the HTTP API (/v1/…, OpenAPI at /openapi.json) and the web UI (/) over the store.
 
     Requests authenticate with tokens from `lokikirja tokens add`. The server keeps no access log
@@ -76,13 +80,14 @@ def serve(host: str, port: int, stuck_after: float, read_dsn: str | None, max_re
     else:  # a server is not interactive: no progress bars from the read model catching up per request
         output.stderr = Console(stderr=True, force_terminal=False)
     ValidTime.from_env()  # a bad LOKIKIRJA_VALID_* stops the server here, not its first ingest
+    contacts = load_contacts(controller)  # a bad file stops the server here, not its first letter
     token_file = TokenFile(resolve_tokens_path(tokens, keys))
     if not token_file.entries():
         note(f"no tokens in {token_file.path} yet: add one with `lokikirja tokens add`")
     if not _loopback(host):
         note(f"listening on {host} without TLS: put a TLS-terminating proxy in front of it")
     with Ledger.open(db, keys) as ledger, _replica(read_dsn, ledger, keys, max_replica_lag, replica_wait) as replica:
-        app = create_app(ledger, token_file, stuck_after=stuck_after, replica=replica)
+        app = create_app(ledger, token_file, stuck_after=stuck_after, replica=replica, contacts=contacts)
         reads = f", reads from {replica.ledger.target.display}" if replica is not None else ""
         logs.event(log, "info", "server.started",
                    f"serving the ledger at {ledger.target.display}{reads} on http://{host}:{port}/ "

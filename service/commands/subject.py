@@ -23,6 +23,7 @@ from projections import subject as queries
 from replay.person_report import complete_sentence, completeness, write_report
 from service.app import db_option, format_option, keys_option, main, note, who_options
 from service.i18n import when_text
+from service.letters import Contacts, controller_option, load_contacts, reference_number
 from service.output import emit_rows, stdout
 from service.pipeline import after_append, catch_up_projections
 from service.reports import checked_hetu, render, write_html
@@ -59,9 +60,10 @@ def _identity(ledger: Ledger, facts_positions: list[int], erased: bool) -> dict[
     return found or None
 
 
-def _letter(ledger: Ledger, cur: Any, customers: list[str], rows: list[dict[str, Any]], query_id: str,
-            done: dict[str, Any]) -> str:
-    """The html letter (self-contained) in the customer's language."""
+def letter_html(ledger: Ledger, cur: Any, customers: list[str], rows: list[dict[str, Any]], *, reference: str,
+                done: dict[str, Any], contacts: Contacts | None = None) -> str:
+    """The html letter (self-contained) in the customer's language, with the request's
+    ``reference`` (:func:`~service.letters.reference_number`) and the sender's ``contacts``."""
     db = ledger.db
     lang = "sv" if queries.latest_language(db, cur, customers) == "sv" else "fi"
     gone = queries.erased(db, cur, customers)
@@ -71,7 +73,7 @@ def _letter(ledger: Ledger, cur: Any, customers: list[str], rows: list[dict[str,
     names = queries.org_names(db, cur, [r["org"] for r in rows])
     items = [{**r, "when": local_time(r["at"], lang), "org_name": names.get(r["org"] or "", r["org"])} for r in rows]
     return render("subject_report.html.j2",
-        lang=lang, rows=items, identity=identity, erased=bool(gone), reference=query_id,
+        lang=lang, rows=items, identity=identity, erased=bool(gone), reference=reference, contacts=contacts,
         complete={"tree_size": done["tree_size"], "when": local_time(done["signed_at"], lang)},
         generated=local_time(datetime.now(UTC).isoformat(), lang).rsplit(" ", 2)[0])
 
@@ -84,19 +86,22 @@ def _letter(ledger: Ledger, cur: Any, customers: list[str], rows: list[dict[str,
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write html here (mode 0600).")
 @click.option("--evidence", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the answer with its proofs here (mode 0600), for `lokikirja verify-report`.")
+@controller_option
 @who_options
 @db_option
 @keys_option
 @format_option("table", "json", "csv", "html")
 def subject_report(subject: str | None, hetu: str | None, since: str | None, until: str | None, out: Path | None,
-                   evidence: Path | None, as_user: str, purpose: str, db: str | None, keys: str | None,
-                   fmt: str) -> None:
+                   evidence: Path | None, controller: Path | None, as_user: str, purpose: str, db: str | None,
+                   keys: str | None, fmt: str) -> None:
     """The data subject's own report: dates, organisations, purposes and data categories of every
     view and decision, and whether a finding was raised — no official's identity. The request is
     recorded first (ledger.queried).
 
     json rows: {"at","org","purpose","categories","kind","finding"} sorted by at; a view has kind
-    null, a decision has purpose and categories null. --format html: a letter in Finnish or Swedish.
+    null, a decision has purpose and categories null. --format html: a letter in Finnish or Swedish,
+    with a reference number (LKK-<year>-<log position of the recorded request>) and, with
+    --controller FILE, the controller's and the DPO's contact details (docs/api.md, "Downloads").
 
     The answer is proven complete up to a signed checkpoint (the subject index committed in the
     log); --evidence FILE writes it with every proof, for `lokikirja verify-report FILE`.
@@ -118,7 +123,8 @@ def subject_report(subject: str | None, hetu: str | None, since: str | None, unt
         done = completeness(ledger)  # proven complete against the committed subject index
         with ledger.db.read() as cur:
             rows = queries.report_rows(ledger.db, cur, customers, span)
-            html = _letter(ledger, cur, customers, rows, str(query.id), done) if fmt == "html" else None
+            html = letter_html(ledger, cur, customers, rows, reference=reference_number(query), done=done,
+                               contacts=load_contacts(controller)) if fmt == "html" else None
         if evidence is not None:
             write_report(ledger, evidence, kind="subject-report", customers=customers, window=span, rows=rows,
                          done=done)

@@ -18,12 +18,13 @@ from fastapi import FastAPI
 
 from ledger.replica import Replica
 from ledger.store import Ledger
-from service.http import errors, routes_integrity, routes_ledger, routes_ops, web, web_cases, web_pages
+from service.http import downloads, errors, routes_integrity, routes_ledger, routes_ops, web, web_cases, web_pages
 from service.http.auth import Sessions
 from service.http.metrics import Metrics, RequestTimer
 from service.http.monitor import Monitor, background
 from service.http.served import ReplicaLagHeader, Served
 from service.http.tokens import TokenFile
+from service.letters import Contacts
 from service.logs import event
 
 STUCK_AFTER_S = 60.0
@@ -61,6 +62,7 @@ def build_app() -> FastAPI:
     app.include_router(web.router)
     app.include_router(web_pages.router)
     app.include_router(web_cases.router)
+    app.include_router(downloads.router)
     return app
 
 
@@ -79,11 +81,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(ledger: Ledger, tokens: TokenFile, *, stuck_after: float = STUCK_AFTER_S,
-               replica: Replica | None = None) -> FastAPI:
+               replica: Replica | None = None, contacts: Contacts | None = None) -> FastAPI:
     """The app serving ``ledger``, authenticating with ``tokens``; a follower behind without
     advancing for ``stuck_after`` seconds turns /healthz to 503. With a ``replica``, reads go there
-    (ADR 0014) and their responses carry ``Lokikirja-Replica-Lag``."""
+    (ADR 0014) and their responses carry ``Lokikirja-Replica-Lag``. ``contacts``: the sender of the
+    Art. 15 letters (``serve --controller``)."""
     app = build_app()
+    app.state.contacts = contacts
     served = app.state.served = Served(ledger, tokens, replica)
     app.state.sessions = Sessions()
     monitor = app.state.monitor = Monitor(ledger, stuck_after=stuck_after)

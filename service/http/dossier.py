@@ -61,11 +61,12 @@ def evidence_bundle(served: Served, dossier: dict[str, Any], bounds: Bounds) -> 
     return build_bundle(served.ledger, dossier, bounds)
 
 
-def dossier_page(served: Served, principal: Principal, customer: str, q: DossierQuery) -> dict[str, Any]:
+def dossier_page(served: Served, principal: Principal, customer: str, q: DossierQuery, *,
+                 command: str = "web dossier") -> dict[str, Any]:
     """The dossier with each event's verification status (re-hashed, proven against the signed root):
     an event altered after sealing is shown as such, beside the others, rather than failing the page."""
     unproven: dict[str, str] = {}
-    doc = dossier_of(served, principal, customer, q, command="web dossier", unproven=unproven)
+    doc = dossier_of(served, principal, customer, q, command=command, unproven=unproven)
     statuses = proof_statuses(served.reader, doc, unproven)
     return {"dossier": doc, "statuses": statuses,
             "all_proven": bool(statuses) and all(s == "proven" for s in statuses.values())}

@@ -21,6 +21,7 @@ from service.commands.supervise import render_html
 from service.http import actions, views
 from service.http.auth import served
 from service.http.dossier import dossier_page
+from service.http.downloads import attachment_headers, today
 from service.http.params import (
     CUSTOMER_PATTERN,
     FINDING_PATTERN,
@@ -107,7 +108,7 @@ def findings_csv(request: Request, caller: WebCaller) -> Response:
         return page(request, "error.html.j2", status=422, status_code=422, detail="; ".join(_problems(e)))
     rows = actions.findings_csv(served(request), caller, filters)
     return StreamingResponse(rows, media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": 'attachment; filename="findings.csv"'})
+                             headers=attachment_headers(f"lokikirja-findings-{today()}.csv"))
 
 
 @router.post("/findings/{finding}/review")
