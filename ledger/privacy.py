@@ -21,7 +21,7 @@ import functools
 import hmac
 import os
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,7 @@ from ledger.identifiers import normalise_hetu
 from ledger.keys import ENV_NAMES, KEY_FILES, KeyRing, fsync_folder, key_id
 
 if TYPE_CHECKING:
+    from ledger.records import StoredFact
     from ledger.store import Ledger
 
 ENC_PREFIX = "enc:v1:"
@@ -283,3 +284,12 @@ def finish_rotation(folder: Path, meta_master_key_id: str) -> str | None:
         return "completed"
     pending.unlink()
     return "discarded"
+
+
+def contract_json(ledger: Ledger, facts: Sequence[StoredFact]) -> list[dict[str, Any]]:
+    """The contract JSON of stored facts, personal fields decrypted where the keys still exist."""
+    subjects = {s for f in facts if (s := personal_subject(f.type, f.data))}
+    with ledger.db.read() as cur:
+        keys = ledger.data_keys.for_reading(cur, subjects) if subjects else {}
+    return [{"id": str(f.id), "type": f.type, "at": f.at_text, "actor": f.actor,
+             "data": reveal(f.type, str(f.id), f.data, keys)} for f in facts]

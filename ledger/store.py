@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -320,14 +320,3 @@ def _open_app(target: Target) -> Lokikirja:
         return Lokikirja(env=target.env)
     except Exception as e:
         raise NotInitialised(f"cannot open the ledger at {target.display}: {e}") from None
-
-
-def contract_json(ledger: Ledger, facts: Sequence[StoredFact]) -> list[dict[str, Any]]:
-    """The contract JSON of stored facts, personal fields decrypted where the keys still exist."""
-    from ledger.privacy import personal_subject, reveal
-
-    subjects = {s for f in facts if (s := personal_subject(f.type, f.data))}
-    with ledger.db.read() as cur:
-        keys = ledger.data_keys.for_reading(cur, subjects) if subjects else {}
-    return [{"id": str(f.id), "type": f.type, "at": f.at_text, "actor": f.actor,
-             "data": reveal(f.type, str(f.id), f.data, keys)} for f in facts]

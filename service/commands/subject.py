@@ -17,8 +17,8 @@ import click
 from ledger.errors import UsageError
 from ledger.identifiers import CUSTOMER_RE
 from ledger.own_facts import record_query
-from ledger.privacy import ERASED, blind_index
-from ledger.store import Ledger, contract_json
+from ledger.privacy import ERASED, blind_index, contract_json
+from ledger.store import Ledger
 from projections import subject as queries
 from replay.person_report import complete_sentence, completeness, write_report
 from service.app import db_option, format_option, keys_option, main, note, who_options

@@ -9,7 +9,8 @@ import pytest
 
 import ledger.privacy as privacy
 from ledger.errors import KeyMismatch
-from ledger.store import Ledger, contract_json
+from ledger.privacy import contract_json
+from ledger.store import Ledger
 from tests.factories import write_jsonl
 from tests.privacy.conftest import Run, data_key_rows
 from tests.scenarios import EVENTS

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.ingest import ingest_stream
-from ledger.store import Ledger, contract_json
+from ledger.privacy import contract_json
+from ledger.store import Ledger
 from tests.strategies import events, unique_event_lists
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
