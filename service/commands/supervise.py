@@ -16,6 +16,7 @@ from projections import oversight
 from projections import supervision as sv
 from service.app import db_option, format_option, main
 from service.i18n import DEFAULT
+from service.labels import SEVERITY_COLOURS
 from service.output import emit_json, emit_rows, stdout
 from service.pipeline import catch_up_projections
 from service.reports import lang_option, render, write_html
@@ -29,7 +30,7 @@ RANKING_COLUMNS = [Column("rank"), Column("org"), Column("customers", drop=2), C
 MONITORING_COLUMNS = [Column("month"), Column("te_office"), Column("org"), Column("customers"), Column("share"),
                       Column("transfers_in", drop=2), Column("transfers_out", drop=2), Column("decisions", drop=1),
                       Column("findings", drop=1)]
-COLOURS = {Severity.HIGH: "#b3261e", Severity.MEDIUM: "#d98b1f", Severity.LOW: "#7d8aa3"}
+COLOURS = {Severity(s): colour for s, colour in SEVERITY_COLOURS.items()}
 
 
 def render_html(report: dict, db: str, lang: str = DEFAULT) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from service.labels import SEVERITY_COLOURS
+
 SEVERITIES = ("high", "medium", "low")
-COLOURS = {"high": "#b3261e", "medium": "#d98b1f", "low": "#7d8aa3"}
+COLOURS = SEVERITY_COLOURS
 
 
 def _months(first: str, last: str) -> list[str]:

@@ -16,11 +16,10 @@ from ledger.events import Rule
 from policies.verdicts import RULES
 from service import i18n
 from service.http.auth import session_principal
-from service.labels import N_
+from service.labels import N_, SEVERITY_COLOURS
 
 K = TypeVar("K")
 
-SEVERITY_COLOURS = {"high": "#b3261e", "medium": "#d98b1f", "low": "#7d8aa3"}
 NAV = [("/ranking", N_("Risk ranking"), ("avi", "dpo")), ("/findings", N_("Findings"), ("avi", "dpo")),
        ("/who-viewed", N_("Who viewed this person"), ("avi", "dpo", "area-user", "appeals")),
        ("/dossier", N_("Dossier"), ("avi", "dpo", "area-user", "appeals")),
