@@ -176,13 +176,18 @@ class BundleReport:
         return doc
 
 
-def load_bundle(path: Path) -> dict[str, Any]:
+def read_json(path: Path, what: str) -> Any:
+    """The JSON document in ``path``; a missing or unreadable file is a usage error naming it."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise UsageError(f"{path}: not a JSON evidence bundle") from None
+        raise UsageError(f"{path}: not a JSON {what}") from None
+
+
+def load_bundle(path: Path) -> dict[str, Any]:
+    doc = read_json(path, "evidence bundle")
     if not isinstance(doc, dict) or doc.get("format") not in (FORMAT, FORMAT_V1):
         raise UsageError(f"{path}: not a Lokikirja evidence bundle ({FORMAT} or {FORMAT_V1})")
     return doc
@@ -279,6 +284,18 @@ def _check_v2(report: BundleReport, doc: dict[str, Any], stored: dict[str, Any],
     report.attested = NOT_RECOMPUTED
 
 
+def _included(stored: dict[str, Any], proof: dict[str, Any], checkpoint: Checkpoint) -> bytes:
+    """The stored record's bytes, once its leaf hashes to the proof's and the audit path leads to
+    the checkpoint's root (raises ``ProofError``, or ``KeyError``/``ValueError``… on a malformed entry)."""
+    state = base64.b64decode(stored["state"], validate=True)
+    leaf_hash = merkle.leaf_hash(leaf_bytes(stored["leaf_index"], stored["position"], state))
+    if leaf_hash.hex() != proof["leaf_hash"] or proof["tree_size"] != checkpoint.tree_size:
+        raise merkle.ProofError("its leaf or tree size differs from the proof's")
+    merkle.verify_inclusion(stored["leaf_index"], checkpoint.tree_size, leaf_hash,
+                            [bytes.fromhex(h) for h in proof["audit_path"]], checkpoint.root_hash)
+    return state
+
+
 def _proven_fact(report: BundleReport, event: str, stored: dict[str, Any], proof: dict[str, Any] | None,
                  checkpoint: Checkpoint) -> StoredFact | None:
     if proof is None:
@@ -286,13 +303,7 @@ def _proven_fact(report: BundleReport, event: str, stored: dict[str, Any], proof
         return None
     report.events += 1
     try:
-        state = base64.b64decode(stored["state"], validate=True)
-        leaf_hash = merkle.leaf_hash(leaf_bytes(stored["leaf_index"], stored["position"], state))
-        if leaf_hash.hex() != proof["leaf_hash"] or proof["tree_size"] != checkpoint.tree_size:
-            raise merkle.ProofError("its leaf or tree size differs from the proof's")
-        merkle.verify_inclusion(stored["leaf_index"], checkpoint.tree_size, leaf_hash,
-                                [bytes.fromhex(h) for h in proof["audit_path"]], checkpoint.root_hash)
-        fact = StoredFact.from_state(state, stored["position"])
+        fact = StoredFact.from_state(_included(stored, proof, checkpoint), stored["position"])
         if fact.id_text != event:
             raise merkle.ProofError(f"the proven record is of event {fact.id_text}")
     except (KeyError, TypeError, ValueError, binascii.Error, merkle.ProofError) as e:
@@ -324,13 +335,7 @@ def _check_event(report: BundleReport, entry: dict[str, Any], stored: dict[str, 
         return
     report.events += 1
     try:
-        state = base64.b64decode(stored["state"], validate=True)
-        leaf_hash = merkle.leaf_hash(leaf_bytes(stored["leaf_index"], stored["position"], state))
-        if leaf_hash.hex() != proof["leaf_hash"] or proof["tree_size"] != checkpoint.tree_size:
-            raise merkle.ProofError("its leaf or tree size differs from the proof's")
-        merkle.verify_inclusion(stored["leaf_index"], checkpoint.tree_size, leaf_hash,
-                                [bytes.fromhex(h) for h in proof["audit_path"]], checkpoint.root_hash)
-        record = json.loads(state)
+        record = json.loads(_included(stored, proof, checkpoint))
     except (KeyError, TypeError, ValueError, binascii.Error, merkle.ProofError) as e:
         report.fail_event(event, f"not proven included in the signed checkpoint ({e})")
         return

@@ -34,8 +34,9 @@ from replay.summary import summary
 
 Fail = Callable[[str], None]
 _PERSONAL = "\x00personal\x00"
-NOT_RECOMPUTED = ("ACCESS_BULK (it counts the official's views of other people, which the evidence does not hold) "
-                  "and the log's horizon are taken from the bundle")
+_BULK = "ACCESS_BULK (it counts the official's views of other people, which the evidence does not hold)"
+NOT_RECOMPUTED = f"{_BULK} and the log's horizon are taken from the bundle"
+BULK_TAKEN = f"{_BULK} is taken from the report"
 
 
 def needed_keys(customer: str, facts: Iterable[StoredFact]) -> set[str]:

@@ -31,8 +31,8 @@ from policies.world import InMemoryWorld
 from projections.queries import Window
 from projections.schema import from_micros, micros
 from projections.world import as_fact
-from replay.bundle import BundleReport, check_signature, collect_evidence, proven_facts
-from replay.bundle_check import NOT_RECOMPUTED, check_completeness
+from replay.bundle import BundleReport, check_signature, collect_evidence, proven_facts, read_json
+from replay.bundle_check import BULK_TAKEN, check_completeness
 from replay.trust import TrustPolicy
 
 FORMAT = "lokikirja-person-report/v1"
@@ -75,12 +75,7 @@ def _iso(value: int | None) -> str | None:
 
 
 def load_report(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise UsageError(f"{path}: not a JSON report") from None
+    doc = read_json(path, "report")
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("kind") not in KINDS:
         raise UsageError(f"{path}: not a Lokikirja person report ({FORMAT}); "
                          "write one with `access-log` or `subject-report` and --evidence FILE")
@@ -108,7 +103,7 @@ def verify_report(doc: dict[str, Any], policy: TrustPolicy | None = None) -> Bun
     rows = doc.get("rows") if isinstance(doc.get("rows"), list) else []
     expected = _rows(doc["kind"], proven.values(), customers, since, until, rows)
     _compare_rows(report, doc["kind"], rows, expected)
-    report.attested = NOT_RECOMPUTED.split(" and the log's")[0] + " is taken from the report"
+    report.attested = BULK_TAKEN
     if not signed:
         report.proven.clear()
     return report
