@@ -17,7 +17,6 @@ the checkpoint. Measured in the same run:
 
 from __future__ import annotations
 
-import itertools
 import random
 import statistics
 import tempfile
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import allow_synthetic_times, argument_parser, backends, emit, fresh_store, p50_p95, timed_ms
-from bench.verify import _write_source
+from bench.verify import _write_source, batch_files
 from ledger import submap
 from ledger.checkpoints import commit_subject_index, sign_checkpoint
 from ledger.ingest import ingest_stream
@@ -38,29 +37,21 @@ from service.pipeline import catch_up_projections
 
 def _load(ledger: Ledger, source: Path, batches: int, folder: Path) -> dict[str, float]:
     lines = sum(1 for _ in source.open("rb"))
-    per = -(-lines // batches)
     base_s = index_s = 0.0
     index = SubjectIndex(ledger)
-    with source.open("rb") as stream:
-        for i in itertools.count():
-            chunk = list(itertools.islice(stream, per))
-            if not chunk:
-                break
-            part = folder / f"batch-{i}.jsonl"
-            part.write_bytes(b"".join(chunk))
-            t0 = time.perf_counter()
-            with part.open("rb") as f:
-                ingest_stream(ledger, str(part), f)
-            catch_up_projections(ledger)
-            seal_catch_up(ledger)
-            t1 = time.perf_counter()
-            index.take_in()
-            t2 = time.perf_counter()
-            sign_checkpoint(ledger)
-            t3 = time.perf_counter()
-            base_s += (t1 - t0) + (t3 - t2)
-            index_s += t2 - t1
-            part.unlink()
+    for part in batch_files(source, lines, batches, folder):
+        t0 = time.perf_counter()
+        with part.open("rb") as f:
+            ingest_stream(ledger, str(part), f)
+        catch_up_projections(ledger)
+        seal_catch_up(ledger)
+        t1 = time.perf_counter()
+        index.take_in()
+        t2 = time.perf_counter()
+        sign_checkpoint(ledger)
+        t3 = time.perf_counter()
+        base_s += (t1 - t0) + (t3 - t2)
+        index_s += t2 - t1
     return {"events": lines, "ingest_with_followers_s": round(base_s, 2), "index_s": round(index_s, 2),
             "index_overhead_ratio": round(index_s / base_s, 3)}
 

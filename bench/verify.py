@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -65,25 +65,32 @@ def _write_source(path: Path, n: int) -> Path:
     return path
 
 
-def _load(ledger: Ledger, source: Path, batches: int, folder: Path) -> dict[str, float]:
-    """Ingest ``source`` in ``batches`` files, sealing and signing a checkpoint after each."""
-    lines = sum(1 for _ in source.open("rb"))
+def batch_files(source: Path, lines: int, batches: int, folder: Path) -> Iterator[Path]:
+    """``source`` cut into ``batches`` files of whole lines in ``folder``, one at a time (each
+    removed once the caller is done with it)."""
     per = -(-lines // batches)
-    ingest_s = seal_s = 0.0
     with source.open("rb") as stream:
         for i in itertools.count():
             chunk = list(itertools.islice(stream, per))
             if not chunk:
-                break
+                return
             part = folder / f"batch-{i}.jsonl"
             part.write_bytes(b"".join(chunk))
-            t = time.perf_counter()
-            with part.open("rb") as f:
-                ingest_stream(ledger, str(part), f)
-            t2 = time.perf_counter()
-            sign_checkpoint(ledger)
-            ingest_s, seal_s = ingest_s + t2 - t, seal_s + time.perf_counter() - t2
-            part.unlink()
+            yield part
+            part.unlink(missing_ok=True)
+
+
+def _load(ledger: Ledger, source: Path, batches: int, folder: Path) -> dict[str, float]:
+    """Ingest ``source`` in ``batches`` files, sealing and signing a checkpoint after each."""
+    lines = sum(1 for _ in source.open("rb"))
+    ingest_s = seal_s = 0.0
+    for part in batch_files(source, lines, batches, folder):
+        t = time.perf_counter()
+        with part.open("rb") as f:
+            ingest_stream(ledger, str(part), f)
+        t2 = time.perf_counter()
+        sign_checkpoint(ledger)
+        ingest_s, seal_s = ingest_s + t2 - t, seal_s + time.perf_counter() - t2
     return {"ingest_events_per_s": round(lines / ingest_s), "seal_and_sign_events_per_s": round(lines / seal_s)}
 
 
