@@ -10,40 +10,32 @@ transaction is rolled back, so nothing from that source is stored, and every pro
 Beyond the contract's shapes, a fact's ``at`` must lie in the ledger's valid-time range and not in
 the future (``ledger/validtime``), and a line is at most :data:`MAX_LINE_BYTES` long (the field
 limits of ``ledger/events`` keep every valid line far shorter; docs/input.md).
+
+The preparation of a chunk (``ledger/ingest_prepare``: parse, validate, fingerprint, write the
+stored state) runs in worker processes for sources of more than one chunk (``ledger/ingest_pool``);
+this module is the single writer: duplicates and conflicts against the log, data keys, encryption
+of personal fields, the append.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import IO, Any
+from datetime import datetime
+from typing import IO
 from uuid import UUID
 
-import orjson
-from pydantic import ValidationError
+from eventsourcing.persistence import StoredEvent
 
 from ledger.errors import MAX_LINES_LISTED, ConflictingEvent, InvalidInput, Problem
-from ledger.events import DATA_MODELS, PATTERN_DESCRIPTIONS, PERSONAL_FIELDS, parse_event, rfc3339_text
-from ledger.privacy import blind_index, encrypt_field, fingerprint, personal_subject
-from ledger.records import StoredFact, canonical_json
+from ledger.events import PERSONAL_FIELDS
+from ledger.ingest_pool import prepared_chunks, worker_count
+from ledger.ingest_prepare import MAX_LINE_BYTES, Chunk, Line, Personal, Prepared, stored_state
+from ledger.privacy import blind_index, encrypt_field
 from ledger.store import AppendTransaction, Ledger
 from ledger.validtime import ValidTime
 
 CHUNK = 5000
-MAX_LINE_BYTES = 64 * 1024
-"""The longest line read: a valid event is a few kilobytes at most (the field limits of
-``ledger/events``); a longer line is refused without being held in memory whole."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Parsed:
-    line: int
-    event: Any
-    uid: UUID
-    doc: dict[str, Any]
-    fp: str
 
 
 @dataclass
@@ -81,41 +73,6 @@ class _Problems:
             raise cls(self.kept, self.total)
 
 
-BOM = b"\xef\xbb\xbf"
-
-_MESSAGES = {
-    "missing": "is required",
-    "extra_forbidden": "is not a field of this event type",
-    "union_tag_not_found": "is required (the event type)",
-    "json_invalid": "is not valid JSON",
-}
-
-
-def _problems_of(error: ValidationError) -> Iterator[tuple[str, str]]:
-    for e in error.errors(include_url=False, include_input=False):
-        loc = list(e["loc"])
-        if loc and loc[0] in DATA_MODELS:
-            loc = loc[1:]
-        kind = e["type"]
-        if kind.startswith("union_tag"):
-            name = "type"
-        elif not loc:
-            name = "json" if kind == "json_invalid" or "type" in kind else "event"
-        else:
-            name = ".".join(str(p) for p in loc)
-        message = _MESSAGES.get(kind) or e["msg"].removeprefix("Value error, ")
-        if kind == "string_pattern_mismatch":
-            message = PATTERN_DESCRIPTIONS.get(e.get("ctx", {}).get("pattern", ""), message)
-        if kind == "too_long":
-            message = f"has more than {e.get('ctx', {}).get('max_length')} items, the most this field may hold " \
-                      "(docs/input.md)"
-        if kind == "union_tag_invalid":
-            message = "is not an event type that can be ingested"
-        if kind == "model_attributes_type" or kind == "model_type":
-            message = "must be a JSON object"
-        yield name, message
-
-
 def read_lines(stream: IO[bytes], on_bytes: Callable[[int], None] | None = None, *,
                limit: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes]]:
     """``(line number, line)`` pairs of a binary stream, blank lines skipped; of a line longer than
@@ -135,8 +92,8 @@ def read_lines(stream: IO[bytes], on_bytes: Callable[[int], None] | None = None,
             yield number, raw
 
 
-def _chunks(lines: Iterable[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
-    chunk: list[tuple[int, bytes]] = []
+def _chunks(lines: Iterable[Line], size: int) -> Iterator[list[Line]]:
+    chunk: list[Line] = []
     for item in lines:
         chunk.append(item)
         if len(chunk) >= size:
@@ -146,76 +103,33 @@ def _chunks(lines: Iterable[tuple[int, bytes]], size: int) -> Iterator[list[tupl
         yield chunk
 
 
-def _content_fingerprint(ledger: Ledger, event: Any, uid: str, doc: dict[str, Any]) -> str:
-    """The fingerprint of what makes two facts "the same": the contract JSON with ``at`` in UTC."""
-    content = {"actor": doc["actor"], "at": event.at.astimezone(UTC).isoformat(), "data": doc["data"],
-               "id": uid, "type": doc["type"]}
-    return fingerprint(ledger.keys, canonical_json(content))
+def _encrypted_state(p: Prepared, personal: Personal, keys: dict[str, bytes], index_key: bytes,
+                     recorded_text: str) -> bytes:
+    """The stored state of a fact with personal fields: each encrypted under the subject's data
+    key, the HETU blind-indexed."""
+    uid = str(UUID(bytes=p.uid))
+    data, key = dict(personal.data), keys[personal.subject]
+    hetu_index = blind_index(index_key, data["hetu"]) if "hetu" in data else None
+    for name in PERSONAL_FIELDS[p.type]:
+        if name in data:
+            data[name] = encrypt_field(key, uid, name, data[name])
+    return stored_state(uid=uid, type_name=p.type, given_at=personal.given_at, actor=personal.actor, data=data,
+                        fp=p.fp, recorded_text=recorded_text, hetu_index=hetu_index)
 
 
-def build_fact(event: Any, uid: UUID, doc: dict[str, Any], fp: str, keys: dict[str, bytes],
-               index_key_of: Callable[[str], str], recorded_at: datetime) -> StoredFact:
-    """The stored form of a validated event (``doc`` is its JSON as given): personal fields
-    encrypted under the subject's data key, the HETU blind-indexed."""
-    data: dict[str, Any] = doc["data"]
-    hetu_index = None
-    subject = personal_subject(event.type, data)
-    if subject is not None:
-        data = dict(data)
-        if "hetu" in data:
-            hetu_index = index_key_of(data["hetu"])
-        for name in PERSONAL_FIELDS[event.type]:
-            if name in data:
-                data[name] = encrypt_field(keys[subject], str(uid), name, data[name])
-    return StoredFact(id=uid, type=event.type, at=event.at, actor=event.actor,
-                      recorded_at=recorded_at, data=data, fp=fp, hetu_index=hetu_index,
-                      given_at=rfc3339_text(doc["at"]))
-
-
-def _validated(chunk: list[tuple[int, bytes]], ledger: Ledger, problems: _Problems, valid_time: ValidTime,
-               now: datetime) -> list[_Parsed]:
-    parsed: list[_Parsed] = []
-    for number, raw in chunk:
-        if len(raw) > MAX_LINE_BYTES and len(raw.rstrip(b"\r\n")) > MAX_LINE_BYTES:
-            problems.add(number, "json", f"is longer than {MAX_LINE_BYTES // 1024} KiB, far more than any event "
-                         "needs (docs/input.md)")
-            continue
-        if number == 1 and raw.startswith(BOM):
-            problems.add(number, "json", "starts with a byte order mark (BOM), which JSON Lines does not allow; "
-                         "save the file as UTF-8 without BOM")
-            continue
-        try:
-            raw.decode("utf-8")
-            event = parse_event(raw)
-        except UnicodeDecodeError:
-            problems.add(number, "json", "is not valid UTF-8")
-            continue
-        except ValidationError as error:
-            for name, message in _problems_of(error):
-                problems.add(number, name, message)
-            continue
-        late = valid_time.problem(event.at, now)
-        if late is not None:
-            problems.add(number, "at", late)
-            continue
-        doc = orjson.loads(raw)
-        uid = UUID(event.id)
-        parsed.append(_Parsed(number, event, uid, doc, _content_fingerprint(ledger, event, str(uid), doc)))
-    return parsed
-
-
-def _ingest_chunk(tx: AppendTransaction, ledger: Ledger, chunk: list[tuple[int, bytes]],
-                  problems: _Problems, report: IngestReport, valid_time: ValidTime) -> None:
-    now = datetime.now(UTC)  # the recording time of this chunk's facts
-    parsed = _validated(chunk, ledger, problems, valid_time, now)
-    stored = tx.stored_fingerprints([p.uid for p in parsed])
-    fresh: list[_Parsed] = []
+def _append_chunk(tx: AppendTransaction, index_key: bytes, now: datetime, chunk: Chunk, problems: _Problems,
+                  report: IngestReport) -> None:
+    for line, field_, message in chunk.problems:
+        problems.add(line, field_, message)
+    ids = [UUID(bytes=p.uid) for p in chunk.prepared]
+    stored = tx.stored_fingerprints(ids)
+    fresh: list[tuple[UUID, Prepared]] = []
     in_chunk: dict[UUID, str] = {}
-    for p in parsed:
-        earlier = stored.get(p.uid) or in_chunk.get(p.uid)
+    for uid, p in zip(ids, chunk.prepared, strict=True):
+        earlier = stored.get(uid) or in_chunk.get(uid)
         if earlier is None:
-            in_chunk[p.uid] = p.fp
-            fresh.append(p)
+            in_chunk[uid] = p.fp
+            fresh.append((uid, p))
         elif earlier == p.fp:
             report.duplicates += 1
         else:
@@ -223,23 +137,29 @@ def _ingest_chunk(tx: AppendTransaction, ledger: Ledger, chunk: list[tuple[int, 
                          "(stored earlier, or earlier in this input)", conflict=True)
     if problems.total or not fresh:
         return
-    keys = tx.data_keys([s for p in fresh if (s := personal_subject(p.event.type, p.doc["data"]))])
-    index = functools.partial(blind_index, ledger.keys)
-    facts = [build_fact(p.event, p.uid, p.doc, p.fp, keys, index, now) for p in fresh]
-    tx.insert(facts)
-    report.ingested += len(facts)
+    keys = tx.data_keys([p.personal.subject for _, p in fresh if p.personal is not None])
+    recorded_text = now.isoformat(timespec="microseconds")
+    tx.insert_stored([StoredEvent(originator_id=uid, originator_version=1, topic=p.type,
+                                  state=p.state if p.personal is None else
+                                  _encrypted_state(p, p.personal, keys, index_key, recorded_text))
+                      for uid, p in fresh])
+    report.ingested += len(fresh)
 
 
 def ingest_stream(ledger: Ledger, source: str, stream: IO[bytes], *,
                   on_bytes: Callable[[int], None] | None = None, chunk_size: int = CHUNK,
-                  valid_time: ValidTime | None = None) -> IngestReport:
+                  valid_time: ValidTime | None = None, workers: int | None = None) -> IngestReport:
     """Ingest one source atomically. Raises ``InvalidInput`` (nothing stored) on any bad line.
-    ``valid_time``: the range ``at`` must lie in (default: as configured, :meth:`ValidTime.from_env`)."""
+    ``valid_time``: the range ``at`` must lie in (default: as configured, :meth:`ValidTime.from_env`);
+    ``workers``: processes that prepare chunks beside this one (default: :func:`worker_count`)."""
     valid_time = valid_time or ValidTime.from_env()
     report = IngestReport()
     problems = _Problems(source)
+    index_key = ledger.keys.index
     with ledger.appending() as tx:
-        for chunk in _chunks(read_lines(stream, on_bytes), chunk_size):
-            _ingest_chunk(tx, ledger, chunk, problems, report, valid_time)
+        chunks = _chunks(read_lines(stream, on_bytes), chunk_size)
+        workers = worker_count() if workers is None else workers
+        for now, chunk in prepared_chunks(chunks, index_key, valid_time, workers):
+            _append_chunk(tx, index_key, now, chunk, problems, report)
         problems.raise_if_any()
     return report

@@ -25,7 +25,7 @@ def build_own_fact(ledger: Ledger, type_name: str, actor: str, data: dict[str, A
            "data": {k: v for k, v in data.items() if v is not None}}
     event = parse_any_event(doc)
     content = event_json(event)
-    fp = fingerprint(ledger.keys, canonical_json(content))
+    fp = fingerprint(ledger.keys.index, canonical_json(content))
     return StoredFact(id=uuid.UUID(doc["id"]), type=type_name, at=now, actor=actor, recorded_at=now,
                       data=content["data"], fp=fp)
 

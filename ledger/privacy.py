@@ -43,14 +43,16 @@ ENC_PREFIX = "enc:v1:"
 ERASED = "[erased]"
 
 
-def blind_index(ring: KeyRing, hetu: str) -> str:
-    """The HMAC-SHA-256 blind index of a HETU (hex); equal HETUs give equal indexes."""
-    return hmac.digest(ring.index, b"hetu\x00" + normalise_hetu(hetu).encode(), "sha256").hex()
+def blind_index(index_key: bytes, hetu: str) -> str:
+    """The HMAC-SHA-256 blind index (the ring's index key) of a HETU (hex); equal HETUs give equal
+    indexes."""
+    return hmac.digest(index_key, b"hetu\x00" + normalise_hetu(hetu).encode(), "sha256").hex()
 
 
-def fingerprint(ring: KeyRing, canonical: bytes) -> str:
-    """A keyed digest of a fact's contract content: same content, same fingerprint."""
-    return hmac.digest(ring.index, b"fact\x00" + canonical, "sha256").hex()
+def fingerprint(index_key: bytes, canonical: bytes) -> str:
+    """A keyed digest (the ring's index key) of a fact's contract content: same content, same
+    fingerprint."""
+    return hmac.digest(index_key, b"fact\x00" + canonical, "sha256").hex()
 
 
 @functools.lru_cache(maxsize=8)

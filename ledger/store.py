@@ -20,6 +20,7 @@ from typing import ClassVar
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from ledger.backend import Target
@@ -313,6 +314,10 @@ class AppendTransaction:
             if f.recorded_at not in recorded:
                 recorded[f.recorded_at] = f.recorded_at.isoformat(timespec="microseconds")
         return self._insert([f.to_stored_event(recorded_text=recorded[f.recorded_at]) for f in facts])
+
+    def insert_stored(self, events: Sequence[StoredEvent]) -> Sequence[int]:
+        """Append facts already in their stored form (``ledger/ingest``), in order."""
+        return self._insert(events) if events else []
 
 
 def _open_app(target: Target) -> Lokikirja:

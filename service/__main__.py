@@ -2,4 +2,5 @@
 
 from service.cli import main
 
-main(prog_name="lokikirja")
+if __name__ == "__main__":
+    main(prog_name="lokikirja")

@@ -108,7 +108,7 @@ def access_log(subject: str | None, hetu: str | None, user: str | None, since: s
     span = window(since, until)
     done = None
     with Ledger.open(db, keys) as ledger:
-        index = blind_index(ledger.keys, hetu) if hetu is not None else None
+        index = blind_index(ledger.keys.index, hetu) if hetu is not None else None
         record_query(ledger, asker=as_user, purpose=purpose, command="access-log", subject=subject,
                      user=user, hetu_index=index)
         after_append(ledger, 1)  # the query record sealed and signed too: `verify` covers it

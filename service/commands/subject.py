@@ -111,7 +111,7 @@ def subject_report(subject: str | None, hetu: str | None, since: str | None, unt
     _check(subject, hetu)
     span = window(since, until)
     with Ledger.open(db, keys) as ledger:
-        index = blind_index(ledger.keys, hetu) if hetu is not None else None
+        index = blind_index(ledger.keys.index, hetu) if hetu is not None else None
         catch_up_projections(ledger)
         with ledger.db.read() as cur:
             customers = queries.customers_of(ledger.db, cur, subject=subject, hetu_index=index)

@@ -49,7 +49,7 @@ def _recorded(served: Served, principal: Principal, q: AccessQuery,
               command: str) -> tuple[list[str] | None, str | None]:
     """Check the scope (recording a refusal), record the query; the subjects to read (None: by
     user) and the HETU's blind index."""
-    index = blind_index(served.ledger.keys, q.hetu) if q.hetu is not None else None
+    index = blind_index(served.ledger.keys.index, q.hetu) if q.hetu is not None else None
     about = {"subject": q.subject, "user": q.user, "hetu_index": index}
     if principal.role not in scope.HISTORY_READERS:
         scope.refuse(served, principal, f"a {principal.role} token may not read access history", command=command,
