@@ -32,7 +32,7 @@ from policies.verdicts import Verdict
 from projections import sequences
 from projections.findings_store import finding_row, insert_findings, rule_list
 from projections.intake import ALL_TIME, Touched, insert_rows
-from projections.schema import Decision, UnknownRef, View, micros
+from projections.schema import Decision, Finding, UnknownRef, View, micros
 from projections.world import DbWorld, HistoryCache, as_fact, load_orgs
 
 _CODE = re.compile(r"[a-z0-9_.:-]+")
@@ -159,7 +159,7 @@ class FindingsEngine:
         """Judge ``acts`` (the first ``new`` of them are the page's own); store their findings and
         acting organisations. The page's decisions are inserted here, already judged; its views,
         with their acting organisation, are returned (their bulk state comes next)."""
-        finding_rows: list[tuple[Any, ...]] = []
+        finding_rows: list[Finding] = []
         unknown_rows: list[UnknownRef] = []
         viewing: dict[int, str | None] = {}  # a view's acting organisation, by position
         deciding: dict[int, tuple[str | None, str, str]] = {}  # a decision's (org, competent, rule_set)
@@ -193,10 +193,10 @@ class FindingsEngine:
             cur.execute(f"DELETE FROM {table} WHERE position IN {marks} {extra}", params)
 
     @staticmethod
-    def _row(fact: StoredFact, v: Verdict) -> tuple[Any, ...]:
+    def _row(fact: StoredFact, v: Verdict) -> Finding:
         return finding_row(fact.position, fact.id_text, micros(fact.at), fact.at_text, v)
 
-    def insert_findings(self, cur: Cursor, rows: list[tuple[Any, ...]]) -> None:
+    def insert_findings(self, cur: Cursor, rows: list[Finding]) -> None:
         insert_findings(self.db, cur, rows)
 
 
