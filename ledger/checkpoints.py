@@ -98,7 +98,8 @@ _COLUMNS = "tree_size, root_hash, timestamp, key_id, signature"
 
 
 def _row(r: Sequence[Any]) -> Checkpoint:
-    return Checkpoint(int(r[0]), bytes(r[1]), r[2], r[3], bytes(r[4]))
+    tree_size, root_hash, timestamp, key_id, signature = r
+    return Checkpoint(int(tree_size), bytes(root_hash), timestamp, key_id, bytes(signature))
 
 
 def stored_checkpoints(seal: Seal, cur: Cursor) -> list[Checkpoint]:
@@ -206,7 +207,7 @@ def log_positions(ledger: Ledger, notification_ids: Sequence[int]) -> dict[int, 
     id (from 1, with gaps on PostgreSQL). Unsealed events are left out."""
     seal = Seal(ledger)
     with ledger.db.read() as cur:
-        return {p: leaf[0] for p, leaf in seal.leaves_at(cur, list(notification_ids)).items()}
+        return {p: leaf.leaf_index for p, leaf in seal.leaves_at(cur, list(notification_ids)).items()}
 
 
 def check_origin(origin: str) -> str:
@@ -335,7 +336,7 @@ def sign_checkpoint(ledger: Ledger, *, min_interval: float = 0.0, covering: int 
         latest = _latest(seal, cur)
         if latest is not None and covering is not None:
             leaf = seal.leaves_at(cur, [covering]).get(covering)
-            if leaf is not None and leaf[0] < latest.tree_size:
+            if leaf is not None and leaf.leaf_index < latest.tree_size:
                 _sign_note(ledger, seal, cur, latest)
                 return latest.to_json()
         if latest is not None and (latest.tree_size >= size or _younger_than(latest, min_interval)):
@@ -367,7 +368,7 @@ def _grows(ledger: Ledger, seal: Seal, min_interval: float, covering: int | None
             return size > 0
         if covering is not None:
             leaf = seal.leaves_at(cur, [covering]).get(covering)
-            if leaf is not None and leaf[0] < latest.tree_size:
+            if leaf is not None and leaf.leaf_index < latest.tree_size:
                 return False
         if covering is None and _younger_than(latest, min_interval):
             return False
@@ -418,7 +419,7 @@ def _sealed_events(seal: Seal, cur: Cursor, ids: Sequence[UUID],
     """``{id: (leaf index, position, leaf bytes, sealed leaf hash)}``; unknown ids raise, and so do
     unsealed ones and those no longer matching their seal — unless ``unproven`` collects them, with why."""
     stored = seal.event_rows(cur, ids)
-    sealed = seal.leaves_at(cur, [row[0] for row in stored.values()])
+    sealed = seal.leaves_at(cur, [position for position, _ in stored.values()])
     out: dict[UUID, tuple[int, int, bytes, bytes]] = {}
     for uid in ids:
         if uid not in stored:
@@ -428,9 +429,9 @@ def _sealed_events(seal: Seal, cur: Cursor, ids: Sequence[UUID],
         if position not in sealed:
             problem = UsageError(f"event {uid} is not sealed yet; run `lokikirja checkpoint` first")
         else:
-            index, event, digest = sealed[position]
+            index, digest = sealed[position].leaf_index, sealed[position].hash
             leaf = leaf_bytes(index, position, state)
-            if event != uid.bytes or merkle.leaf_hash(leaf) != digest:
+            if sealed[position].event != uid.bytes or merkle.leaf_hash(leaf) != digest:
                 problem = IntegrityFailure(f"the stored event {uid} no longer matches its seal (position {index}); "
                                            "run `lokikirja verify`")
         if problem is None:

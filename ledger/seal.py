@@ -32,7 +32,7 @@ import hashlib
 import struct
 import weakref
 from collections.abc import Callable, Collection, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from ledger import merkle
@@ -49,6 +49,22 @@ SEAL_NAME = f"Lokikirja/{SEAL_FOLLOWER}"  # its tracking name
 PAGE = 5000
 STORED_LEVEL = 4  # perfect subtrees of 2^4 = 16 leaves and more are stored
 _READY: weakref.WeakSet[Ledger] = weakref.WeakSet()  # open ledgers whose seal tables exist
+
+
+class SealedLeaf(NamedTuple):
+    """One row of the seal's leaf table: the event ``event`` at log ``position`` is leaf ``leaf_index``."""
+
+    leaf_index: int
+    position: int
+    event: bytes  #: the event id's 16 bytes
+    hash: bytes  #: the RFC 6962 leaf hash
+
+
+class StoredEvent(NamedTuple):
+    """Where an event is stored in the log, and its stored state."""
+
+    position: int
+    state: bytes
 
 
 def leaf_bytes(leaf_index: int, position: int, state: bytes) -> bytes:
@@ -159,15 +175,15 @@ class Seal:
         if not with_event:
             return rows
         id_bytes = self.recorder.event_id_bytes
-        return [(r[0], id_bytes(r[1]), r[2]) for r in rows]
+        return [(position, id_bytes(event), state) for position, event, state in rows]
 
     def last_position(self, cur: Cursor) -> int:
         """The largest position in the log (0 when empty)."""
         return int(cur.scalar(f"SELECT MAX({self.position_column}) FROM {self.events}") or 0)
 
-    def event_rows(self, cur: Cursor, events: Sequence[UUID]) -> dict[UUID, tuple[int, bytes]]:
+    def event_rows(self, cur: Cursor, events: Sequence[UUID]) -> dict[UUID, StoredEvent]:
         """``{id: (position, state)}`` of the stored events with the given ids (absent ones left out)."""
-        out: dict[UUID, tuple[int, bytes]] = {}
+        out: dict[UUID, StoredEvent] = {}
         for i in range(0, len(events), 500):
             part = events[i : i + 500]
             marks, params = self.db.in_list([self.recorder.event_id_param(u) for u in part])
@@ -175,7 +191,7 @@ class Seal:
                          f"WHERE originator_id IN {marks}")
             rows = cur.fetch_binary(statement, params)
             for key, position, state in rows:
-                out[key if isinstance(key, UUID) else UUID(hex=key)] = (position, stored_bytes(state))
+                out[key if isinstance(key, UUID) else UUID(hex=key)] = StoredEvent(position, stored_bytes(state))
         return out
 
     def count_after(self, cur: Cursor, after: int) -> int:
@@ -188,16 +204,19 @@ class Seal:
     def head(self, cur: Cursor) -> tuple[int, int]:
         """``(sealed tree size, position of the last sealed event)``; ``(0, 0)`` before any."""
         row = cur.execute(f"SELECT leaf_index, position FROM {self.leaves} ORDER BY leaf_index DESC LIMIT 1").fetchone()
-        return (0, 0) if row is None else (row[0] + 1, row[1])
+        if row is None:
+            return 0, 0
+        leaf, position = row
+        return leaf + 1, position
 
-    def leaves_at(self, cur: Cursor, positions: Sequence[int]) -> dict[int, tuple[int, bytes, bytes]]:
-        """``{position: (leaf index, event id bytes, leaf hash)}`` of the sealed leaves at ``positions``."""
-        out: dict[int, tuple[int, bytes, bytes]] = {}
+    def leaves_at(self, cur: Cursor, positions: Sequence[int]) -> dict[int, SealedLeaf]:
+        """``{position: leaf}`` of the sealed leaves at ``positions``."""
+        out: dict[int, SealedLeaf] = {}
         for i in range(0, len(positions), 500):
             marks, params = self.db.in_list(positions[i : i + 500])
-            for position, index, event, digest in cur.execute(
-                    f"SELECT position, leaf_index, event, hash FROM {self.leaves} WHERE position IN {marks}", params):
-                out[position] = (index, bytes(event), bytes(digest))
+            for index, position, event, digest in cur.execute(
+                    f"SELECT leaf_index, position, event, hash FROM {self.leaves} WHERE position IN {marks}", params):
+                out[position] = SealedLeaf(index, position, bytes(event), bytes(digest))
         return out
 
     def positions_of_leaves(self, cur: Cursor, leaves: Sequence[int]) -> dict[int, int]:
@@ -209,17 +228,21 @@ class Seal:
                                    params).fetchall())
         return out
 
-    def find_sealed_event(self, cur: Cursor, event: bytes) -> tuple[int, int] | None:
-        """``(leaf index, position)`` where ``event`` was sealed. Not indexed (a full scan): for
-        explaining a failed verification only."""
-        row = cur.execute(f"SELECT leaf_index, position FROM {self.leaves} WHERE event = %s", (event,)).fetchone()
-        return None if row is None else (row[0], row[1])
+    def find_sealed_event(self, cur: Cursor, event: bytes) -> SealedLeaf | None:
+        """The leaf ``event`` was sealed as. Not indexed (a full scan): for explaining a failed
+        verification only."""
+        row = cur.execute(f"SELECT leaf_index, position, event, hash FROM {self.leaves} WHERE event = %s",
+                          (event,)).fetchone()
+        if row is None:
+            return None
+        index, position, sealed, digest = row
+        return SealedLeaf(index, position, bytes(sealed), bytes(digest))
 
-    def sealed_leaves(self, cur: Cursor, start: int, end: int) -> list[tuple[int, int, bytes, bytes]]:
-        """``(leaf index, position, event, hash)`` of sealed leaves ``start ≤ i < end``."""
+    def sealed_leaves(self, cur: Cursor, start: int, end: int) -> list[SealedLeaf]:
+        """The sealed leaves ``start ≤ i < end``, in order."""
         rows = cur.execute(f"SELECT leaf_index, position, event, hash FROM {self.leaves} "
                            "WHERE leaf_index >= %s AND leaf_index < %s ORDER BY leaf_index", (start, end)).fetchall()
-        return [(r[0], r[1], bytes(r[2]), bytes(r[3])) for r in rows]
+        return [SealedLeaf(index, position, bytes(event), bytes(digest)) for index, position, event, digest in rows]
 
     def source(self, cur: Cursor) -> StoredNodes:
         return StoredNodes(self, cur)
@@ -236,9 +259,10 @@ class Seal:
         if last != after:
             raise IntegrityFailure(f"the seal's leaves end at position {last} but its tracking says {after}: "
                                    "the seal tables were altered; run `lokikirja verify`")
-        hashes = leaf_hashes(size, [(r[0], r[2]) for r in rows])
+        hashes = leaf_hashes(size, [(position, state) for position, _, state in rows])
         nodes = self._completed_nodes(cur, size, hashes)
-        leaf_rows = [(size + i, r[0], r[1], h) for i, (r, h) in enumerate(zip(rows, hashes, strict=True))]
+        leaf_rows = [(size + i, position, event, h)
+                     for i, ((position, event, _), h) in enumerate(zip(rows, hashes, strict=True))]
         self._insert(cur, leaf_rows, nodes)
 
     def _completed_nodes(self, cur: Cursor, size: int, hashes: list[bytes]) -> list[tuple[int, int, bytes]]:

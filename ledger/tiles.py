@@ -303,7 +303,7 @@ class Publication:
             if not before:
                 raise IntegrityFailure(f"the seal has no leaf {index - 1}; nothing was published; "
                                        "run `lokikirja verify`")
-            after = before[0][1]
+            after = before[0].position
         while index < size:
             rows = self.seal.log_page(cur, after, min(PAGE, size - index), with_event=True)
             sealed = self.seal.sealed_leaves(cur, index, index + len(rows))

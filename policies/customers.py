@@ -149,6 +149,12 @@ class Deregistration:
         return (self.at, self.event_id, "customer.deregistered", {})
 
 
+def _in_order(row: Row) -> tuple[datetime, str]:
+    """A history row's place: by valid time, ties by event id."""
+    at, event_id, _, _ = row
+    return at, event_id
+
+
 _END_WITHHOLDING = {"customer.registered", "customer.changed", "customer.transferred", "customer.deregistered"}
 TYPES = frozenset({*_END_WITHHOLDING, "customer.transfer_withheld"})
 """The customer fact types a :class:`CustomerHistory` folds."""
@@ -182,13 +188,14 @@ class CustomerHistory:
 
     def __init__(self, customer: str, rows: Iterable[Row]) -> None:
         self.customer = customer
-        ordered = sorted((r for r in rows if r[2] in TYPES), key=lambda r: (r[0], r[1]))
+        ordered = sorted([(at, event_id, type_, d) for at, event_id, type_, d in rows if type_ in TYPES],
+                         key=_in_order)
         self._rows: tuple[Row, ...] = tuple(ordered)
-        self._row_ats = [r[0] for r in ordered]
-        registrations = [r for r in ordered if r[2] == "customer.registered"]
-        self._first = _attributes(registrations[0][3]) if registrations else None
+        self._row_ats = [at for at, _, _, _ in ordered]
+        registrations = [d for _, _, type_, d in ordered if type_ == "customer.registered"]
+        self._first = _attributes(registrations[0]) if registrations else None
         self.hetu_index: str | None = next(
-            (r[3]["hetu_index"] for r in registrations if r[3].get("hetu_index") is not None), None)
+            (d["hetu_index"] for d in registrations if d.get("hetu_index") is not None), None)
         """The blind index of the customer's HETU, from any registration."""
         states: list[CustomerState] = []
         state = CustomerState(datetime.min, "", False, None, None, False)
@@ -255,23 +262,27 @@ class CustomerHistory:
     def events_at(self, t: datetime) -> tuple[str, ...]:
         """Ids of the customer's facts at exactly the instant t, in order."""
         lo, hi = bisect_left(self._row_ats, t), bisect_right(self._row_ats, t)
-        return tuple(r[1] for r in self._rows[lo:hi])
+        return tuple(event_id for _, event_id, _, _ in self._rows[lo:hi])
 
     def last_event_before(self, t: datetime) -> str | None:
         """The id of the customer's latest fact strictly before t, if any."""
         i = bisect_left(self._row_ats, t)
-        return self._rows[i - 1][1] if i else None
+        if not i:
+            return None
+        _, event_id, _, _ = self._rows[i - 1]
+        return event_id
 
     def responsibility_intervals(self) -> tuple[tuple[str, datetime, datetime | None], ...]:
         """Who was responsible when: ``(org, from, to)``, ``to`` ``None`` while still responsible."""
         out: list[tuple[str, datetime, datetime | None]] = []
-        current: tuple[str, datetime] | None = None
+        org: str | None = None  # the responsible organisation of the open interval, if any
+        since = datetime.min
         for s in self.states:
-            if current is not None and s.responsible != current[0]:
-                out.append((current[0], current[1], s.at))
-                current = None
-            if current is None and s.responsible is not None:
-                current = (s.responsible, s.at)
-        if current is not None:
-            out.append((current[0], current[1], None))
+            if org is not None and s.responsible != org:
+                out.append((org, since, s.at))
+                org = None
+            if org is None and s.responsible is not None:
+                org, since = s.responsible, s.at
+        if org is not None:
+            out.append((org, since, None))
         return tuple(out)

@@ -32,7 +32,7 @@ from policies.verdicts import Verdict
 from projections import sequences
 from projections.findings_store import finding_row, insert_findings, rule_list
 from projections.intake import ALL_TIME, Touched, insert_rows
-from projections.schema import micros
+from projections.schema import Decision, Finding, UnknownRef, View, micros
 from projections.world import DbWorld, HistoryCache, as_fact, load_orgs
 
 _CODE = re.compile(r"[a-z0-9_.:-]+")
@@ -122,8 +122,8 @@ class FindingsEngine:
         if reads.entity is Entity.ORGANISATIONS:
             if touched.orgs_since is None:
                 return set()
-            return {r[0] for r in cur.execute(f"SELECT position FROM {table} WHERE at >= %s {extra}",
-                                              (touched.orgs_since,))}
+            return {position for (position,) in cur.execute(f"SELECT position FROM {table} WHERE at >= %s {extra}",
+                                                            (touched.orgs_since,))}
         since = {Entity.USER: touched.users, Entity.CUSTOMER: touched.customers,
                  Entity.EMPLOYER: dict.fromkeys(touched.employers, ALL_TIME)}.get(reads.entity)
         if since is None or reads.field is None:
@@ -149,7 +149,7 @@ class FindingsEngine:
         ordered = sorted(keys)
         for i in range(0, len(ordered), 500):
             marks, params = self.db.in_list(ordered[i : i + 500])
-            out.update(r[0] for r in cur.execute(
+            out.update(position for (position,) in cur.execute(
                 f"SELECT position FROM {table} WHERE {column} IN {marks} {extra}", params))
         return out
 
@@ -159,33 +159,33 @@ class FindingsEngine:
         """Judge ``acts`` (the first ``new`` of them are the page's own); store their findings and
         acting organisations. The page's decisions are inserted here, already judged; its views,
         with their acting organisation, are returned (their bulk state comes next)."""
-        finding_rows: list[tuple[Any, ...]] = []
-        unknown_rows: list[tuple[str, int]] = []
-        orgs: dict[int, tuple[Any, ...]] = {}
+        finding_rows: list[Finding] = []
+        unknown_rows: list[UnknownRef] = []
+        viewing: dict[int, str | None] = {}  # a view's acting organisation, by position
+        deciding: dict[int, tuple[str | None, str, str]] = {}  # a decision's (org, competent, rule_set)
         for fact in acts:
             judged = judgement(as_fact(fact), world)
             finding_rows += [self._row(fact, v) for v in judged.verdicts]
             if any(v.rule is Rule.REFERENCE_UNKNOWN for v in judged.verdicts):
-                unknown_rows += [(e, fact.position) for e in judged.unknown]
+                unknown_rows += [UnknownRef(e, fact.position) for e in judged.unknown]
             if fact.type == "record.viewed":
-                orgs[fact.position] = (judged.org,)
+                viewing[fact.position] = judged.org
             elif judged.competence is not None:
-                orgs[fact.position] = (judged.org, judged.competence.authority, judged.competence.rule_set.id)
+                deciding[fact.position] = (judged.org, judged.competence.authority, judged.competence.rule_set.id)
         older = [f.position for f in acts[new:]]
         self._delete(cur, self.t["findings"], older, f"AND rule IN {rule_list(RULE_BOOK.event_rule_ids())}")
         self._delete(cur, self.t["unknown_refs"], older)
-        insert_rows(cur, self.t["decisions"], [(*r[:5], orgs[r[0]][0], *r[6:12], *orgs[r[0]][1:])
-                                              for r in pending.get("decisions", [])])
+        insert_rows(cur, self.t["decisions"], _judged_decisions(pending.get("decisions", []), deciding))
         self.insert_findings(cur, finding_rows)
         insert_rows(cur, self.t["unknown_refs"], unknown_rows, ignore_conflicts=True)
-        old_views = [(orgs[p][0], p) for p in older if p in orgs and len(orgs[p]) == 1]
+        old_views = [(viewing[p], p) for p in older if p in viewing]
         cur.executemany(f"UPDATE {self.t['views']} SET org = %s WHERE position = %s", old_views)
         # a bulk finding names the viewing organisation, which a late user fact can change
         cur.executemany(f"UPDATE {self.t['findings']} SET org = %s WHERE rule = 'ACCESS_BULK' AND position = %s",
                         old_views)
         cur.executemany(f"UPDATE {self.t['decisions']} SET org = %s, competent = %s, rule_set = %s "
-                        "WHERE position = %s", [(*orgs[p], p) for p in older if p in orgs and len(orgs[p]) == 3])
-        return [(*r[:5], orgs[r[0]][0], *r[6:]) for r in pending.get("views", [])]
+                        "WHERE position = %s", [(*deciding[p], p) for p in older if p in deciding])
+        return _judged_views(pending.get("views", []), viewing)
 
     def _delete(self, cur: Cursor, table: str, positions: list[Any], extra: str = "") -> None:
         for i in range(0, len(positions), 500):
@@ -193,9 +193,31 @@ class FindingsEngine:
             cur.execute(f"DELETE FROM {table} WHERE position IN {marks} {extra}", params)
 
     @staticmethod
-    def _row(fact: StoredFact, v: Verdict) -> tuple[Any, ...]:
+    def _row(fact: StoredFact, v: Verdict) -> Finding:
         return finding_row(fact.position, fact.id_text, micros(fact.at), fact.at_text, v)
 
-    def insert_findings(self, cur: Cursor, rows: list[tuple[Any, ...]]) -> None:
+    def insert_findings(self, cur: Cursor, rows: list[Finding]) -> None:
         insert_findings(self.db, cur, rows)
 
+
+
+# The page's acts arrive from ``intake`` as rows in column order with the judged columns empty;
+# they are unpacked by name rather than turned into records and ``_replace``d: this runs for
+# every act of a rebuild, and ``_replace`` costs several times a plain unpacking.
+
+
+def _judged_views(rows: list[tuple[Any, ...]], viewing: dict[int, str | None]) -> list[View]:
+    """The page's views with their acting organisation."""
+    return [View(position, event, at, at_text, usr, viewing[position], subject, purpose, categories, count, armed)
+            for position, event, at, at_text, usr, _, subject, purpose, categories, count, armed in rows]
+
+
+def _judged_decisions(rows: list[tuple[Any, ...]],
+                      deciding: dict[int, tuple[str | None, str, str]]) -> list[Decision]:
+    """The page's decisions with their acting organisation and competent authority."""
+    out = []
+    for position, event, at, at_text, actor, _, decision, kind, customer, employer, outcome, language, _, _ in rows:
+        org, competent, rule_set = deciding[position]
+        out.append(Decision(position, event, at, at_text, actor, org, decision, kind, customer, employer, outcome,
+                            language, competent, rule_set))
+    return out

@@ -10,22 +10,23 @@ from typing import Any
 
 from ledger.db import Cursor, Database
 from policies.verdicts import Verdict, finding_id
+from projections.schema import FINDINGS, Finding
 
 
-def finding_row(position: int | None, event: str, at: int, at_text: str, v: Verdict) -> tuple[Any, ...]:
+def finding_row(position: int, event: str, at: int, at_text: str, v: Verdict) -> Finding:
     """The ``v_findings`` row of verdict ``v`` on ``event``."""
-    return (finding_id(v.rule, event, v.subject), v.rule.value, v.severity.value, event, position, at,
-            at_text, v.org, v.user, v.subject, v.explanation, v.rule_set, v.legal_basis)
+    return Finding(finding_id(v.rule, event, v.subject), v.rule.value, v.severity.value, event, position, at,
+                   at_text, v.org, v.user, v.subject, v.explanation, v.rule_set, v.legal_basis)
 
 
-def insert_findings(db: Database, cur: Cursor, rows: list[tuple[Any, ...]]) -> None:
+def insert_findings(db: Database, cur: Cursor, rows: list[Finding]) -> None:
     """Store finding rows; a finding already stored (same rule, event, subject) is updated."""
     if not rows:
         return
-    unique: dict[str, tuple[Any, ...]] = {}  # one finding per id (rule, event, subject)
+    unique: dict[str, Finding] = {}  # one finding per id (rule, event, subject)
     for row in rows:
-        unique[row[0]] = row
-    marks = ", ".join(["%s"] * 13)
+        unique[row.finding] = row
+    marks = ", ".join(["%s"] * len(FINDINGS.names))
     cur.executemany(
         f"INSERT INTO {db.table('v_findings')} VALUES ({marks}) ON CONFLICT (finding) DO UPDATE SET "
         "explanation = excluded.explanation, org = excluded.org, usr = excluded.usr, subject = excluded.subject, "

@@ -107,11 +107,12 @@ def _checkpoint(ledger: Ledger, seal: Seal, cur: Cursor) -> tuple[tuple[int | No
         row = cur.execute(f"SELECT tree_size, timestamp FROM {seal.checkpoints} "
                           "ORDER BY tree_size DESC LIMIT 1").fetchone()
         if row is not None:
-            latest = (int(row[0]), datetime.fromisoformat(row[1]))
+            size, timestamp = row
+            latest = (int(size), datetime.fromisoformat(timestamp))
     table = ledger.db.table("witnesses")
     if not _exists(ledger, cur, table):
         return latest, ()
-    keys = [VerifierKey.parse(r[0]) for r in cur.execute(f"SELECT vkey FROM {table} ORDER BY name").fetchall()]
+    keys = [VerifierKey.parse(vkey) for (vkey,) in cur.execute(f"SELECT vkey FROM {table} ORDER BY name").fetchall()]
     cosigned = {(name, int(khash)): int(size) for name, khash, size in cur.execute(
         f"SELECT name, key_hash, MAX(tree_size) FROM {seal.signatures} WHERE role = 'witness' "
         "GROUP BY name, key_hash").fetchall()}

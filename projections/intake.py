@@ -176,7 +176,9 @@ class Intake:
         current = cur.execute(f"SELECT at, at_text FROM {self.t['horizon']} WHERE id = 1").fetchone()
         if current is None:
             cur.execute(f"INSERT INTO {self.t['horizon']} VALUES (1, %s, %s)", (at, text))
-        elif at > current[0]:
+            return
+        stored_at, stored_text = current
+        if at > stored_at:
             cur.execute(f"UPDATE {self.t['horizon']} SET at = %s, at_text = %s WHERE id = 1", (at, text))
         else:
-            touched.horizon = (current[0], current[1])
+            touched.horizon = (stored_at, stored_text)

@@ -39,7 +39,7 @@ def customers_of(db: Database, cur: Cursor, org: str, customers: Iterable[str], 
     current = " AND to_at IS NULL" if now_only else ""
     sql = (f"SELECT DISTINCT customer FROM {db.table('v_responsibility')} WHERE org = %s{current} "
            "AND customer IN {marks}")
-    return {r[0] for r in _in_batches(db, cur, sql, customers, [org])}
+    return {customer for (customer,) in _in_batches(db, cur, sql, customers, [org])}
 
 
 def users_of(db: Database, cur: Cursor, org: str, users: Iterable[str]) -> set[str]:

@@ -118,19 +118,21 @@ def findings_page(db: Database, cur: Cursor, *, limit: int, after: FindingKey | 
                            "(rule > %s OR (rule = %s AND finding > %s))))",
                            [at, at, event, event, rule_, rule_, finding]))
     where, params = _where(conditions)
-    rows = cur.execute(f"SELECT finding, rule, severity, event, at_text, org, usr, subject, explanation, at "
+    rows = cur.execute(f"SELECT at, finding, rule, severity, event, at_text, org, usr, subject, explanation "
                        f"FROM {db.table('v_findings')}{where} ORDER BY at, event, rule, finding LIMIT %s",
                        [*params, limit + 1]).fetchall()
-    page = [dict(zip(FINDING_FIELDS, r[:-1], strict=True)) for r in rows[:limit]]
-    last = rows[limit - 1] if len(rows) > limit else None
-    return page, (last[9], last[3], last[1], last[0]) if last is not None else None
+    page = [dict(zip(FINDING_FIELDS, shown, strict=True)) for _, *shown in rows[:limit]]
+    if len(rows) <= limit:
+        return page, None
+    at, finding, rule_, _, event, *_ = rows[limit - 1]
+    return page, (at, event, rule_, finding)
 
 
 def count_findings(db: Database, cur: Cursor, *, rule: str | None = None, org: str | None = None,
                    user: str | None = None, subject: str | None = None, severity: str | None = None,
                    window: Window = Window(), review: str | None = None) -> int:
     where, params = _where(_finding_conditions(db, rule, org, user, subject, severity, window, review))
-    return int(cur.execute(f"SELECT COUNT(*) FROM {db.table('v_findings')}{where}", params).fetchone()[0])
+    return int(cur.scalar(f"SELECT COUNT(*) FROM {db.table('v_findings')}{where}", params))
 
 
 def findings_by_event(db: Database, cur: Cursor, events: list[str]) -> dict[str, list[str]]:
@@ -145,7 +147,7 @@ def findings_by_event(db: Database, cur: Cursor, events: list[str]) -> dict[str,
 
 
 def customers_with_hetu_index(db: Database, cur: Cursor, hetu_index: str) -> list[str]:
-    return [r[0] for r in cur.execute(
+    return [customer for (customer,) in cur.execute(
         f"SELECT customer FROM {db.table('v_hetu_index')} WHERE hetu_index = %s ORDER BY customer", (hetu_index,))]
 
 
@@ -188,7 +190,7 @@ def _views_of_subjects(db: Database, cur: Cursor, subjects: list[str], window: W
         f" GROUP BY event) f ON f.event = v.event WHERE v.subject {marks}" +
         (f" AND {view_span}" if view_span else "") + " ORDER BY v.at, v.event",
         [*params, *span_params, *params, *span_params]).fetchall()
-    return [_access_row(r) for r in rows]
+    return [_access_row(*r) for r in rows]
 
 
 def iter_access_log(db: Database, cur: Cursor, *, subjects: list[str] | None = None, user: str | None = None,
@@ -199,7 +201,7 @@ def iter_access_log(db: Database, cur: Cursor, *, subjects: list[str] | None = N
         return
     statement, params = _access_select(db, subjects, user, window, None)
     for r in _select(cur, statement, params, streamed):
-        yield _access_row(r)
+        yield _access_row(*r)
 
 
 #: where a page of the access log ended: (at in µs, event) of its last view
@@ -215,8 +217,11 @@ def access_log_page(db: Database, cur: Cursor, *, limit: int, after: ViewKey | N
         return [], None
     statement, params = _access_select(db, subjects, user, window, after)
     rows = cur.execute(statement + " LIMIT %s", [*params, limit + 1]).fetchall()
-    last = rows[limit - 1] if len(rows) > limit else None
-    return [_access_row(r) for r in rows[:limit]], (last[8], last[0]) if last is not None else None
+    page = [_access_row(*r) for r in rows[:limit]]
+    if len(rows) <= limit:
+        return page, None
+    event, *_, at = rows[limit - 1]
+    return page, (at, event)
 
 
 def _access_select(db: Database, subjects: list[str] | None, user: str | None, window: Window,
@@ -228,16 +233,20 @@ def _access_select(db: Database, subjects: list[str] | None, user: str | None, w
     if user is not None:
         conditions.append(("usr = %s", [user]))
     if after is not None:
-        conditions.append(("at >= %s AND (at > %s OR event > %s)", [after[0], after[0], after[1]]))
+        at, event = after
+        conditions.append(("at >= %s AND (at > %s OR event > %s)", [at, at, event]))
     where, params = _where(conditions)
     rules = (f"(SELECT {_concat(db)} FROM {db.table('v_findings')} f WHERE f.event = v.event)")
     return (f"SELECT event, at_text, usr, org, subject, purpose, categories, {rules}, at "
             f"FROM {db.table('v_views')} v{where} ORDER BY at, event", params)
 
 
-def _access_row(r: tuple[Any, ...]) -> dict[str, Any]:
-    return {"event": r[0], "at": r[1], "user": r[2], "org": r[3], "subject": r[4], "purpose": r[5],
-            "categories": orjson.loads(r[6]), "findings": sorted(r[7].split(",")) if r[7] else []}
+def _access_row(event: str, at_text: str, usr: str, org: str | None, subject: str, purpose: str, categories: str,
+                rules: str | None, at: int | None = None) -> dict[str, Any]:
+    """One view in the contract's shape, from the columns :func:`_access_select` selects (``at``, the
+    sort key, is left out)."""
+    return {"event": event, "at": at_text, "user": usr, "org": org, "subject": subject, "purpose": purpose,
+            "categories": orjson.loads(categories), "findings": sorted(rules.split(",")) if rules else []}
 
 
 def _concat(db: Database) -> str:
@@ -263,5 +272,5 @@ def ledger_queries_about(db: Database, cur: Cursor, *, subjects: list[str], hetu
     rows = cur.execute(
         f"SELECT event, at_text, asker, purpose, command, refused FROM {db.table('v_queries')} "
         f"WHERE {' OR '.join(conditions)} ORDER BY at, event", params).fetchall()
-    return [{"event": r[0], "at": r[1], "asker": r[2], "purpose": r[3], "command": r[4], "refused": bool(r[5])}
-            for r in rows]
+    return [{"event": event, "at": at_text, "asker": asker, "purpose": purpose, "command": command,
+             "refused": bool(refused)} for event, at_text, asker, purpose, command, refused in rows]

@@ -1,5 +1,9 @@
 """Tables of the read model (prefix ``lokikirja_v_``), the same on SQLite and PostgreSQL.
 
+Each table is defined once, as a ``NamedTuple`` row record (its fields are the columns, see
+``projections.table``) and a :class:`~projections.table.Table` with its indexes: the DDL and the
+typed rows the projections and replay read both come from it (ADR 0019).
+
 Times are stored twice: ``at`` as microseconds since the epoch (UTC, sortable, indexable) and,
 where the contract prints them, ``at_text`` exactly as the source gave them. Every table is
 rebuilt from the log by ``rebuild``; none holds a HETU or a name (only blind indexes).
@@ -8,8 +12,10 @@ rebuilt from the log by ``rebuild``; none holds a HETU or a name (only blind ind
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
 from ledger.db import Database
+from projections.table import Big, BigKey, IntKey, Table, TextKey
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -30,75 +36,261 @@ def from_micros(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=min(max(us, _FIRST_US), _LAST_US))
 
 
-TABLES: dict[str, str] = {
-    # facts that change state, by entity (the temporal state the rules read)
-    "org_facts": "position {B} PRIMARY KEY, event TEXT NOT NULL, at {B} NOT NULL, at_text TEXT NOT NULL, "
-                 "org TEXT NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL",
-    "user_facts": "position {B} PRIMARY KEY, event TEXT NOT NULL, at {B} NOT NULL, usr TEXT NOT NULL, "
-                  "type TEXT NOT NULL, actor TEXT NOT NULL, payload TEXT NOT NULL",
-    "customer_facts": "position {B} PRIMARY KEY, event TEXT NOT NULL, at {B} NOT NULL, at_text TEXT NOT NULL, "
-                      "customer TEXT NOT NULL, type TEXT NOT NULL, actor TEXT NOT NULL, payload TEXT NOT NULL",
-    "employers": "position {B} PRIMARY KEY, event TEXT NOT NULL, at {B} NOT NULL, employer TEXT NOT NULL, "
-                 "municipality TEXT",
-    "registered": "entity TEXT PRIMARY KEY",
-    "unknown_refs": "entity TEXT NOT NULL, position {B} NOT NULL, PRIMARY KEY (entity, position)",
-    "customer_homes": "municipality TEXT NOT NULL, customer TEXT NOT NULL, PRIMARY KEY (municipality, customer)",
-    "hetu_index": "hetu_index TEXT NOT NULL, customer TEXT NOT NULL, PRIMARY KEY (hetu_index, customer)",
-    "erased": "customer TEXT PRIMARY KEY, position {B} NOT NULL",
-    # what happened: the acts the rules judge
-    "views": "position {B} PRIMARY KEY, event TEXT NOT NULL, at {B} NOT NULL, at_text TEXT NOT NULL, "
-             "usr TEXT NOT NULL, org TEXT, subject TEXT NOT NULL, purpose TEXT NOT NULL, categories TEXT NOT NULL, "
-             "bulk_count INTEGER, bulk_armed INTEGER",
-    "decisions": "position {B} PRIMARY KEY, event TEXT NOT NULL, at {B} NOT NULL, at_text TEXT NOT NULL, "
-                 "actor TEXT NOT NULL, org TEXT, decision TEXT NOT NULL, kind TEXT NOT NULL, customer TEXT NOT NULL, "
-                 "employer TEXT, outcome TEXT NOT NULL, language TEXT NOT NULL, competent TEXT, rule_set TEXT",
-    "grants": "position {B} PRIMARY KEY, at {B} NOT NULL, actor TEXT NOT NULL, usr TEXT NOT NULL",
-    "others": "position {B} PRIMARY KEY, event TEXT NOT NULL, at {B} NOT NULL, at_text TEXT NOT NULL, "
-              "type TEXT NOT NULL, actor TEXT NOT NULL, org TEXT, customer TEXT, payload TEXT NOT NULL",
-    # derived state
-    "responsibility": "customer TEXT NOT NULL, seq INTEGER NOT NULL, org TEXT NOT NULL, from_at {B} NOT NULL, "
-                      "from_text TEXT NOT NULL, to_at {B}, to_text TEXT, PRIMARY KEY (customer, seq)",
-    "missed_state": "customer TEXT PRIMARY KEY, next_check {B}",
-    "horizon": "id INTEGER PRIMARY KEY, at {B} NOT NULL, at_text TEXT NOT NULL",
-    # judgements
-    "findings": "finding TEXT PRIMARY KEY, rule TEXT NOT NULL, severity TEXT NOT NULL, event TEXT NOT NULL, "
-                "position {B} NOT NULL, at {B} NOT NULL, at_text TEXT NOT NULL, org TEXT, usr TEXT, subject TEXT, "
-                "explanation TEXT NOT NULL, rule_set TEXT NOT NULL, legal_basis TEXT NOT NULL",
-    "reviews": "position {B} PRIMARY KEY, finding TEXT NOT NULL, verdict TEXT NOT NULL, note TEXT NOT NULL, "
-               "reviewer TEXT NOT NULL, at {B} NOT NULL, at_text TEXT NOT NULL",
-    # AVI's inspection cases: inspection.case_opened and inspection.case_noted, data as stored
-    "cases": "position {B} PRIMARY KEY, case_id TEXT NOT NULL, type TEXT NOT NULL, actor TEXT NOT NULL, "
-             "at {B} NOT NULL, at_text TEXT NOT NULL, org TEXT, payload TEXT NOT NULL",
-    # who asked the ledger about whom (logging the loggers)
-    "queries": "position {B} PRIMARY KEY, event TEXT NOT NULL, at {B} NOT NULL, at_text TEXT NOT NULL, "
-               "asker TEXT NOT NULL, purpose TEXT NOT NULL, command TEXT NOT NULL, subject TEXT, usr TEXT, "
-               "hetu_index TEXT, refused INTEGER NOT NULL",
-}
-
-INDEXES: dict[str, list[str]] = {
-    "user_facts": ["usr, at"],
-    "unknown_refs": ["position"],
-    "customer_facts": ["customer, at", "type, at"],
-    "employers": ["employer"],
-    "hetu_index": ["customer"],
-    "views": ["subject, at", "usr, at", "at", "org, at"],
-    "decisions": ["customer, at", "actor, at", "employer", "at", "org, at"],
-    "grants": ["usr", "actor"],
-    "others": ["type, at", "customer"],
-    "responsibility": ["org, from_at"],
-    "missed_state": ["next_check"],
-    "findings": ["event", "at, event, rule", "subject", "usr", "org", "rule", "position"],
-    "reviews": ["finding"],
-    "cases": ["case_id", "org"],
-    "queries": ["subject", "usr", "hetu_index"],
-}
+# ---------------------------------------------------------------------- facts that change state, by entity
+# (the temporal state the rules read)
 
 
-#: indexes that only read queries use, never the follower itself: a rebuild from scratch creates
-#: them once it has caught up rather than maintaining them row by row (views are most of the log)
-DEFERRABLE: dict[str, frozenset[str]] = {
-    "views": frozenset({"at", "org, at"}),
-}
+class OrgFact(NamedTuple):
+    """An organisation fact (``organisation.registered``, ``area.municipality_*``), data as stored."""
+
+    position: BigKey
+    event: str
+    at: Big
+    at_text: str
+    org: str
+    type: str
+    payload: str
+
+
+class UserFact(NamedTuple):
+    """A user fact (``user.registered``, ``access.granted``, ``access.revoked``)."""
+
+    position: BigKey
+    event: str
+    at: Big
+    usr: str
+    type: str
+    actor: str
+    payload: str
+
+
+class CustomerFact(NamedTuple):
+    """A customer fact (registered, changed, transferred, transfer withheld, deregistered)."""
+
+    position: BigKey
+    event: str
+    at: Big
+    at_text: str
+    customer: str
+    type: str
+    actor: str
+    payload: str
+
+
+class Employer(NamedTuple):
+    """An ``employer.registered``: the municipality it is, if it is one."""
+
+    position: BigKey
+    event: str
+    at: Big
+    employer: str
+    municipality: str | None
+
+
+class Registered(NamedTuple):
+    """An entity (organisation, user, customer, employer) some fact registered."""
+
+    entity: TextKey
+
+
+class UnknownRef(NamedTuple):
+    """An entity the act at ``position`` named before any fact registered it."""
+
+    entity: TextKey
+    position: BigKey
+
+
+class CustomerHome(NamedTuple):
+    municipality: TextKey
+    customer: TextKey
+
+
+class HetuIndex(NamedTuple):
+    """The blind index of a customer's HETU (deleted on erasure)."""
+
+    hetu_index: TextKey
+    customer: TextKey
+
+
+class Erased(NamedTuple):
+    customer: TextKey
+    position: Big
+
+
+# ---------------------------------------------------------------------- what happened: the acts the rules judge
+
+
+class View(NamedTuple):
+    """A ``record.viewed``; ``org`` is the acting organisation the rules found, ``bulk_*`` the
+    user's bulk-access window state after this view (``projections.sequences``)."""
+
+    position: BigKey
+    event: str
+    at: Big
+    at_text: str
+    usr: str
+    org: str | None
+    subject: str
+    purpose: str
+    categories: str
+    bulk_count: int | None
+    bulk_armed: int | None
+
+
+class Decision(NamedTuple):
+    """A ``decision.made``, with the acting organisation and competent authority the rules found."""
+
+    position: BigKey
+    event: str
+    at: Big
+    at_text: str
+    actor: str
+    org: str | None
+    decision: str
+    kind: str
+    customer: str
+    employer: str | None
+    outcome: str
+    language: str
+    competent: str | None
+    rule_set: str | None
+
+
+class Grant(NamedTuple):
+    position: BigKey
+    at: Big
+    actor: str
+    usr: str
+
+
+class Other(NamedTuple):
+    """Any other source fact (vacancies, presentations, complaints), data as stored."""
+
+    position: BigKey
+    event: str
+    at: Big
+    at_text: str
+    type: str
+    actor: str
+    org: str | None
+    customer: str | None
+    payload: str
+
+
+# ---------------------------------------------------------------------- derived state
+
+
+class Responsibility(NamedTuple):
+    """The ``seq``-th interval of a customer's responsibility timeline (``to_*`` null: still open)."""
+
+    customer: TextKey
+    seq: IntKey
+    org: str
+    from_at: Big
+    from_text: str
+    to_at: Big | None
+    to_text: str | None
+
+
+class MissedState(NamedTuple):
+    customer: TextKey
+    next_check: Big | None
+
+
+class Horizon(NamedTuple):
+    """The latest valid time of any source fact (one row, ``id`` 1)."""
+
+    id: IntKey
+    at: Big
+    at_text: str
+
+
+# ---------------------------------------------------------------------- judgements, cases, queries
+
+
+class Finding(NamedTuple):
+    """One verdict on one event (``projections.findings_store.finding_row``)."""
+
+    finding: TextKey
+    rule: str
+    severity: str
+    event: str
+    position: Big
+    at: Big
+    at_text: str
+    org: str | None
+    usr: str | None
+    subject: str | None
+    explanation: str
+    rule_set: str
+    legal_basis: str
+
+
+class Review(NamedTuple):
+    position: BigKey
+    finding: str
+    verdict: str
+    note: str
+    reviewer: str
+    at: Big
+    at_text: str
+
+
+class Case(NamedTuple):
+    """AVI's ``inspection.case_opened`` and ``inspection.case_noted``, data as stored."""
+
+    position: BigKey
+    case_id: str
+    type: str
+    actor: str
+    at: Big
+    at_text: str
+    org: str | None
+    payload: str
+
+
+class Query(NamedTuple):
+    """A ``ledger.queried``: who asked the ledger about whom (logging the loggers)."""
+
+    position: BigKey
+    event: str
+    at: Big
+    at_text: str
+    asker: str
+    purpose: str
+    command: str
+    subject: str | None
+    usr: str | None
+    hetu_index: str | None
+    refused: int
+
+
+ORG_FACTS = Table("org_facts", OrgFact)
+USER_FACTS = Table("user_facts", UserFact, ("usr, at",))
+CUSTOMER_FACTS = Table("customer_facts", CustomerFact, ("customer, at", "type, at"))
+EMPLOYERS = Table("employers", Employer, ("employer",))
+REGISTERED = Table("registered", Registered)
+UNKNOWN_REFS = Table("unknown_refs", UnknownRef, ("position",))
+CUSTOMER_HOMES = Table("customer_homes", CustomerHome)
+HETU_INDEX = Table("hetu_index", HetuIndex, ("customer",))
+ERASED = Table("erased", Erased)
+# views are most of the log: the indexes only read queries use are built once a rebuild caught up
+VIEWS = Table("views", View, ("subject, at", "usr, at", "at", "org, at"), frozenset({"at", "org, at"}))
+DECISIONS = Table("decisions", Decision, ("customer, at", "actor, at", "employer", "at", "org, at"))
+GRANTS = Table("grants", Grant, ("usr", "actor"))
+OTHERS = Table("others", Other, ("type, at", "customer"))
+RESPONSIBILITY = Table("responsibility", Responsibility, ("org, from_at",))
+MISSED_STATE = Table("missed_state", MissedState, ("next_check",))
+HORIZON = Table("horizon", Horizon)
+FINDINGS = Table("findings", Finding, ("event", "at, event, rule", "subject", "usr", "org", "rule", "position"))
+REVIEWS = Table("reviews", Review, ("finding",))
+CASES = Table("cases", Case, ("case_id", "org"))
+QUERIES = Table("queries", Query, ("subject", "usr", "hetu_index"))
+
+TABLES: dict[str, Table[Any]] = {t.name: t for t in (
+    ORG_FACTS, USER_FACTS, CUSTOMER_FACTS, EMPLOYERS, REGISTERED, UNKNOWN_REFS, CUSTOMER_HOMES, HETU_INDEX, ERASED,
+    VIEWS, DECISIONS, GRANTS, OTHERS, RESPONSIBILITY, MISSED_STATE, HORIZON, FINDINGS, REVIEWS, CASES, QUERIES)}
+"""Every table of the read model, in the order they are created."""
 
 
 def _index_statement(db: Database, name: str, i: int, cols: str) -> str:
@@ -106,20 +298,20 @@ def _index_statement(db: Database, name: str, i: int, cols: str) -> str:
 
 
 def create_statements(db: Database, *, defer: bool = False) -> list[str]:
-    """Every table and index (idempotent); with ``defer``, without the :data:`DEFERRABLE` indexes."""
+    """Every table and index (idempotent); with ``defer``, without the deferrable indexes."""
     out = []
-    for name, columns in TABLES.items():
-        out.append(f"CREATE TABLE IF NOT EXISTS {db.table('v_' + name)} ({columns.format(B=db.BIGINT)})")
-        for i, cols in enumerate(INDEXES.get(name, [])):
-            if not (defer and cols in DEFERRABLE.get(name, ())):
+    for name, table in TABLES.items():
+        out.append(f"CREATE TABLE IF NOT EXISTS {db.table('v_' + name)} ({table.ddl(db.BIGINT)})")
+        for i, cols in enumerate(table.indexes):
+            if not (defer and cols in table.deferrable):
                 out.append(_index_statement(db, name, i, cols))
     return out
 
 
 def deferred_statements(db: Database) -> list[str]:
-    """The :data:`DEFERRABLE` indexes that ``create_statements(defer=True)`` leaves out."""
-    return [_index_statement(db, name, i, cols) for name, indexes in INDEXES.items()
-            for i, cols in enumerate(indexes) if cols in DEFERRABLE.get(name, ())]
+    """The deferrable indexes that ``create_statements(defer=True)`` leaves out."""
+    return [_index_statement(db, name, i, cols) for name, table in TABLES.items()
+            for i, cols in enumerate(table.indexes) if cols in table.deferrable]
 
 
 def table_names(db: Database) -> list[str]:

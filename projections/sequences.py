@@ -24,58 +24,70 @@ from policies.rulebook import Entity, Reads
 from policies.rules import RULE_BOOK
 from projections.findings_store import finding_row, insert_findings, rule_list
 from projections.intake import Touched
-from projections.schema import from_micros, micros
+from projections.schema import VIEWS, MissedState, Responsibility, View, from_micros, micros
 from projections.world import DbWorld
 
 WINDOW = micros(from_micros(0) + timedelta(minutes=60)) - micros(from_micros(0))
 
 
-def recompute_bulk(db: Database, cur: Cursor, views: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Recompute the bulk state of the users with new ``views`` (rows of the views table, not yet
-    stored) and return those rows with their state, to be inserted. Stored views whose state
-    changed are updated; the recomputed views' ``ACCESS_BULK`` findings are replaced."""
-    new: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for r in views:
-        if r[4].startswith("u:"):
-            new[r[4]].append(r)
-    first = {user: min(r[2] for r in rows) for user, rows in new.items()}
+def recompute_bulk(db: Database, cur: Cursor, views: list[View]) -> list[tuple[Any, ...]]:
+    """Recompute the bulk state of the users with new ``views`` (not yet stored) and return their
+    rows with their state, to be inserted. Stored views whose state changed are updated; the
+    recomputed views' ``ACCESS_BULK`` findings are replaced."""
+    new: dict[str, list[View]] = defaultdict(list)
+    for v in views:
+        if v.usr.startswith("u:"):
+            new[v.usr].append(v)
+    first = {user: min(v.at for v in rows) for user, rows in new.items()}
     stored = _stored_views(db, cur, {user: at - WINDOW for user, at in first.items()})
     armed_before = _armed_before(db, cur, {user: at - WINDOW for user, at in first.items()
-                                           if not any(r[2] < at for r in stored[user])})
+                                           if not any(v.at < at for v in stored[user])})
     states: dict[int, tuple[int, int]] = {}
     triggered: list[tuple[Any, ...]] = []
     for user in sorted(new):
-        rows = sorted([*stored[user], *new[user]], key=lambda r: (r[2], r[1]))
-        start = next(i for i, r in enumerate(rows) if r[2] >= first[user])
-        armed = rows[start - 1][10] if start > 0 else armed_before.get(user)
-        sequence = [monitoring.BulkView(from_micros(r[2]), r[1], r[6]) for r in rows]
+        rows = sorted([*stored[user], *new[user]], key=_in_time)
+        start = next(i for i, v in enumerate(rows) if v.at >= first[user])
+        armed = rows[start - 1].bulk_armed if start > 0 else armed_before.get(user)
+        sequence = [monitoring.BulkView(from_micros(v.at), v.event, v.subject) for v in rows]
         recomputed = monitoring.resume_bulk(
             sequence, start=start, armed_before=armed is None or bool(armed),
-            stored_armed=[None if r[10] is None else bool(r[10]) for r in rows[start:]],
-            settled_after=from_micros(max(r[2] for r in new[user]) + WINDOW))
-        for r, s in zip(rows[start : start + len(recomputed)], recomputed, strict=True):
-            states[r[0]] = (s.count, int(s.armed_after))
+            stored_armed=[None if v.bulk_armed is None else bool(v.bulk_armed) for v in rows[start:]],
+            settled_after=from_micros(max(v.at for v in new[user]) + WINDOW))
+        for v, s in zip(rows[start : start + len(recomputed)], recomputed, strict=True):
+            states[v.position] = (s.count, int(s.armed_after))
             if s.triggered:
-                triggered.append((r[0], r[1], r[2], r[3], monitoring.bulk_verdict(
-                    user=user, subject=r[6], org=r[5], count=s.count, at=from_micros(r[2]))))
-    old = [r for user in sorted(stored) for r in stored[user] if r[0] in states]
+                triggered.append((v.position, v.event, v.at, v.at_text, monitoring.bulk_verdict(
+                    user=user, subject=v.subject, org=v.org, count=s.count, at=from_micros(v.at))))
+    old = [v for user in sorted(stored) for v in stored[user] if v.position in states]
     # rewriting an unchanged state is a no-op, so only changed ones are written
     cur.executemany(f"UPDATE {db.table('v_views')} SET bulk_count = %s, bulk_armed = %s WHERE position = %s",
-                    [(*states[r[0]], r[0]) for r in old if states[r[0]] != (r[9], r[10])])
+                    [(*states[v.position], v.position) for v in old
+                     if states[v.position] != (v.bulk_count, v.bulk_armed)])
     # the page's own views have no finding yet
-    _replace_rule(db, cur, "ACCESS_BULK", [r[0] for r in old], triggered)
-    return [(*r[:9], *states[r[0]]) if r[0] in states else r for r in views]
+    _replace_rule(db, cur, "ACCESS_BULK", [v.position for v in old], triggered)
+    return [_with_state(v, *states[v.position]) if v.position in states else v for v in views]
 
 
-def _stored_views(db: Database, cur: Cursor, since: dict[str, int]) -> dict[str, list[tuple[Any, ...]]]:
+def _in_time(v: View) -> tuple[int, str]:
+    return v.at, v.event
+
+
+def _with_state(v: View, count: int, armed: int) -> tuple[Any, ...]:
+    """The row of view ``v`` with its bulk state. Unpacked rather than ``v._replace``: this runs
+    for every view of a rebuild, and ``_replace`` costs five times as much."""
+    position, event, at, at_text, usr, org, subject, purpose, categories, _, _ = v
+    return (position, event, at, at_text, usr, org, subject, purpose, categories, count, armed)
+
+
+def _stored_views(db: Database, cur: Cursor, since: dict[str, int]) -> dict[str, list[View]]:
     """Each user's stored views at or after ``since[user]``."""
-    out: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    out: dict[str, list[View]] = defaultdict(list)
     for pairs, params in _chunks(db, since):
         for row in cur.execute(
-                f"{pairs} SELECT v.position, v.event, v.at, v.at_text, v.usr, v.org, v.subject, v.purpose, "
-                f"v.categories, v.bulk_count, v.bulk_armed FROM {db.table('v_views')} v "
+                f"{pairs} SELECT {VIEWS.select_list('v')} FROM {db.table('v_views')} v "
                 "JOIN b ON v.usr = b.usr AND v.at >= b.since", params):
-            out[row[4]].append(row)
+            view = VIEWS.row(row)
+            out[view.usr].append(view)
     return out
 
 
@@ -123,38 +135,44 @@ def customers_to_recompute(db: Database, cur: Cursor, touched: Touched) -> set[s
     if touched.orgs_since is not None and touched.municipalities and _customer_rules_read(Entity.ORGANISATIONS):
         named = sorted(touched.municipalities)
         marks, params = db.in_list(named)
-        customers |= {r[0] for r in cur.execute(
+        customers |= {customer for (customer,) in cur.execute(
             f"SELECT customer FROM {db.table('v_customer_homes')} WHERE municipality IN {marks}", params)}
-    horizon = cur.execute(f"SELECT at FROM {db.table('v_horizon')} WHERE id = 1").fetchone()
+    horizon = _horizon(db, cur)
     if horizon is not None and _customer_rules_read(Entity.HORIZON):
-        customers |= {r[0] for r in cur.execute(
-            f"SELECT customer FROM {db.table('v_missed_state')} WHERE next_check <= %s", (horizon[0],))}
+        customers |= {customer for (customer,) in cur.execute(
+            f"SELECT customer FROM {db.table('v_missed_state')} WHERE next_check <= %s", (horizon,))}
     return customers
+
+
+def _horizon(db: Database, cur: Cursor) -> int | None:
+    """The horizon's ``at`` (µs), None before the first source fact."""
+    at: int | None = cur.scalar(f"SELECT at FROM {db.table('v_horizon')} WHERE id = 1")
+    return at
 
 
 def recompute_customers(db: Database, cur: Cursor, world: DbWorld, touched: Touched) -> None:
     customers = sorted(customers_to_recompute(db, cur, touched))
     if not customers:
         return
-    horizon_row = cur.execute(f"SELECT at FROM {db.table('v_horizon')} WHERE id = 1").fetchone()
-    horizon = from_micros(horizon_row[0]) if horizon_row else None
+    horizon_at = _horizon(db, cur)
+    horizon = None if horizon_at is None else from_micros(horizon_at)
     world.load_customers([c for c in customers if c not in world._customers])
     events: dict[str, tuple[int, int, str]] = _event_positions(db, cur, customers)
     findings: list[tuple[Any, ...]] = []
-    states: list[tuple[Any, ...]] = []
-    timeline: list[tuple[Any, ...]] = []
+    states: list[MissedState] = []
+    timeline: list[Responsibility] = []
     for customer in customers:
         history = world.customer(customer)
         if history is None:
-            states.append((customer, None))
+            states.append(MissedState(customer, None))
             continue
         for event, start, v in customer_sequence_verdicts(history, world.orgs, horizon):
             position, at, text = events.get(event, (0, micros(start), start.isoformat()))
             findings.append((position, event, at, text, v))
         check = transfer.next_check_at(history, world.orgs, horizon)
-        states.append((customer, None if check is None else micros(check)))
-        timeline += [(customer, i, org, micros(start), start.isoformat(), None if end is None else micros(end),
-                      None if end is None else end.isoformat())
+        states.append(MissedState(customer, None if check is None else micros(check)))
+        timeline += [Responsibility(customer, i, org, micros(start), start.isoformat(),
+                                    None if end is None else micros(end), None if end is None else end.isoformat())
                      for i, (org, start, end) in enumerate(history.responsibility_intervals())]
     _store_customers(db, cur, customers, findings, states, timeline)
 
@@ -174,7 +192,7 @@ def _event_positions(db: Database, cur: Cursor, customers: list[str]) -> dict[st
 
 
 def _store_customers(db: Database, cur: Cursor, customers: list[str], findings: list[tuple[Any, ...]],
-                     states: list[tuple[Any, ...]], timeline: list[tuple[Any, ...]]) -> None:
+                     states: list[MissedState], timeline: list[Responsibility]) -> None:
     table = db.table("v_findings")
     rules = rule_list(str(r.rule.value) for r in RULE_BOOK.sequence_rules if r.per is Entity.CUSTOMER)
     for i in range(0, len(customers), 500):

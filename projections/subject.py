@@ -59,10 +59,12 @@ def report_rows(db: Database, cur: Cursor, customers: list[str], window: Window 
     decisions = cur.execute(
         f"SELECT at, event, at_text, org, kind, {_finding_flag(db, 'd')} "
         f"FROM {db.table('v_decisions')} d WHERE customer IN {marks}{extra}", [*params, *span_params]).fetchall()
-    rows = [((r[0], r[1]), {"at": r[2], "org": r[3], "purpose": r[4], "categories": orjson.loads(r[5]),
-                            "kind": None, "finding": bool(r[6])}) for r in views]
-    rows += [((r[0], r[1]), {"at": r[2], "org": r[3], "purpose": None, "categories": None,
-                             "kind": r[4], "finding": bool(r[5])}) for r in decisions]
+    rows = [((at, event), {"at": at_text, "org": org, "purpose": purpose, "categories": orjson.loads(categories),
+                           "kind": None, "finding": bool(finding)})
+            for at, event, at_text, org, purpose, categories, finding in views]
+    rows += [((at, event), {"at": at_text, "org": org, "purpose": None, "categories": None, "kind": kind,
+                            "finding": bool(finding)})
+             for at, event, at_text, org, kind, finding in decisions]
     return [row for _, row in sorted(rows, key=lambda pair: pair[0])]
 
 
@@ -85,7 +87,7 @@ def identity_positions(db: Database, cur: Cursor, customers: list[str]) -> list[
     if not customers:
         return []
     marks, params = db.in_list(customers)
-    return [r[0] for r in cur.execute(
+    return [position for (position,) in cur.execute(
         f"SELECT position FROM {db.table('v_customer_facts')} WHERE customer IN {marks} "
         f"AND type IN ('customer.registered', 'customer.changed') ORDER BY at, position", params)]
 
@@ -95,8 +97,8 @@ def erased(db: Database, cur: Cursor, customers: list[str]) -> set[str]:
     if not customers:
         return set()
     marks, params = db.in_list(customers)
-    return {r[0] for r in cur.execute(f"SELECT customer FROM {db.table('v_erased')} WHERE customer IN {marks}",
-                                      params)}
+    return {customer for (customer,) in cur.execute(
+        f"SELECT customer FROM {db.table('v_erased')} WHERE customer IN {marks}", params)}
 
 
 def org_names(db: Database, cur: Cursor, orgs: list[str]) -> dict[str, str]:

@@ -183,7 +183,7 @@ class DbWorld(h.World):
         keys = sorted(set(entities) - self._checked)
         for i in range(0, len(keys), 500):
             marks, params = self.db.in_list(keys[i : i + 500])
-            self._registered.update(r[0] for r in self.cur.execute(
+            self._registered.update(entity for (entity,) in self.cur.execute(
                 f"SELECT entity FROM {self.db.table('v_registered')} WHERE entity IN {marks}", params))
         self._checked.update(keys)
 

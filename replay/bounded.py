@@ -73,7 +73,7 @@ class BoundedWorld(DbWorld):
             for i in range(0, len(keys), 500):
                 marks, params = self.db.in_list(keys[i : i + 500])
                 where = f"{column} IN {marks}{extra}" + (" AND type = %s" if type_ else "")
-                self._registered.update(r[0] for r in self.cur.execute(
+                self._registered.update(entity for (entity,) in self.cur.execute(
                     f"SELECT {column} FROM {self.db.table(table)} WHERE {where}",
                     [*params, *bound_params, *([type_] if type_ else [])]))
         self._registered.update(k for k in keys if self.orgs.is_registered(k))

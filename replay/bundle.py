@@ -106,7 +106,7 @@ def _subject_proofs(ledger: Ledger, customers: Sequence[str], size: int) -> tupl
     with ledger.db.read() as cur:
         leaf = seal.leaves_at(cur, [position]).get(position)
         own = seal.positions_of_leaves(cur, sorted({p for c in customers for p in proofs[c].positions}))
-    if leaf is None or leaf[0] >= size:
+    if leaf is None or leaf.leaf_index >= size:
         raise UsageError("the subject index's latest commitment is not in the checkpoint; "
                          "run `lokikirja checkpoint` and ask again")
     facts = ledger.facts_at(list(own.values()))

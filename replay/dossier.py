@@ -35,12 +35,13 @@ def _positions(ledger: Ledger, cur: Cursor, customer: str, bounds: Bounds) -> li
     db, out = ledger.db, set()
     for table, column in (("v_customer_facts", "customer"), ("v_views", "subject"), ("v_decisions", "customer"),
                           ("v_others", "customer")):
-        out.update(r[0] for r in cur.execute(
+        out.update(position for (position,) in cur.execute(
             f"SELECT position FROM {db.table(table)} WHERE {column} = %s{extra}", [customer, *params]))
     # the erasure of the customer's personal data (its valid time is checked on the fact itself)
-    out.update(r[0] for r in cur.execute(f"SELECT position FROM {db.table('v_erased')} WHERE customer = %s"
-                                         + (" AND position <= %s" if bounds.position is not None else ""),
-                                         [customer] + ([bounds.position] if bounds.position is not None else [])))
+    out.update(position for (position,) in cur.execute(
+        f"SELECT position FROM {db.table('v_erased')} WHERE customer = %s"
+        + (" AND position <= %s" if bounds.position is not None else ""),
+        [customer] + ([bounds.position] if bounds.position is not None else [])))
     return sorted(out)
 
 

@@ -165,7 +165,7 @@ class _Job:
             before = self.seal.sealed_leaves(self.cur, a - 1, a)
             if not before:
                 return []  # the seal lacks a leaf: the sequential pass explains it
-            bounds.append(before[0][1])
+            bounds.append(before[0].position)
         bounds.append(self.seal.last_position(self.cur))
         return [Segment(a, bounds[j], bounds[j + 1]) for j, a in enumerate(firsts)]
 
@@ -232,7 +232,7 @@ class _Job:
 
     def _check_tail(self, total: int, verified: int) -> None:
         if total < self.sealed:
-            _index, _position, event, _ = self.seal.sealed_leaves(self.cur, total, total + 1)[0]
+            event = self.seal.sealed_leaves(self.cur, total, total + 1)[0].event
             raise Found(BadPosition(total, str(UUID(bytes=event)), (
                 f"truncated: the log ends after {total} events but {self.sealed} were sealed; the event sealed "
                 f"at position {total} and every later one are missing")))

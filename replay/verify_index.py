@@ -63,11 +63,11 @@ def _commits(seal: Seal, cur: Cursor) -> list[tuple[int, bytes, dict[str, Any]]]
     """``(leaf index, event id, stored record)`` of every ``ledger.index_committed`` fact."""
     rows = cur.execute(f"SELECT {seal.position_column}, state FROM {seal.events} WHERE topic = %s "
                        f"ORDER BY {seal.position_column}", (INDEX_TYPE,)).fetchall()
-    sealed = seal.leaves_at(cur, [r[0] for r in rows])
+    sealed = seal.leaves_at(cur, [position for position, _ in rows])
     out = []
     for position, state in rows:
         doc = orjson.loads(bytes(state) if isinstance(state, memoryview) else state)
-        leaf = sealed[position][0] if position in sealed else seal.count_before(cur, position)
+        leaf = sealed[position].leaf_index if position in sealed else seal.count_before(cur, position)
         out.append((leaf, UUID(doc["id"]).bytes, doc))
     return out
 
@@ -98,8 +98,8 @@ def _diagnose(seal: Seal, cur: Cursor, built: submap.MemoryMap, tree_size: int) 
     if not differing:
         return None
     kh = differing[0]
-    listed = {r[0] for r in cur.execute(f"SELECT leaf_index FROM {index.entries} WHERE key_hash = %s "
-                                        "AND leaf_index < %s", (kh, tree_size))}
+    listed = {leaf for (leaf,) in cur.execute(f"SELECT leaf_index FROM {index.entries} WHERE key_hash = %s "
+                                              "AND leaf_index < %s", (kh, tree_size))}
     for leaf, _position, event, doc in _log(seal, cur):
         if leaf >= tree_size:
             break

@@ -20,17 +20,17 @@ bounded (facts are copied a page at a time; digests are running sums). The cost 
 from __future__ import annotations
 
 import hashlib
-import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.db import Cursor, Database
 from ledger.store import Ledger
 from projections import schema
 from projections.readmodel import followers
+from projections.table import Table
 
 PAGE = 5000
 _MOD = 1 << 256
@@ -47,11 +47,9 @@ class ReadModelReport:
         return {"ok": self.ok, "facts": self.facts, "tables": self.tables, "difference": self.difference}
 
 
-def _columns(definition: str) -> list[str]:
-    """The column names of a :data:`projections.schema.TABLES` definition, ``position`` left out."""
-    parts = re.split(r",\s*(?![^()]*\))", definition)
-    names = [p.split()[0] for p in parts if p.strip() and not p.strip().upper().startswith("PRIMARY KEY")]
-    return [n for n in names if n != "position"]
+def _columns(table: Table[Any]) -> list[str]:
+    """The column names of a read-model table, ``position`` left out."""
+    return [n for n in table.names if n != "position"]
 
 
 def _rows(db: Database, cur: Cursor, table: str, columns: list[str],
@@ -62,13 +60,18 @@ def _rows(db: Database, cur: Cursor, table: str, columns: list[str],
     yield from cur.stream(statement, size=PAGE)
 
 
-def _digest(rows: Iterator[tuple[Any, ...]]) -> tuple[int, int]:
+class _Digest(NamedTuple):
+    total: int  #: the sum of the rows' SHA-256 (order-independent)
+    count: int
+
+
+def _digest(rows: Iterator[tuple[Any, ...]]) -> _Digest:
     total, count = 0, 0
     for row in rows:
         encoded = repr(tuple(_plain(v) for v in row)).encode("utf-8", "surrogatepass")
         total = (total + int.from_bytes(hashlib.sha256(encoded).digest(), "big")) % _MOD
         count += 1
-    return total, count
+    return _Digest(total, count)
 
 
 def _plain(value: Any) -> Any:
@@ -126,28 +129,28 @@ def _compare(live_db: Database, live: Cursor, scratch_db: Database, scratch: Cur
         mine = _digest(_rows(live_db, live, table, columns))
         theirs = _digest(_rows(scratch_db, scratch, table, columns))
         if mine != theirs:
-            return (f"the read model's table {table} differs from the one the log derives ({mine[1]} rows, "
-                    f"{theirs[1]} expected): it was altered; run `lokikirja rebuild`")
+            return (f"the read model's table {table} differs from the one the log derives ({mine.count} rows, "
+                    f"{theirs.count} expected): it was altered; run `lokikirja rebuild`")
     return None
 
 
 def _compare_findings(mine: Iterator[tuple[Any, ...]], theirs: Iterator[tuple[Any, ...]],
                       columns: list[str]) -> str | None:
     """Merge the two finding lists by id; the first finding missing, added or changed."""
-    rule, event = columns.index("rule"), columns.index("event")
+    key, rule, event = columns.index("finding"), columns.index("rule"), columns.index("event")
     a, b = next(mine, None), next(theirs, None)
     while a is not None or b is not None:
-        if b is not None and (a is None or a[0] > b[0]):
-            return (f"the finding {b[0]} ({b[rule]} on event {b[event]}) that the log derives is missing from "
+        if b is not None and (a is None or a[key] > b[key]):
+            return (f"the finding {b[key]} ({b[rule]} on event {b[event]}) that the log derives is missing from "
                     "the read model: it was deleted; run `lokikirja rebuild`")
-        if a is not None and (b is None or a[0] < b[0]):
-            return (f"the read model holds the finding {a[0]} ({a[rule]} on event {a[event]}) that the log does "
+        if a is not None and (b is None or a[key] < b[key]):
+            return (f"the read model holds the finding {a[key]} ({a[rule]} on event {a[event]}) that the log does "
                     "not derive: it was inserted; run `lokikirja rebuild`")
         if a is None or b is None:  # unreachable: one of the two branches above returned
             break
         if tuple(map(_plain, a)) != tuple(map(_plain, b)):
             changed = next(c for c, x, y in zip(columns, a, b, strict=True) if _plain(x) != _plain(y))
-            return (f"the finding {a[0]} ({b[rule]} on event {b[event]}) differs from what the log derives in "
+            return (f"the finding {a[key]} ({b[rule]} on event {b[event]}) differs from what the log derives in "
                     f"its {changed}: it was altered; run `lokikirja rebuild`")
         a, b = next(mine, None), next(theirs, None)
     return None

@@ -19,7 +19,7 @@ import orjson
 
 from ledger import merkle
 from ledger.db import Cursor
-from ledger.seal import PAGE, Seal, leaf_hashes
+from ledger.seal import PAGE, Seal, SealedLeaf, leaf_hashes
 
 BLOCK_LEVEL = 8
 BLOCK = 1 << BLOCK_LEVEL
@@ -136,7 +136,7 @@ class Scanner:
         if not self.nodes_from <= index < self.nodes_from + PAGE:
             rows = self.cur.execute(f"SELECT idx, hash FROM {self.seal.nodes} WHERE level = %s AND idx >= %s "
                                     "ORDER BY idx LIMIT %s", (BLOCK_LEVEL, index, PAGE)).fetchall()
-            self.nodes = {r[0]: bytes(r[1]) for r in rows}
+            self.nodes = {idx: bytes(digest) for idx, digest in rows}
             self.nodes_from = index
         return self.nodes.get(index)
 
@@ -146,14 +146,14 @@ class Scanner:
         end = min(self.size, self.sealed)
         if start >= end:
             return
-        sealed = {r[0]: r[1:] for r in self.seal.sealed_leaves(self.cur, start, end)}
+        sealed = {leaf.leaf_index: leaf for leaf in self.seal.sealed_leaves(self.cur, start, end)}
         for index in range(start, end):
             position, state = self.rows[index - start]
             expected = sealed.get(index)
             if expected is None:
                 raise Found(BadPosition(index, None, (
                     f"seal: leaf {index} is missing from the seal's leaf table (the seal tables were altered)")))
-            if expected[0] != position or expected[2] != self.hashes[index - start]:
+            if expected.position != position or expected.hash != self.hashes[index - start]:
                 raise Found(_classify(self.seal, self.cur, index, position, state, expected))
 
 
@@ -165,25 +165,26 @@ def _event_id(state: bytes) -> UUID | None:
 
 
 def _classify(seal: Seal, cur: Cursor, index: int, position: int, state: bytes,
-              expected: tuple[int, bytes, bytes]) -> BadPosition:
+              expected: SealedLeaf) -> BadPosition:
     """What happened at leaf ``index`` (stored at ``position``), whose stored event differs from
     the sealed one. Positions in the report are leaf indexes: 0-based places in the log's order."""
-    sealed_position, sealed_event = expected[0], UUID(bytes=expected[1])
+    sealed_position, sealed_event = expected.position, UUID(bytes=expected.event)
     if position > sealed_position:
         where = seal.event_rows(cur, [sealed_event]).get(sealed_event)
         what = "deleted" if where is None else "moved"
-        now = "is missing from the log" if where is None else f"is now at position {seal.count_before(cur, where[0])}"
+        now = ("is missing from the log" if where is None
+               else f"is now at position {seal.count_before(cur, where.position)}")
         return BadPosition(index, str(sealed_event), f"{what}: event {sealed_event} sealed at position {index} {now}")
     found = _event_id(state)
     keyed = seal.event_rows(cur, [sealed_event]).get(sealed_event)  # where the sealed id's row is now
-    if found is None or found == sealed_event or (keyed is not None and keyed[0] == position):
+    if found is None or found == sealed_event or (keyed is not None and keyed.position == position):
         return BadPosition(index, str(sealed_event),
                            f"altered: the stored event at position {index} is not the one sealed there")
     elsewhere = seal.find_sealed_event(cur, found.bytes)
     if elsewhere is not None:
         kind = "reordered" if position == sealed_position else "moved"
         return BadPosition(index, str(found), f"{kind}: position {index} holds event {found}, "
-                                              f"which was sealed at position {elsewhere[0]}")
+                                              f"which was sealed at position {elsewhere.leaf_index}")
     if position == sealed_position and keyed is None:
         return BadPosition(index, str(found), f"replaced: position {index} holds event {found}, "
                                               f"never sealed, instead of {sealed_event}")

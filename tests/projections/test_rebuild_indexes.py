@@ -19,8 +19,8 @@ def _indexes(ledger: Ledger) -> set[str]:
 
 
 def _deferred_names() -> set[str]:
-    return {f"lokikirja_v_{name}_i{i}" for name, indexes in schema.INDEXES.items()
-            for i, cols in enumerate(indexes) if cols in schema.DEFERRABLE.get(name, ())}
+    return {f"lokikirja_v_{name}_i{i}" for name, table in schema.TABLES.items()
+            for i, cols in enumerate(table.indexes) if cols in table.deferrable}
 
 
 def test_a_rebuild_defers_the_read_only_indexes_and_creates_them_once_caught_up(ledger: Ledger,
