@@ -103,46 +103,47 @@ def _chunks(lines: Iterable[Line], size: int) -> Iterator[list[Line]]:
         yield chunk
 
 
-def _encrypted_state(p: Prepared, personal: Personal, keys: dict[str, bytes], index_key: bytes,
-                     recorded_text: str) -> bytes:
+def _encrypted_state(uid: UUID, type_name: str, fp: str, personal: Personal, keys: dict[str, bytes],
+                     index_key: bytes, recorded_text: str) -> bytes:
     """The stored state of a fact with personal fields: each encrypted under the subject's data
     key, the HETU blind-indexed."""
-    uid = str(UUID(bytes=p.uid))
+    text = str(uid)
     data, key = dict(personal.data), keys[personal.subject]
     hetu_index = blind_index(index_key, data["hetu"]) if "hetu" in data else None
-    for name in PERSONAL_FIELDS[p.type]:
+    for name in PERSONAL_FIELDS[type_name]:
         if name in data:
-            data[name] = encrypt_field(key, uid, name, data[name])
-    return stored_state(uid=uid, type_name=p.type, given_at=personal.given_at, actor=personal.actor, data=data,
-                        fp=p.fp, recorded_text=recorded_text, hetu_index=hetu_index)
+            data[name] = encrypt_field(key, text, name, data[name])
+    return stored_state(uid=text, type_name=type_name, given_at=personal.given_at, actor=personal.actor, data=data,
+                        fp=fp, recorded_text=recorded_text, hetu_index=hetu_index)
 
 
 def _append_chunk(tx: AppendTransaction, index_key: bytes, now: datetime, chunk: Chunk, problems: _Problems,
                   report: IngestReport) -> None:
     for line, field_, message in chunk.problems:
         problems.add(line, field_, message)
-    ids = [UUID(bytes=p.uid) for p in chunk.prepared]
+    ids = [UUID(bytes=p[1]) for p in chunk.prepared]
     stored = tx.stored_fingerprints(ids)
     fresh: list[tuple[UUID, Prepared]] = []
     in_chunk: dict[UUID, str] = {}
     for uid, p in zip(ids, chunk.prepared, strict=True):
+        line, _, fp, *_rest = p
         earlier = stored.get(uid) or in_chunk.get(uid)
         if earlier is None:
-            in_chunk[uid] = p.fp
+            in_chunk[uid] = fp
             fresh.append((uid, p))
-        elif earlier == p.fp:
+        elif earlier == fp:
             report.duplicates += 1
         else:
-            problems.add(p.line, "id", "is already used by an event with different content "
+            problems.add(line, "id", "is already used by an event with different content "
                          "(stored earlier, or earlier in this input)", conflict=True)
     if problems.total or not fresh:
         return
-    keys = tx.data_keys([p.personal.subject for _, p in fresh if p.personal is not None])
+    keys = tx.data_keys([personal.subject for _, (*_, personal) in fresh if personal is not None])
     recorded_text = now.isoformat(timespec="microseconds")
-    tx.insert_stored([StoredEvent(originator_id=uid, originator_version=1, topic=p.type,
-                                  state=p.state if p.personal is None else
-                                  _encrypted_state(p, p.personal, keys, index_key, recorded_text))
-                      for uid, p in fresh])
+    tx.insert_stored([StoredEvent(originator_id=uid, originator_version=1, topic=type_name,
+                                  state=state if personal is None else
+                                  _encrypted_state(uid, type_name, fp, personal, keys, index_key, recorded_text))
+                      for uid, (_, _, fp, type_name, state, personal) in fresh])
     report.ingested += len(fresh)
 
 

@@ -42,16 +42,10 @@ class Personal(NamedTuple):
     given_at: str
 
 
-class Prepared(NamedTuple):
-    """One valid line: its id (16 bytes, cheap to pass between processes), content fingerprint,
-    type, and either its stored state (no personal field) or its :class:`Personal` parts."""
-
-    line: int
-    uid: bytes
-    fp: str
-    type: str
-    state: bytes | None
-    personal: Personal | None
+Prepared = tuple[int, bytes, str, str, bytes | None, Personal | None]
+"""One valid line: ``(line, id, fingerprint, type, state, personal)`` — its id as 16 bytes, and
+either its stored state (no personal field) or its :class:`Personal` parts. A plain tuple: it
+crosses from a worker process at a third of a named tuple's cost."""
 
 
 class Chunk(NamedTuple):
@@ -151,8 +145,8 @@ def prepare(lines: list[Line], index_key: bytes, valid_time: ValidTime, now: dat
         if subject is None:
             state = stored_state(uid=text, type_name=event.type, given_at=given_at, actor=event.actor, data=data,
                                  fp=fp, recorded_text=recorded_text)
-            prepared.append(Prepared(number, uid.bytes, fp, event.type, state, None))
+            prepared.append((number, uid.bytes, fp, event.type, state, None))
         else:
-            prepared.append(Prepared(number, uid.bytes, fp, event.type, None,
-                                     Personal(subject, event.at, event.actor, data, given_at)))
+            prepared.append((number, uid.bytes, fp, event.type, None,
+                             Personal(subject, event.at, event.actor, data, given_at)))
     return Chunk(prepared, problems)

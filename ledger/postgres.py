@@ -212,7 +212,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder, LedgerRecorder):
 
     def fingerprints(self, raw: Any, ids: Sequence[UUID]) -> dict[UUID, str]:
         statement = (f"SELECT originator_id, convert_from(state, 'UTF8')::jsonb->>'fp' "
-                     f"FROM {self._table} WHERE originator_id = ANY(%s)")
+                     f"FROM {self._table} WHERE originator_id = ANY(%b)")  # binary: a fifth of the text cost
         with raw.connection.cursor(row_factory=tuple_row) as cur:
             cur.execute(statement, (list(ids),))
             return dict(cur.fetchall())
@@ -234,13 +234,13 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder, LedgerRecorder):
 
     def facts_at(self, positions: Sequence[int]) -> list[StoredFact]:
         statement = SQL(
-            "SELECT notification_id, state FROM {}.{} WHERE notification_id = ANY(%s)"
+            "SELECT notification_id, state FROM {}.{} WHERE notification_id = ANY(%b)"
         ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
         return self._facts(statement, [list(positions)])
 
     def facts_by_id(self, ids: Sequence[UUID]) -> list[StoredFact]:
         statement = SQL(
-            "SELECT notification_id, state FROM {}.{} WHERE originator_id = ANY(%s)"
+            "SELECT notification_id, state FROM {}.{} WHERE originator_id = ANY(%b)"
         ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
         return self._facts(statement, [list(ids)])
 
