@@ -12,7 +12,7 @@ Each backend module subclasses the library's recorder for its database and this 
 - reads of the log as :class:`~ledger.records.StoredFact` without building a notification per row;
 - the log table's name and position column, for the seal's direct reads.
 
-The library's own recorder test cases run against both subclasses (tests/integration).
+The library's own recorder test cases run against both subclasses (tests/ledger).
 """
 
 from __future__ import annotations

@@ -25,8 +25,8 @@ from replay.bundle import build_bundle, build_bundle_v1, proof_statuses, verify_
 from replay.dossier import build_dossier
 from service.pipeline import after_append
 from tests.factories import ev, event_id, hetu, write_jsonl
-from tests.integrity.tampering import Attacker
 from tests.scenarios import EVENTS, KEY_OF
+from tests.support.tampering import Attacker
 
 WHO = ("--as", "u:appeals-1", "--purpose", "appeal 2026/88")
 

@@ -212,7 +212,7 @@ def test_the_servers_log_is_json_lines_without_personal_data(scenario_server: Li
 
 def test_witness_metrics_say_who_cosigned_the_latest_checkpoint(backend: str, server_pool: ServerPool,
                                                                request: pytest.FixtureRequest, tmp_path: Path):
-    from tests.integrity.witnesses import make_witness
+    from tests.support.witnesses import make_witness
 
     server = server_pool.get(backend, "witnessed",
                              lambda: store_url(backend, request, server_pool.root / f"{backend}-witnessed-store"))

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integrity.tampering import views
-from tests.integrity.witnesses import make_witness
+from tests.support.tampering import views
+from tests.support.witnesses import make_witness
 
 GOPATH = "/usr/share/gocode"
 HERE = Path(__file__).parent

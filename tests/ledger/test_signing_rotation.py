@@ -12,9 +12,9 @@ from ledger.store import Ledger
 from ledger.witness import Witness
 from ledger.witnesses import add as add_witness
 from tests.conftest import Cli
-from tests.integrity.tampering import views
-from tests.integrity.test_trust_attacks import grow
-from tests.integrity.witnesses import lokikirja, make_witness
+from tests.replay.test_trust_attacks import grow
+from tests.support.tampering import views
+from tests.support.witnesses import lokikirja, make_witness
 
 
 def test_a_rotated_signing_key_keeps_old_proofs_valid(ledger: Ledger, cli: Cli, tmp_path: Path):

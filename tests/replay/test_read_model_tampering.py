@@ -10,8 +10,8 @@ from pathlib import Path
 from ledger.store import Ledger
 from tests.conftest import Cli
 from tests.factories import write_jsonl
-from tests.integrity.tampering import Attacker
 from tests.scenarios import EVENTS
+from tests.support.tampering import Attacker
 
 
 def _ingest(ledger: Ledger, cli: Cli, tmp_path: Path) -> None:

@@ -17,8 +17,8 @@ from sigstore._internal.merkle import _hash_leaf
 from ledger.checkpoints import consistency_proof, inclusion_proof, sign_checkpoint
 from ledger.errors import UsageError
 from ledger.store import Ledger
-from tests.integrity.independent import rfc9162_consistency, sigstore_root
-from tests.integrity.tampering import Attacker, build, views
+from tests.support.independent import rfc9162_consistency, sigstore_root
+from tests.support.tampering import Attacker, build, views
 
 
 def _json(cli, *args: str, check: int = 0) -> dict:

@@ -10,7 +10,7 @@ import pytest
 
 from ledger.seal import Seal, seal_catch_up
 from ledger.store import Ledger
-from tests.integrity.tampering import Attacker, build
+from tests.support.tampering import Attacker, build
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from ledger.note import (
     add_checkpoint_request,
 )
 from ledger.witness import origin_hash
-from tests.integrity.witnesses import RunningWitness, lokikirja, make_witness
+from tests.support.witnesses import RunningWitness, lokikirja, make_witness
 
 ORIGIN = "lokikirja.example.fi/area-test"
 

@@ -15,8 +15,8 @@ import pytest
 
 from tests.conftest import MAINTENANCE_DSN, Cli
 from tests.factories import write_jsonl
-from tests.integrity.tampering import views
 from tests.scenarios import EVENTS
+from tests.support.tampering import views
 
 pytestmark = pytest.mark.postgres
 DOC = Path(__file__).resolve().parents[2] / "docs" / "integrity.md"

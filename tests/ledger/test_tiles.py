@@ -17,9 +17,9 @@ from ledger.checkpoints import checkpoint_note, inclusion_proof, log_origin, log
 from ledger.note import SignedNote
 from ledger.records import canonical_json
 from ledger.store import Ledger
-from tests.integrity.independent import sigstore_root
-from tests.integrity.tampering import Attacker, ingest, views
-from tests.integrity.tiles_reader import (
+from tests.support.independent import sigstore_root
+from tests.support.tampering import Attacker, ingest, views
+from tests.support.tiles_reader import (
     expected_files,
     files_in,
     sha,

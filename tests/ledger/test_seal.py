@@ -10,7 +10,7 @@ from ledger import merkle
 from ledger.checkpoints import Checkpoint, latest_checkpoint, public_key, sign_checkpoint, stored_checkpoints
 from ledger.seal import SEAL_NAME, Seal, SealFollower, leaf_bytes, leaf_hashes, seal_catch_up
 from ledger.store import Ledger
-from tests.integrity.tampering import Attacker, build, ingest, views
+from tests.support.tampering import Attacker, build, ingest, views
 
 
 def test_leaf_hashes_are_the_documented_encoding_hashed_rfc6962_style():

@@ -13,7 +13,7 @@ from ledger.checkpoints import public_key, sign_checkpoint
 from ledger.seal import Seal
 from ledger.store import Ledger
 from replay.verify import _Job, _snapshot, verify
-from tests.integrity.tampering import Attacker, build, ingest, views
+from tests.support.tampering import Attacker, build, ingest, views
 
 
 def test_an_empty_ledger_verifies(ledger: Ledger):

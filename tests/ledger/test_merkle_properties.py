@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sigstore._internal.merkle import _hash_leaf
 
 from ledger import merkle
-from tests.integrity.independent import rfc9162_consistency, sigstore_root
+from tests.support.independent import rfc9162_consistency, sigstore_root
 
 MAX = 2000
 LEAVES = [f"lokikirja test leaf {i}".encode() for i in range(MAX)]

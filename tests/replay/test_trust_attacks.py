@@ -21,8 +21,8 @@ from ledger.witness import Witness
 from ledger.witnesses import add as add_witness
 from ledger.witnesses import submit
 from tests.conftest import Cli, fresh_db_url
-from tests.integrity.tampering import Attacker, ingest, views
-from tests.integrity.witnesses import RunningWitness, make_witness
+from tests.support.tampering import Attacker, ingest, views
+from tests.support.witnesses import RunningWitness, make_witness
 
 
 def grow(ledger: Ledger, *batches: tuple[int, int]) -> None:

@@ -16,7 +16,7 @@ from ledger.checkpoints import commit_subject_index, sign_checkpoint
 from ledger.store import Ledger
 from ledger.subject_index import SubjectIndex, index_keys
 from replay.verify import verify
-from tests.integrity.tampering import build, ingest, views
+from tests.support.tampering import build, ingest, views
 
 
 def _from_log(ledger: Ledger, size: int) -> dict[str, list[int]]:

@@ -1,1 +1,0 @@
-"""Integrity: the Merkle log, checkpoints, proofs, verify and tampering (issue 5)."""

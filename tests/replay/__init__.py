@@ -1,0 +1,1 @@
+"""Tests of replay/: verify, tampering found, proofs, the trust attacks."""
