@@ -23,7 +23,7 @@ def ranking(served: Served, principal: Principal, window: Window) -> dict[str, A
     """The AVI risk ranking with findings over time across all areas."""
     report = actions.supervision_report(served, principal, window, command="web ranking")
     months = actions.findings_over_time(served, principal, window=window)
-    return {"report": report, "chart": charts.monthly_bars(months)}
+    return {"report": report, "chart": charts.monthly_bars(months, period=(report["from"], report["to"]))}
 
 
 def _with_reviews(served: Served, page: actions.FindingsPage) -> dict[str, Any]:
@@ -42,7 +42,7 @@ def area(served: Served, principal: Principal, org: str, period: FindingFilters)
         raise UnknownSubject(f"{org} is not an experiment area in the ledger")
     doc: dict[str, Any] = {"report": report, "area": found, "in_scope": scope.sees_findings_of(principal, org),
                            "chart": charts.monthly_bars(actions.findings_over_time(
-                               served, principal, org=org, window=window))}
+                               served, principal, org=org, window=window), period=(report["from"], report["to"]))}
     if doc["in_scope"]:
         grouped = actions.findings_grouped(served, principal, org, window)
         top = charts.shared_top(grouped["rules"], {u: o["severity"] for u, o in grouped["officials"].items()})

@@ -25,7 +25,8 @@ OVERFLOWS = """() => {
   }
   const buttons = [...document.querySelectorAll("form.review button")];
   const hidden = buttons.filter(b => !b.checkVisibility() || b.getBoundingClientRect().width === 0);
-  const outside = buttons.filter(b => b.getBoundingClientRect().left < 0 || b.getBoundingClientRect().right > width + 0.5);
+  const outside = buttons.filter(b => b.getBoundingClientRect().left < 0
+                                      || b.getBoundingClientRect().right > width + 0.5);
   if (hidden.length) out.push(`${hidden.length} of ${buttons.length} review buttons are hidden`);
   if (outside.length) out.push(`${outside.length} of ${buttons.length} review buttons are outside the window`);
   return out;
