@@ -64,7 +64,9 @@ def findings(served: Served, principal: Principal, filters: FindingFilters) -> d
 
 
 def who_viewed(served: Served, principal: Principal, q: AccessQuery) -> dict[str, Any]:
-    """Who viewed this person (recorded first), and who else asked the ledger about them."""
+    """Who viewed this person (recorded first), who else asked the ledger about them, and the
+    customers an Art. 15 letter can go to (the one asked about, or those with the HETU asked about)."""
     history = access_history(served, principal, q, command="web who-viewed", with_asked=True)
+    customers = [q.subject] if q.subject else (history.proven or {}).get("customers", []) if q.hetu else []
     return {"query": q, "rows": history.rows, "asked": history.asked, "complete": history.complete,
-            "proven": history.proven}
+            "proven": history.proven, "letter_to": [c for c in customers if c.startswith("c:")]}
