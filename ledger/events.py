@@ -198,7 +198,7 @@ FIRST_DATE, LAST_DATE = date(1800, 1, 1), date(2199, 12, 31)
 
 TEXT_LIMITS: dict[str, int] = {
     "name": 300,  # an organisation's, a customer's or an employer's name
-    "reason": 500,  # why access was revoked, a customer deregistered, a subject erased
+    "reason": 500,  # why access was revoked, a customer deregistered, a subject erased, a case closed
     "purpose": 500,  # why the ledger was queried (--purpose, HTTP purpose)
     "note": 2000,  # a DPO's or AVI's note on a finding
     "command": 64,  # the command that queried the ledger
@@ -529,6 +529,13 @@ class InspectionCaseNoted(_Model):
     findings: Absent[Annotated[list[FindingId], _at_most("case_findings")]] = None
 
 
+class InspectionCaseClosed(_Model):
+    """An inspection case closed, with why; nothing is added to it after this (ADR 0018)."""
+
+    case: CaseId
+    reason: Reason
+
+
 class SubjectErased(_Model):
     subject: CustomerId
     reason: Reason
@@ -568,10 +575,11 @@ DATA_MODELS: dict[str, type[_Model]] = {
     "ledger.index_committed": IndexCommitted,
     "inspection.case_opened": InspectionCaseOpened,
     "inspection.case_noted": InspectionCaseNoted,
+    "inspection.case_closed": InspectionCaseClosed,
 }
 LEDGER_TYPES: frozenset[str] = frozenset({"ledger.queried", "finding.reviewed", "subject.erased",
                                           "ledger.index_committed", "inspection.case_opened",
-                                          "inspection.case_noted"})
+                                          "inspection.case_noted", "inspection.case_closed"})
 INGESTIBLE_TYPES: tuple[str, ...] = tuple(t for t in DATA_MODELS if t not in LEDGER_TYPES)
 
 # Personal data fields, encrypted at rest under the subject's data key (see ledger/privacy).

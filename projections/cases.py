@@ -1,8 +1,10 @@
-"""AVI's inspection cases, read from ``inspection.case_opened`` and ``inspection.case_noted``.
+"""AVI's inspection cases, read from ``inspection.case_opened``, ``inspection.case_noted`` and
+``inspection.case_closed``.
 
 A case is what its facts say, folded in log order: the selection it was opened with (area,
-period, rule and official filters, the chosen findings, a first note) and every later note with
-the findings it added. Nothing here changes a case; the ledger only ever appends to one.
+period, rule and official filters, the chosen findings, a first note), every later note with
+the findings it added, and its closing (who, when, why) or ``None`` while it is open. Nothing
+here changes a case; the ledger only ever appends to one.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ def _fold(rows: list[tuple[Any, ...]]) -> dict[str, dict[str, Any]]:
         if type_name == "inspection.case_opened":
             cases[case_id] = {"case": case_id, "title": d["title"], "opened_by": actor, "opened_at": at_text,
                               **{k: d.get(k) for k in SELECTION}, "findings": list(d.get("findings", [])),
-                              "notes": []}
+                              "notes": [], "closed": None}
             if d.get("note"):
                 cases[case_id]["notes"].append({"note": d["note"], "by": actor, "at": at_text, "findings": []})
+        elif case_id in cases and type_name == "inspection.case_closed":
+            cases[case_id]["closed"] = {"by": actor, "at": at_text, "reason": d["reason"]}
         elif case_id in cases:
             case = cases[case_id]
             added = [f for f in d.get("findings", []) if f not in case["findings"]]

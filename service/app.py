@@ -40,6 +40,7 @@ COMMAND_MODULES: dict[str, str] = {
     "witness": "witness", "witnesses": "witness",
     "publish-tiles": "publish",
     "backup": "backup", "restore": "backup",
+    "cases": "cases",
 }
 
 

@@ -108,6 +108,13 @@ def when_text(value: Any, lang: str) -> str:
     return format_datetime(wall_clock(t), DATETIME_PATTERNS[lang], locale=lang)
 
 
+def month_text(month: str, lang: str, *, long: bool = False) -> str:
+    """A ``YYYY-MM`` month in ``lang``: its short name (``maalis``, ``mars``, ``Mar``) or, ``long``,
+    its name and year (``maaliskuu 2021``) — Babel's stand-alone forms."""
+    first = date(int(month[:4]), int(month[5:7]), 1)
+    return format_date(first, "LLLL yyyy" if long else "LLL", locale=lang)
+
+
 def when(value: Any, lang: str) -> Markup:
     """:func:`when_text` in a ``<time>`` element that keeps the exact value for inspectors."""
     if value is None or value == "":
@@ -118,8 +125,8 @@ def when(value: Any, lang: str) -> Markup:
 
 def environment(loader: BaseLoader, lang: str, **globals_: Any) -> Environment:
     """A jinja2 environment (autoescaped) speaking ``lang``: ``_()``/``{% trans %}`` from its
-    catalogue, ``lang`` and the filters ``when`` (a time), ``label`` (a code's human label) and
-    ``coded`` (the label with the raw code in small print for inspectors)."""
+    catalogue, ``lang`` and the filters ``when`` (a time), ``month`` (a ``YYYY-MM``), ``label`` (a
+    code's human label) and ``coded`` (the label with the raw code in small print for inspectors)."""
     env = Environment(loader=loader, autoescape=select_autoescape(["html", "j2"]), extensions=["jinja2.ext.i18n"])
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
@@ -134,6 +141,7 @@ def environment(loader: BaseLoader, lang: str, **globals_: Any) -> Environment:
         return Markup('<span class="label" title="{0}">{1}</span> <small class="code">{0}</small>').format(
             code, label(code, table))
 
-    env.filters.update(when=lambda v: when(v, lang), label=label, coded=coded)
+    env.filters.update(when=lambda v: when(v, lang), label=label, coded=coded,
+                       month=lambda m, long=False: month_text(m, lang, long=long))
     env.globals.update(lang=lang, languages=[(code, NAMES[code]) for code in LANGUAGES], **globals_)
     return env

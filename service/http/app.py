@@ -18,7 +18,17 @@ from fastapi import FastAPI
 
 from ledger.replica import Replica
 from ledger.store import Ledger
-from service.http import downloads, errors, routes_integrity, routes_ledger, routes_ops, web, web_cases, web_pages
+from service.http import (
+    downloads,
+    errors,
+    routes_cases,
+    routes_integrity,
+    routes_ledger,
+    routes_ops,
+    web,
+    web_cases,
+    web_pages,
+)
 from service.http.auth import Sessions
 from service.http.metrics import Metrics, RequestTimer
 from service.http.monitor import Monitor, background
@@ -59,6 +69,7 @@ def build_app() -> FastAPI:
     app.include_router(routes_ops.router)
     app.include_router(routes_ledger.router)
     app.include_router(routes_integrity.router)
+    app.include_router(routes_cases.router)
     app.include_router(web.router)
     app.include_router(web_pages.router)
     app.include_router(web_cases.router)

@@ -3,8 +3,10 @@ horizontal bars of findings per group (official, rule) on one shared scale."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from policies.localtime import wall_clock
 from service.labels import SEVERITY_COLOURS
 
 SEVERITIES = ("high", "medium", "low")
@@ -12,7 +14,7 @@ COLOURS = SEVERITY_COLOURS
 
 
 def _months(first: str, last: str) -> list[str]:
-    """Every ``YYYY-MM`` from ``first`` to ``last``, so that empty months show as gaps."""
+    """Every ``YYYY-MM`` from ``first`` to ``last``, so that empty months show as zero."""
     year, month = int(first[:4]), int(first[5:7])
     out = []
     while f"{year:04d}-{month:02d}" <= last:
@@ -21,29 +23,54 @@ def _months(first: str, last: str) -> list[str]:
     return out
 
 
-def monthly_bars(counts: dict[str, dict[str, int]], *, plot_height: int = 160, bar: int = 34,
-                 gap: int = 10) -> dict[str, Any]:
-    """Stacked bars by severity for ``{"YYYY-MM": {severity: n}}``; ``bars`` is empty without data."""
+def local_month(value: str | None) -> str | None:
+    """The Helsinki ``YYYY-MM`` of an RFC 3339 time or a date (a period's bound), or None."""
+    if not value:
+        return None
+    t = datetime.fromisoformat(value)
+    return (wall_clock(t) if isinstance(t, datetime) and t.tzinfo is not None else t).strftime("%Y-%m")
+
+
+def nice_scale(largest: int, *, most_ticks: int = 5) -> tuple[int, int]:
+    """The axis maximum and tick step for counts up to ``largest``: a step of 1, 2 or 5 × 10ⁿ (the
+    smallest giving at most ``most_ticks`` steps), the maximum the first step at or above ``largest``."""
+    largest, step = max(largest, 1), 1
+    while -(-largest // step) > most_ticks:
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2  # 1 → 2 → 5 → 10 → 20 → 50 → …
+    return -(-largest // step) * step, step
+
+
+def monthly_bars(counts: dict[str, dict[str, int]], *, period: tuple[str | None, str | None] = (None, None),
+                 plot_height: int = 160, width: int = 760) -> dict[str, Any]:
+    """Stacked bars by severity for ``{"YYYY-MM": {severity: n}}``: one bar for every month of
+    ``period`` (its bounds as RFC 3339 times or dates; the data's own months widen it), zero where
+    nothing was found, all on one linear scale (``per_finding`` pixels per finding) whose maximum and
+    ticks are labelled; ``bars`` is empty without any finding."""
     if not counts:
         return {"bars": [], "width": 0, "height": 0}
-    months = _months(min(counts), max(counts))
-    top = max(sum(c.values()) for c in counts.values()) or 1
-    left, top_margin, bottom = 40, 16, 22
-    base = top_margin + plot_height
+    bounds = [m for m in (local_month(period[0]), local_month(period[1])) if m]
+    months = _months(min([*bounds, *counts]), max([*bounds, *counts]))
+    top, step = nice_scale(max(sum(c.values()) for c in counts.values()))
+    left, right, top_margin, bottom = 44, 8, 22, 36
+    base, slot = top_margin + plot_height, (width - left - right) / len(months)
+    bar = round(min(40.0, slot * 0.72), 2)
+    per_finding = plot_height / top
+    every = max(1, int(-(-36 // slot)))  # a month label needs about 36 px
     bars = []
     for i, month in enumerate(months):
-        x, y, segments = left + i * (bar + gap), float(base), []
+        x, y, segments = round(left + i * slot + (slot - bar) / 2, 2), float(base), []
         for severity in SEVERITIES:
             n = counts.get(month, {}).get(severity, 0)
             if n:
-                h = max(1.0, round(plot_height * n / top, 1))
-                y -= h
-                segments.append({"severity": severity, "n": n, "y": round(y, 1), "h": h,
+                y -= n * per_finding
+                segments.append({"severity": severity, "n": n, "y": round(y, 2), "h": round(n * per_finding, 2),
                                  "colour": COLOURS[severity]})
-        total = sum(counts.get(month, {}).values())
-        bars.append({"month": month, "x": x, "total": total, "segments": segments, "label_y": round(y - 4, 1)})
-    return {"bars": bars, "bar": bar, "top": top, "base": base, "top_margin": top_margin, "left": left,
-            "width": left + len(months) * (bar + gap), "height": base + bottom}
+        bars.append({"month": month, "x": x, "mid": round(x + bar / 2, 2), "total": sum(counts.get(month, {}).values()),
+                     "segments": segments, "label_y": round(y - 4, 1),
+                     "labelled": i % every == 0, "year_shown": i == 0 or month.endswith("-01")})
+    ticks = [{"n": n, "y": round(base - n * per_finding, 2)} for n in range(0, top + 1, step)]
+    return {"bars": bars, "bar": bar, "top": top, "ticks": ticks, "base": base, "left": left,
+            "right": width - right, "width": width, "height": base + bottom, "per_finding": round(per_finding, 4)}
 
 
 def group_bars(groups: dict[str, dict[str, int]], *, top: int, bar: int = 16, gap: int = 6, left: int = 230,

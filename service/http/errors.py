@@ -7,6 +7,7 @@
     413 TooLarge               a batch over 10 MB or 10,000 events
     422 InvalidBatch, RequestValidationError, ValidationError, BadParameter: malformed input, per item / field
     400 UsageError             a well-formed request the ledger cannot answer (e.g. a tree size too large)
+    409 CaseClosed             a note on, or a closing of, an inspection case already closed
     503 NotInitialised, KeyMismatch: the store or its keys are not usable;
         ReplicaUnavailable: the read replica cannot be read, or is further behind than
         --max-replica-lag after --replica-wait (ReplicaBehind); with Retry-After: 1
@@ -37,6 +38,7 @@ from ledger.errors import (
     UnknownSubject,
     UsageError,
 )
+from service.cases import CaseClosed
 from service.http.actions import InvalidBatch, TooLarge
 from service.http.auth import LoginRequired, Unauthenticated
 from service.http.params import BadParameter
@@ -46,7 +48,8 @@ from service.http.scope import Refused
 log = logging.getLogger("lokikirja.http")
 
 LEDGER_STATUSES: list[tuple[type[LedgerError], int]] = [
-    (UnknownSubject, 404), (IntegrityFailure, 409), (NotInitialised, 503), (KeyMismatch, 503), (UsageError, 400),
+    (UnknownSubject, 404), (IntegrityFailure, 409), (NotInitialised, 503), (KeyMismatch, 503), (CaseClosed, 409),
+    (UsageError, 400),
 ]
 
 

@@ -62,6 +62,43 @@ class ReviewResult(BaseModel):
     at: str
 
 
+class CaseNote(BaseModel):
+    note: str
+    by: str
+    at: str
+    findings: list[str] = Field(description="The findings this note added to the case.")
+
+
+class CaseClosing(BaseModel):
+    by: str
+    at: str
+    reason: str
+
+
+class Case(BaseModel):
+    """An inspection case folded from its facts (ADR 0018): the selection it was opened with, its
+    findings, its notes and, once closed, who closed it, when and why."""
+
+    case: str
+    title: str
+    opened_by: str
+    opened_at: str
+    org: str | None
+    since: str | None
+    until: str | None
+    rule: str | None
+    user: str | None
+    findings: list[str]
+    notes: list[CaseNote]
+    closed: CaseClosing | None
+
+
+class CaseWithFindings(BaseModel):
+    case: Case
+    findings: list[Finding] = Field(description="The case's findings as GET /v1/findings gives them.")
+    reviews: dict[str, list[dict[str, Any]]] = Field(description="Each finding's reviews, oldest first.")
+
+
 class Checkpoint(BaseModel):
     tree_size: int
     root_hash: str

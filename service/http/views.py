@@ -23,7 +23,7 @@ def ranking(served: Served, principal: Principal, window: Window) -> dict[str, A
     """The AVI risk ranking with findings over time across all areas."""
     report = actions.supervision_report(served, principal, window, command="web ranking")
     months = actions.findings_over_time(served, principal, window=window)
-    return {"report": report, "chart": charts.monthly_bars(months)}
+    return {"report": report, "chart": charts.monthly_bars(months, period=(report["from"], report["to"]))}
 
 
 def _with_reviews(served: Served, page: actions.FindingsPage) -> dict[str, Any]:
@@ -42,7 +42,7 @@ def area(served: Served, principal: Principal, org: str, period: FindingFilters)
         raise UnknownSubject(f"{org} is not an experiment area in the ledger")
     doc: dict[str, Any] = {"report": report, "area": found, "in_scope": scope.sees_findings_of(principal, org),
                            "chart": charts.monthly_bars(actions.findings_over_time(
-                               served, principal, org=org, window=window))}
+                               served, principal, org=org, window=window), period=(report["from"], report["to"]))}
     if doc["in_scope"]:
         grouped = actions.findings_grouped(served, principal, org, window)
         top = charts.shared_top(grouped["rules"], {u: o["severity"] for u, o in grouped["officials"].items()})
@@ -64,7 +64,9 @@ def findings(served: Served, principal: Principal, filters: FindingFilters) -> d
 
 
 def who_viewed(served: Served, principal: Principal, q: AccessQuery) -> dict[str, Any]:
-    """Who viewed this person (recorded first), and who else asked the ledger about them."""
+    """Who viewed this person (recorded first), who else asked the ledger about them, and the
+    customers an Art. 15 letter can go to (the one asked about, or those with the HETU asked about)."""
     history = access_history(served, principal, q, command="web who-viewed", with_asked=True)
+    customers = [q.subject] if q.subject else (history.proven or {}).get("customers", []) if q.hetu else []
     return {"query": q, "rows": history.rows, "asked": history.asked, "complete": history.complete,
-            "proven": history.proven}
+            "proven": history.proven, "letter_to": [c for c in customers if c.startswith("c:")]}

@@ -1,5 +1,5 @@
 """The web pages of AVI's inspection cases: list, a new case from a selection of findings, one
-case with its findings, reviews and notes, and a note form. Thin: parse → one call in
+case with its findings, reviews and notes, a note form and a closing form. Thin: parse → one call in
 ``service.http.cases`` → render a template of ``service/templates/web/``."""
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from ledger.events import LIST_LIMITS
+from service.cases import CASE_PATTERN, CaseIn, CloseIn, NoteIn
 from service.http import actions, cases
 from service.http.auth import served
 from service.http.params import BadParameter, FindingFilters
@@ -19,7 +21,7 @@ from service.http.web import FormTooLarge, WebCaller, form_lists, redirect
 
 router = APIRouter(include_in_schema=False)
 SELECTION = ("org", "since", "until", "rule", "user")
-CasePath = Annotated[str, Path(pattern=rf"^{cases.CASE_PATTERN}$")]
+CasePath = Annotated[str, Path(pattern=rf"^{CASE_PATTERN}$")]
 
 
 def _problems(e: ValidationError | BadParameter | FormTooLarge) -> list[str]:
@@ -38,7 +40,7 @@ def _selection(values: Any) -> dict[str, str]:
 def _candidates(request: Request, caller: Any, given: dict[str, str]) -> dict[str, Any]:
     """The findings the selection gives (one page), to choose from."""
     filters = FindingFilters(**given)
-    found = actions.findings_page(served(request), caller, filters, limit=cases.LIST_LIMITS["case_findings"],
+    found = actions.findings_page(served(request), caller, filters, limit=LIST_LIMITS["case_findings"],
                                   command="web new case", count=True)
     return {"findings": found.findings, "total": found.total,
             "reviews": actions.reviews_of(served(request), found.findings)}
@@ -70,7 +72,7 @@ async def create_case(request: Request, caller: WebCaller) -> Response:
     try:
         fields = await form_lists(request)
         last = {k: v[-1] for k, v in fields.items()}
-        case_in = cases.CaseIn(**_selection(last), title=last.get("title", ""),
+        case_in = CaseIn(**_selection(last), title=last.get("title", ""),
                                note=last.get("note", "").strip() or None, findings=fields.get("finding", []))
     except (ValidationError, FormTooLarge) as e:
         given = _selection({k: v[-1] for k, v in fields.items()})
@@ -92,9 +94,22 @@ async def note_case(request: Request, caller: WebCaller, case: CasePath) -> Resp
     """Adds a note (``inspection.case_noted``), then back to the case."""
     try:
         fields = await form_lists(request)
-        note = cases.NoteIn(note=fields.get("note", [""])[-1], findings=fields.get("finding", []))
+        note = NoteIn(note=fields.get("note", [""])[-1], findings=fields.get("finding", []))
     except (ValidationError, FormTooLarge) as e:
         doc = await run_in_threadpool(cases.read_case, served(request), caller, case)
         return page(request, "case.html.j2", status=422, principal=caller, problems=_problems(e), **doc)
     await run_in_threadpool(cases.note_case, served(request), caller, case, note)
+    return redirect(f"/cases/{case}")
+
+
+@router.post("/cases/{case}/close")
+async def close_case(request: Request, caller: WebCaller, case: CasePath) -> Response:
+    """Closes the case (``inspection.case_closed``), then back to it."""
+    try:
+        fields = await form_lists(request)
+        close = CloseIn(reason=fields.get("reason", [""])[-1])
+    except (ValidationError, FormTooLarge) as e:
+        doc = await run_in_threadpool(cases.read_case, served(request), caller, case)
+        return page(request, "case.html.j2", status=422, principal=caller, problems=_problems(e), **doc)
+    await run_in_threadpool(cases.close_case, served(request), caller, case, close)
     return redirect(f"/cases/{case}")
