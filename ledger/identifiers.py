@@ -29,6 +29,10 @@ COMPLAINT_RE = re.compile(rf"k:{SLUG}")
 SYSTEM_ACTOR_RE = re.compile(rf"system:{SLUG}")
 MUNICIPALITY_RE = re.compile(r"[0-9]{3}")
 
+USER_PATTERN = rf"^u:{SLUG}$"
+FINDING_PATTERN = r"^f:[0-9a-f]{16,64}$"
+"""A user id and a finding id as whole-string patterns (pydantic's and FastAPI's ``pattern=``)."""
+
 # HETU: DDMMYY, century sign, individual number ZZZ, check character Q.
 # Century signs since 1.1.2023 (Decree 128/2010 as amended): 1800 '+', 1900 '-' 'Y' 'X' 'W' 'V' 'U',
 # 2000 'A' 'B' 'C' 'D' 'E' 'F'.

@@ -237,7 +237,7 @@ class Review(NamedTuple):
 
 
 class Case(NamedTuple):
-    """AVI's ``inspection.case_opened`` and ``inspection.case_noted``, data as stored."""
+    """AVI's ``inspection.case_opened``, ``inspection.case_noted`` and ``inspection.case_closed``, data as stored."""
 
     position: BigKey
     case_id: str

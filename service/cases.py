@@ -15,8 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ledger.errors import UnknownSubject, UsageError
 from ledger.events import LIST_LIMITS, TEXT_LIMITS, Rule
-from ledger.identifiers import SLUG, screen_free_text
-from service.http.params import FINDING_PATTERN, USER_PATTERN
+from ledger.identifiers import FINDING_PATTERN, SLUG, USER_PATTERN, screen_free_text
 
 CASE_PATTERN = r"i:[0-9a-f]{32}"
 DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"

@@ -15,7 +15,7 @@ from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ledger.events import TEXT_LIMITS, Rule, Severity
-from ledger.identifiers import SLUG, screen_free_text, validate_hetu
+from ledger.identifiers import SLUG, USER_PATTERN, screen_free_text, validate_hetu
 from ledger.validtime import parse_moment, parse_time
 from projections.queries import FindingKey, Window
 from projections.schema import micros
@@ -23,9 +23,7 @@ from replay.bounded import Bounds
 
 SUBJECT_PATTERN = rf"^(c:{SLUG}|e:[0-9]{{7}}-[0-9])$"
 CUSTOMER_PATTERN = rf"^c:{SLUG}$"
-USER_PATTERN = rf"^u:{SLUG}$"
 ORG_PATTERN = rf"^(area:{SLUG}|te:{SLUG}|keha|avi|tem)$"
-FINDING_PATTERN = r"^f:[0-9a-f]{16,64}$"
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,600}$"
 MAX_PAGE = 10_000
 MONTH_PATTERN = r"^(19|20)[0-9][0-9]-(0[1-9]|1[0-2])$"

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
+from ledger.identifiers import FINDING_PATTERN
 from projections import oversight
 from service.http import actions, params
 from service.http.access import access_evidence, access_history_json
@@ -72,7 +73,7 @@ def get_findings(request: Request, caller: Caller, filters: Annotated[FindingFil
 
 @router.post("/findings/{finding}/review", response_model=ReviewResult, responses=errors(401, 403, 404, 422))
 def post_review(request: Request, caller: Caller, review: ReviewIn,
-                finding: Annotated[str, Path(pattern=params.FINDING_PATTERN)]) -> Response:
+                finding: Annotated[str, Path(pattern=FINDING_PATTERN)]) -> Response:
     """Record a verdict on a finding (``finding.reviewed``); roles ``dpo`` (own organisation) and ``avi``."""
     return json_response(actions.review_finding(served(request), caller, finding, review))
 

@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ValidationError
 
+from ledger.identifiers import FINDING_PATTERN
 from service.commands.supervise import render_html
 from service.http import actions, views
 from service.http.auth import served
@@ -24,7 +25,6 @@ from service.http.dossier import dossier_page
 from service.http.downloads import attachment_headers, today
 from service.http.params import (
     CUSTOMER_PATTERN,
-    FINDING_PATTERN,
     ORG_PATTERN,
     AccessQuery,
     BadParameter,
