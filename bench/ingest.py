@@ -3,7 +3,8 @@
     python -m bench.ingest [--events 200000] [--backend sqlite|postgres|both] [--out FILE]
 
 Measured in the same run, on the same machine (PERFORMANCE.md's targets):
-- ``ingest``: validate + encrypt + append (one transaction per file) — ``ingest_stream``;
+- ``ingest``: validate + encrypt + append (one transaction per file) — ``ingest_stream``, with its
+  worker processes (``ingest_workers``, ``LOKIKIRJA_INGEST_WORKERS``);
 - ``ingest_and_followers``: the same plus read models and the Merkle seal caught up and a
   checkpoint signed — what ``lokikirja ingest`` does before it returns;
 - baselines: the very same stored rows written by raw psycopg ``COPY`` (text) in one transaction
@@ -26,6 +27,7 @@ import psycopg
 from bench import synthetic
 from bench.common import argument_parser, backends, emit, fresh_store, peak_rss_mb
 from ledger.ingest import ingest_stream
+from ledger.ingest_pool import worker_count
 from ledger.store import Ledger
 
 PAGE = 5_000
@@ -98,7 +100,7 @@ def _one_backend(backend: str, source: Path, n: int, folder: Path) -> dict[str, 
     with fresh_store(backend, folder, "a") as store:
         # two stores: the SQLite files a.db and b.db, or the schemas a and b of one PostgreSQL database
         targets = [store, str(folder / "b.db")] if backend == "sqlite" else [f"{store}?schema={s}" for s in "ab"]
-        result: dict[str, Any] = {"events": n}
+        result: dict[str, Any] = {"events": n, "ingest_workers": worker_count()}
         ledger, _ = Ledger.init(targets[0], folder / "keys")
         with ledger, source.open("rb") as stream:
             start = time.perf_counter()

@@ -74,7 +74,8 @@ def ingest(files: tuple[str, ...], db: str | None, keys: str | None, fmt: str) -
     stored and each bad line is reported as FILE:LINE: field: message (exit 2). Re-ingesting is
     idempotent. Projections and the Merkle seal catch up and a checkpoint is signed before it returns.
     Off a terminal, a progress line goes to stderr every LOKIKIRJA_PROGRESS_INTERVAL seconds
-    (default 5; 0: none) instead of a progress bar.
+    (default 5; 0: none) instead of a progress bar. A file of more than 5,000 lines is validated in
+    LOKIKIRJA_INGEST_WORKERS worker processes (default: the processors, at most 4; 0: none).
 
     A fact's at must lie in the valid-time range (default 1970-01-01 to 2039-12-31, Helsinki; env
     LOKIKIRJA_VALID_FROM, LOKIKIRJA_VALID_UNTIL) and at most LOKIKIRJA_MAX_DAYS_AHEAD (default 1) day
