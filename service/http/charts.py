@@ -13,9 +13,17 @@ SEVERITIES = ("high", "medium", "low")
 COLOURS = SEVERITY_COLOURS
 
 
-def _months(first: str, last: str) -> list[str]:
-    """Every ``YYYY-MM`` from ``first`` to ``last``, so that empty months show as zero."""
+MAX_MONTHS = 240
+"""The longest period drawn month by month (twenty years); past it only the months with findings
+are drawn — a fact at the edge of time (year 1 or 9999) would otherwise ask for 120,000 bars."""
+
+
+def _months(first: str, last: str, found: set[str]) -> list[str]:
+    """Every ``YYYY-MM`` from ``first`` to ``last``, so that empty months show as zero; for a period
+    longer than :data:`MAX_MONTHS`, the ``found`` months and the two bounds only."""
     year, month = int(first[:4]), int(first[5:7])
+    if (int(last[:4]) - year) * 12 + int(last[5:7]) - month >= MAX_MONTHS:
+        return sorted({first, last} | found)
     out = []
     while f"{year:04d}-{month:02d}" <= last:
         out.append(f"{year:04d}-{month:02d}")
@@ -28,7 +36,8 @@ def local_month(value: str | None) -> str | None:
     if not value:
         return None
     t = datetime.fromisoformat(value)
-    return (wall_clock(t) if isinstance(t, datetime) and t.tzinfo is not None else t).strftime("%Y-%m")
+    local = wall_clock(t) if t.tzinfo is not None else t
+    return f"{local.year:04d}-{local.month:02d}"  # strftime writes year 1 as "1"
 
 
 def nice_scale(largest: int, *, most_ticks: int = 5) -> tuple[int, int]:
@@ -49,7 +58,7 @@ def monthly_bars(counts: dict[str, dict[str, int]], *, period: tuple[str | None,
     if not counts:
         return {"bars": [], "width": 0, "height": 0}
     bounds = [m for m in (local_month(period[0]), local_month(period[1])) if m]
-    months = _months(min([*bounds, *counts]), max([*bounds, *counts]))
+    months = _months(min([*bounds, *counts]), max([*bounds, *counts]), set(counts))
     top, step = nice_scale(max(sum(c.values()) for c in counts.values()))
     left, right, top_margin, bottom = 44, 8, 22, 36
     base, slot = top_margin + plot_height, (width - left - right) / len(months)
