@@ -170,6 +170,9 @@ def test_the_art_15_letter_pdf_carries_its_reference_and_the_controllers_contact
     assert _reference(scenario_server, "cli letter test") in cli.stdout and "tietosuoja@hel.fi" in cli.stdout
 
 
+AREA_FINDINGS_SV = "Områdets iakttagelser"
+
+
 def test_an_areas_report_downloads_as_a_pdf_in_swedish(scenario_server: LiveServer):
     with _logged_in(scenario_server, "dpo-hki", lang="sv") as client:
         page = client.get("/areas/area:helsinki", params={"since": "2021-01-01"}).text
@@ -179,3 +182,6 @@ def test_an_areas_report_downloads_as_a_pdf_in_swedish(scenario_server: LiveServ
     _attachment(response, "application/pdf", "area-report-area-helsinki-", ".pdf")
     text = _pdf_text(response)
     assert "area:helsinki" in text and "Riskdimensioner" in text and "ACCESS_OWN_RECORD" in text
+    # the area's findings grouped by official (issue 19 item 3), before the list of findings
+    by_official = text.split("Per tjänsteman", 1)[1].split(AREA_FINDINGS_SV, 1)[0]
+    assert "u:hki-1" in by_official
