@@ -79,7 +79,8 @@ def ingest_batch(served: Served, principal: Principal, body: bytes) -> dict[str,
     batch = parse_batch(body)
     with served.lock:
         try:
-            report = ingest_stream(served.ledger, "body", io.BytesIO(b"\n".join(batch.lines)))
+            # no worker processes: a batch is at most MAX_EVENTS lines, less than starting them costs
+            report = ingest_stream(served.ledger, "body", io.BytesIO(b"\n".join(batch.lines)), workers=0)
         except InvalidInput as e:
             raise _batch_problems(e, batch.indexed) from None
         if report.ingested:
