@@ -30,8 +30,9 @@ from eventsourcing.persistence import StoredEvent
 from ledger.errors import MAX_LINES_LISTED, ConflictingEvent, InvalidInput, Problem
 from ledger.events import PERSONAL_FIELDS
 from ledger.ingest_pool import prepared_chunks, worker_count
-from ledger.ingest_prepare import MAX_LINE_BYTES, Chunk, Line, Personal, Prepared, stored_state
+from ledger.ingest_prepare import MAX_LINE_BYTES, Chunk, Line, Personal, Prepared
 from ledger.privacy import blind_index, encrypt_field
+from ledger.records import stored_state
 from ledger.store import AppendTransaction, Ledger
 from ledger.validtime import ValidTime
 

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from ledger.events import DATA_MODELS, PATTERN_DESCRIPTIONS, parse_event, rfc3339_text
 from ledger.privacy import fingerprint, personal_subject
-from ledger.records import STATE_VERSION, canonical_json
+from ledger.records import canonical_json, stored_state
 from ledger.validtime import ValidTime
 
 MAX_LINE_BYTES = 64 * 1024
@@ -94,16 +94,6 @@ def content_fingerprint(index_key: bytes, uid: str, type_name: str, at: datetime
     """The fingerprint of what makes two facts "the same": the contract JSON with ``at`` in UTC."""
     content = {"actor": actor, "at": at.astimezone(UTC).isoformat(), "data": data, "id": uid, "type": type_name}
     return fingerprint(index_key, canonical_json(content))
-
-
-def stored_state(*, uid: str, type_name: str, given_at: str, actor: str, data: dict[str, Any], fp: str,
-                 recorded_text: str, hetu_index: str | None = None) -> bytes:
-    """The stored state of a fact (``ledger/records``), its personal fields already encrypted."""
-    state: dict[str, Any] = {"actor": actor, "at": given_at, "data": data, "fp": fp, "id": uid,
-                             "recorded_at": recorded_text, "type": type_name, "v": STATE_VERSION}
-    if hetu_index is not None:
-        state["hetu_index"] = hetu_index
-    return canonical_json(state)
 
 
 def _line_problem(number: int, raw: bytes) -> str | None:

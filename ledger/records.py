@@ -31,6 +31,17 @@ def canonical_json(obj: Any) -> bytes:
     return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
 
 
+def stored_state(*, uid: str, type_name: str, given_at: str, actor: str, data: dict[str, Any], fp: str,
+                 recorded_text: str, hetu_index: str | None = None) -> bytes:
+    """The stored state of a fact (the layout above), its personal fields already encrypted: built
+    here for a :class:`StoredFact` and, without one, by ingest (``ledger/ingest_prepare``)."""
+    state: dict[str, Any] = {"actor": actor, "at": given_at, "data": data, "fp": fp, "id": uid,
+                             "recorded_at": recorded_text, "type": type_name, "v": STATE_VERSION}
+    if hetu_index is not None:
+        state["hetu_index"] = hetu_index
+    return canonical_json(state)
+
+
 class StoredFact:
     """A fact as the ledger holds it. ``position`` is set when read from the log.
 
@@ -129,28 +140,11 @@ class StoredFact:
     def timestamp(self) -> datetime:
         return self.recorded_at
 
-    def state(self, *, at_text: str | None = None, recorded_text: str | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "actor": self.actor,
-            "at": at_text or self.at_text,
-            "data": self.data,
-            "fp": self.fp,
-            "id": self.id_text,
-            "recorded_at": recorded_text or self.recorded_text,
-            "type": self.type,
-            "v": STATE_VERSION,
-        }
-        if self.hetu_index is not None:
-            out["hetu_index"] = self.hetu_index
-        return out
-
     def to_stored_event(self, *, at_text: str | None = None, recorded_text: str | None = None) -> StoredEvent:
-        return StoredEvent(
-            originator_id=self.id,
-            originator_version=1,
-            topic=self.type,
-            state=canonical_json(self.state(at_text=at_text, recorded_text=recorded_text)),
-        )
+        state = stored_state(uid=self.id_text, type_name=self.type, given_at=at_text or self.at_text, actor=self.actor,
+                             data=self.data, fp=self.fp, recorded_text=recorded_text or self.recorded_text,
+                             hetu_index=self.hetu_index)
+        return StoredEvent(originator_id=self.id, originator_version=1, topic=self.type, state=state)
 
     @classmethod
     def from_state(cls, state: bytes, position: int | None = None) -> StoredFact:
