@@ -40,18 +40,14 @@ def _open_pages(page: Any, server: LiveServer, lang: str) -> dict[str, list[str]
         page.goto(f"{server.url}{path}?lang={lang}")
         found[path] = page.evaluate(OVERFLOWS)
     assert page.locator("form.review button").count() > 0  # the findings list offers reviews
-    page.goto(f"{server.url}/who-viewed?lang={lang}")
-    page.fill("input[name=subject]", "c:a6")
-    page.fill("input[name=purpose]", "layout check")
-    page.click("form[action='/who-viewed'] button[type=submit]")
-    assert page.locator("#views tbody tr").count() > 0
-    found["/who-viewed"] = page.evaluate(OVERFLOWS)
-    page.goto(f"{server.url}/dossier?lang={lang}")
-    page.fill("input[name=customer]", "c:a1")
-    page.fill("input[name=purpose]", "layout check")
-    page.click("form[action='/dossier'] button[type=submit]")
-    assert page.locator("#timeline tbody tr[data-event]").count() > 0
-    found["/dossier"] = page.evaluate(OVERFLOWS)
+    for path, field, value, rows in (("/who-viewed", "subject", "c:a6", "#views tbody tr"),
+                                     ("/dossier", "customer", "c:a1", "#timeline tbody tr[data-event]")):
+        page.goto(f"{server.url}{path}?lang={lang}")
+        page.fill(f"input[name={field}]", value)
+        page.fill("input[name=purpose]", "layout check")
+        page.click(f"form[action='{path}'] button[type=submit]")
+        assert page.locator(rows).count() > 0
+        found[path] = page.evaluate(OVERFLOWS)
     return found
 
 
