@@ -24,6 +24,7 @@ import threading
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from ledger.db import Cursor, PageTracker
@@ -123,29 +124,37 @@ class Follower(ABC):
         long catch-up's queries for the empty tables it began with — sequential scans, whose cost
         grows with the tables (a 10 M-event catch-up slowed to a few hundred facts a second)."""
         done, refresh_at, analysed = 0, REFRESH_FROM, -1
-        while True:
-            start = self.position()
-            facts, last = self.read(start, page, stop)
-            if not facts:
-                self._create_deferred()
-                if done >= ANALYZE_AFTER and analysed != done:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"read-ahead-{self.name}") as reader:
+            ahead: tuple[int, Future[tuple[list[Any], int]]] | None = None
+            while True:
+                start = self.position()
+                if ahead is not None and ahead[0] == start:
+                    facts, last = ahead[1].result()
+                else:  # nothing read ahead, or another process moved the position meanwhile
+                    facts, last = self.read(start, page, stop)
+                ahead = None
+                if not facts:
+                    self._create_deferred()
+                    if done >= ANALYZE_AFTER and analysed != done:
+                        self.analyze()
+                    return done
+                if len(facts) == page and last != stop:  # a full page: the log likely goes on
+                    ahead = (last, reader.submit(self.read, last, page, stop))
+                self.page_start = start
+                try:
+                    applied = self._apply_page(facts, last)
+                except BaseException:
+                    self.page_start = None  # a failed page leaves no cache behind
+                    raise
+                if not applied:  # another process applied it first: read on from where it stopped
+                    self.page_start = None
+                    continue
+                done += len(facts)
+                if self.db.REFRESHES_STATISTICS and done >= refresh_at:
                     self.analyze()
-                return done
-            self.page_start = start
-            try:
-                applied = self._apply_page(facts, last)
-            except BaseException:
-                self.page_start = None  # a failed page leaves no cache behind
-                raise
-            if not applied:  # another process applied it first: read on from where it stopped
-                self.page_start = None
-                continue
-            done += len(facts)
-            if self.db.REFRESHES_STATISTICS and done >= refresh_at:
-                self.analyze()
-                refresh_at, analysed = 2 * done, done
-            if progress is not None:
-                progress(len(facts))
+                    refresh_at, analysed = 2 * done, done
+                if progress is not None:
+                    progress(len(facts))
 
     def _apply_page(self, facts: list[Any], last: int) -> bool:
         """Apply a page read after :attr:`page_start`, unless another process has moved the
