@@ -48,6 +48,7 @@ from ledger.snapshot import CHUNK, Bar, Copy, create_private, log_state
 if TYPE_CHECKING:
     from ledger.store import Ledger
 
+ITERATE_BY = 2000  # rows a result is iterated by (PostgresCursor.__iter__)
 FEW = 16  # appends of up to this many events use INSERT … RETURNING rather than COPY
 _ARRAY_TYPES: list[tuple[type, str]] = [(bool, "boolean"), (int, "bigint"), (UUID, "uuid"), (bytes, "bytea"),
                                         (str, "text")]
@@ -281,6 +282,12 @@ class PostgresCursor(Cursor):
     def fetch_binary(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         return list(self.raw.execute(statement, params, binary=True).fetchall())
 
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        """The rows a few thousand at a time: psycopg builds a batch in C, but each row of its own
+        iterator in Python, at several times the cost (the result is in the client either way)."""
+        while rows := self.raw.fetchmany(ITERATE_BY):
+            yield from rows
+
     def insert_rows(self, table: str, rows: Sequence[Sequence[Any]], *, columns: Sequence[str] = (),
                     types: Sequence[str] = ()) -> None:
         """``COPY`` (several times the rate of one INSERT per row); binary when ``types`` are given."""
@@ -320,9 +327,10 @@ class PostgresDatabase(Database):
 
     def in_list(self, values: Sequence[Any]) -> tuple[str, list[Any]]:
         """One array parameter rather than a placeholder per value: psycopg converts a query with
-        hundreds of placeholders afresh on every call, which costs more than the query itself."""
+        hundreds of placeholders afresh on every call, which costs more than the query itself. Sent
+        in binary (``%b``): psycopg writes a text array in Python, at several times the cost."""
         kind = next((t for py, t in _ARRAY_TYPES if isinstance(values[0], py)), "text")
-        return f"(SELECT unnest(%s::{kind}[]))", [list(values)]
+        return f"(SELECT unnest(%b::{kind}[]))", [list(values)]
 
     def upsert(self, cur: Cursor, table: str, columns: Sequence[str], key: str, rows: Sequence[Sequence[Any]],
                types: Sequence[str]) -> None:
@@ -411,7 +419,7 @@ class PostgresDatabase(Database):
         return [(f"({columns[0]}, {columns[1]}) IN ({relation})", params)]
 
     def rows_relation(self, types: tuple[str, str], pairs: Sequence[tuple[Any, Any]]) -> tuple[str, list[Any]]:
-        return (f"SELECT * FROM unnest(%s::{types[0]}[], %s::{types[1]}[])",
+        return (f"SELECT * FROM unnest(%b::{types[0]}[], %b::{types[1]}[])",  # binary: as in_list
                 [[p[0] for p in pairs], [p[1] for p in pairs]])
 
     def string_agg(self, column: str, separator: str) -> str:
