@@ -17,10 +17,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from policies.facts import Row
-from policies.localtime import as_date, local_date, optional_date
+from policies.localtime import as_date, local_midnight, optional_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,7 @@ class Revocation:
 class UserHistory:
     """One user's facts, sorted by (at, event_id), answering "as of t" questions. Immutable."""
 
-    __slots__ = ("_grants", "_hetu_index", "_reg_ats", "_revoked_at", "registrations", "user")
+    __slots__ = ("_grants", "_hetu_index", "_reg_ats", "_revoked_at", "_windows", "registrations", "user")
 
     def __init__(self, user: str, registrations: Iterable[UserRegistration] = (),
                  grants: Iterable[Grant] = (), revocations: Iterable[Revocation] = ()) -> None:
@@ -70,6 +70,7 @@ class UserHistory:
         self._revoked_at: tuple[datetime | None, ...] = tuple(
             revs[i].at if (i := bisect_right(keys, (g.at, g.event_id))) < len(revs) else None
             for g in self._grants)
+        self._windows = tuple(_window(g) for g in self._grants)
 
     @classmethod
     def from_facts(cls, user: str, rows: Iterable[Row]) -> UserHistory:
@@ -109,16 +110,32 @@ class UserHistory:
 
     def grant_in_force(self, t: datetime) -> Grant | None:
         """The latest grant that gives the user an access right in force at t, or ``None``."""
-        day = local_date(t)
         found: Grant | None = None
-        for grant, revoked in zip(self._grants, self._revoked_at, strict=True):
+        for grant, (begins, ends), revoked in zip(self._grants, self._windows, self._revoked_at, strict=True):
             if grant.at > t:
                 break
-            if grant.valid_from <= day and (grant.valid_until is None or day <= grant.valid_until) \
-                    and (revoked is None or revoked > t):
+            if (begins is None or begins <= t) and (ends is None or t < ends) and (revoked is None or revoked > t):
                 found = grant
         return found
 
     def right_in_force(self, t: datetime) -> bool:
         """True when the user has an access right in force at t (CONTRACT §2)."""
         return self.grant_in_force(t) is not None
+
+
+def _window(grant: Grant) -> tuple[datetime | None, datetime | None]:
+    """The instants (UTC) between which ``valid_from ≤ local date(t) ≤ valid_until`` holds: from the
+    local midnight beginning ``valid_from`` to the one ending ``valid_until``, ``None`` where that
+    side holds for every instant (an open end, or a midnight beyond what a ``datetime`` can hold —
+    :func:`~policies.localtime.local_date` saturates there, so every instant is on that side).
+    Taken once per grant, so judging an act compares instants without a local date."""
+    return (_midnight_utc(grant.valid_from),
+            None if grant.valid_until is None or grant.valid_until == date.max
+            else _midnight_utc(grant.valid_until + timedelta(days=1)))
+
+
+def _midnight_utc(day: date) -> datetime | None:
+    try:
+        return local_midnight(day).astimezone(UTC)
+    except OverflowError:  # only the first day of year 1 begins before the first UTC instant
+        return None

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.events import Language, OrgKind
 from policies.customers import CustomerChange, CustomerRegistration, Deregistration, Transfer, Withholding
 from policies.history import CustomerHistory, EmployerHistory, EmployerRegistration, OrgHistory
-from policies.localtime import as_date, aware
+from policies.localtime import HELSINKI, as_date, aware, local_date
 from policies.orgs import MembershipChange, OrgRegistration
 from policies.users import Grant, Revocation, UserHistory, UserRegistration
 from tests.policies.helpers import at
@@ -112,6 +114,26 @@ def test_valid_from_is_a_local_date() -> None:
     user = UserHistory("u:1", grants=[Grant(at("2021-01-01 00:00"), "g", date(2021, 6, 1))])
     assert not user.right_in_force(at("2021-05-31T20:59:59+00:00"))  # 23:59:59 local on 31.5.
     assert user.right_in_force(at("2021-05-31T21:00:00+00:00"))  # 00:00 local on 1.6.
+
+
+_EDGES = [date.min, date(1, 1, 2), date(1921, 4, 30), date(1921, 5, 1), date(1942, 4, 3), date(1942, 4, 4),
+          date(2022, 3, 27), date(2022, 10, 30), date(9999, 12, 30), date.max]
+
+
+@settings(max_examples=400, deadline=None)
+@given(valid_from=st.one_of(st.sampled_from(_EDGES), st.dates()),
+       valid_until=st.one_of(st.none(), st.sampled_from(_EDGES), st.dates()),
+       t=st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=14)), timezone(timedelta(hours=-12)),
+                                                HELSINKI])))
+def test_a_grants_dates_are_compared_as_the_local_date_of_the_instant(valid_from: date, valid_until: date | None,
+                                                                      t: datetime) -> None:
+    """The right in force compares instants with each grant's window (taken once); the contract's
+    definition compares the local date: both agree at every instant, at the edges of time too."""
+    granted = datetime.min.replace(tzinfo=UTC)
+    user = UserHistory("u:1", grants=[Grant(granted, "g", valid_from, valid_until)])
+    day = local_date(t)
+    in_dates = valid_from <= day and (valid_until is None or day <= valid_until)
+    assert user.right_in_force(t) is (granted <= t and in_dates)
 
 
 def test_a_grant_after_a_revocation_restores_the_right_and_ties_order_by_event_id() -> None:
