@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from ledger.events import LEDGER_TYPES, Rule
 from policies.competence import TE_OFFICE, Competence, competence_for, is_competent
@@ -108,12 +109,12 @@ class DecisionOutcome:
 
 
 
-@dataclass(frozen=True, slots=True)
-class Judgement:
+class Judgement(NamedTuple):
     """Everything the rules conclude about one fact, from one call of :func:`judgement`: the
     verdicts of every event-level rule it breaks (in rule order), the acting organisation at its
     ``at``, who was competent and the decision's outcome (``decision.made`` only), and the
-    entities it names that no event registers (sorted)."""
+    entities it names that no event registers (sorted). A tuple, as :class:`~policies.rulebook.Act`
+    is: one is made for every fact judged."""
 
     verdicts: tuple[Verdict, ...]
     org: str | None

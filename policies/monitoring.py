@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from ledger.events import Rule
 from policies.localtime import local, shifted
@@ -84,9 +85,9 @@ def is_off_hours(t: datetime) -> bool:
 # --------------------------------------------------------------------------- bulk viewing
 
 
-@dataclass(frozen=True, slots=True)
-class BulkView:
-    """One view of one user, as the bulk detector needs it."""
+class BulkView(NamedTuple):
+    """One view of one user, as the bulk detector needs it. A tuple (immutable): one is made for
+    every view a rebuild reads, and a tuple is made in a third of a frozen dataclass's time."""
 
     at: datetime
     event: str

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from policies.competence import Competence
 from policies.customers import CustomerHistory
@@ -77,11 +78,11 @@ class Reads:
     where: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Act:
+class Act(NamedTuple):
     """One fact being judged and what every rule on it shares, computed once: the ``u:`` actor,
     the actor's organisation at ``at``, for a ``decision.made`` who was competent, and the
-    entities the fact names that no event registers."""
+    entities the fact names that no event registers. A tuple (immutable, like a frozen
+    dataclass): one is made for every fact judged, and a tuple is made in a third of the time."""
 
     fact: Fact
     world: World
