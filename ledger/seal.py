@@ -298,9 +298,7 @@ class StoredNodes:
         out = self._stored(high) if high else {}
         if low:
             leaves = self._leaf_hashes(sorted({i for n in low for i in range(n.start, n.end)}))
-            for n in low:
-                if all(i in leaves for i in range(n.start, n.end)):
-                    out[n] = merkle.perfect_root([leaves[i] for i in range(n.start, n.end)])
+            out.update(_low_nodes(low, leaves))
         missing = [n for n in nodes if n not in out]
         if missing:
             raise IntegrityFailure(f"the seal has no stored hash of {len(missing)} subtree(s) it needs "
@@ -325,6 +323,33 @@ class StoredNodes:
                     f"SELECT leaf_index, hash FROM {self.seal.leaves} WHERE leaf_index IN {marks}", params):
                 out[index] = bytes(digest)
         return out
+
+
+def _low_nodes(nodes: list[Node], leaves: dict[int, bytes]) -> dict[Node, bytes]:
+    """The hashes of perfect subtrees below :data:`STORED_LEVEL` from their leaf hashes, each inner
+    node hashed once however many of the ``nodes`` share it (the nodes of a proof batch over
+    neighbouring leaves are mostly each other's children). A node missing a leaf is left out."""
+    known: dict[tuple[int, int], bytes | None] = {}
+
+    def digest(level: int, index: int) -> bytes | None:
+        found = known.get((level, index), _UNSEEN)
+        if found is _UNSEEN:
+            if level == 0:
+                found = leaves.get(index)
+            else:
+                left, right = digest(level - 1, 2 * index), digest(level - 1, 2 * index + 1)
+                found = None if left is None or right is None else merkle.node_hash(left, right)
+            known[(level, index)] = found
+        return found
+
+    out: dict[Node, bytes] = {}
+    for n in nodes:
+        if (d := digest(n.level, n.index)) is not None:
+            out[n] = d
+    return out
+
+
+_UNSEEN: Any = object()
 
 
 class SealFollower(Follower):
