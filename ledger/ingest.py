@@ -37,6 +37,7 @@ from ledger.store import AppendTransaction, Ledger
 from ledger.validtime import ValidTime
 
 CHUNK = 5000
+REUSED_ID = "is already used by an event with different content (stored earlier, or earlier in this input)"
 
 
 @dataclass
@@ -135,8 +136,7 @@ def _append_chunk(tx: AppendTransaction, index_key: bytes, now: datetime, chunk:
         elif earlier == fp:
             report.duplicates += 1
         else:
-            problems.add(line, "id", "is already used by an event with different content "
-                         "(stored earlier, or earlier in this input)", conflict=True)
+            problems.add(line, "id", REUSED_ID, conflict=True)
     if problems.total or not fresh:
         return
     keys = tx.data_keys([personal.subject for _, (*_, personal) in fresh if personal is not None])
@@ -158,10 +158,31 @@ def ingest_stream(ledger: Ledger, source: str, stream: IO[bytes], *,
     report = IngestReport()
     problems = _Problems(source)
     index_key = ledger.keys.index
+    lone: tuple[int, str, Callable[[], str | None]] | None = None
     with ledger.appending() as tx:
         chunks = _chunks(read_lines(stream, on_bytes), chunk_size)
         workers = worker_count() if workers is None else workers
-        for now, chunk in prepared_chunks(chunks, index_key, valid_time, workers):
-            _append_chunk(tx, index_key, now, chunk, problems, report)
+        for first, (now, chunk) in enumerate(prepared_chunks(chunks, index_key, valid_time, workers)):
+            if first == 0 and chunk_size > 1 and _lone(chunk):  # a short chunk is the last: a one-fact source
+                line, uid, fp, type_name, state, _ = chunk.prepared[0]
+                lone = line, fp, tx.insert_if_absent(StoredEvent(
+                    originator_id=UUID(bytes=uid), originator_version=1, topic=type_name, state=state))
+            else:
+                _append_chunk(tx, index_key, now, chunk, problems, report)
         problems.raise_if_any()
+    if lone is not None:  # known once committed; a reused id added nothing to the log
+        line, fp, stored = lone
+        before = stored()
+        if before is None:
+            report.ingested += 1
+        elif before == fp:
+            report.duplicates += 1
+        else:
+            problems.add(line, "id", REUSED_ID, conflict=True)
+            problems.raise_if_any()
     return report
+
+
+def _lone(chunk: Chunk) -> bool:
+    """A chunk of one valid fact without personal fields (which need a data key read first)."""
+    return not chunk.problems and len(chunk.prepared) == 1 and chunk.prepared[0][-1] is None

@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -73,6 +73,11 @@ class _AppendCursor(psycopg.Cursor[Any]):
 
     pipeline: _Pipeline | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: results read once the append has committed (inside the pipeline, asking waits for the server)
+        self.after_commit: list[_Returned | _StoredFingerprint] = []
+
     def copy(self, statement: Any, params: Any = None, *, writer: Any = None) -> Any:
         if self.pipeline is not None:
             self.pipeline.end()
@@ -108,6 +113,26 @@ class _Returned(Sequence[int]):
 
     def __repr__(self) -> str:
         return f"_Returned({self._positions if self._positions is not None else '…'})"
+
+
+class _StoredFingerprint:
+    """What :meth:`LedgerPostgresRecorder.insert_if_absent` found: the fingerprint stored under the
+    id before (``None``: the event was inserted), read once the append has committed."""
+
+    def __init__(self, look: Any, add: Any) -> None:
+        self._look, self._add = look, add
+        self._read = False
+        self._found: str | None = None
+
+    def read(self) -> str | None:
+        if not self._read:
+            row = self._look.fetchone()
+            self._found, self._read = (None if row is None else row[0]), True
+        return self._found
+
+    def close(self) -> None:
+        self._look.close()
+        self._add.close()
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder, LedgerRecorder):
@@ -159,7 +184,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder, LedgerRecorder):
         the explicit ``BEGIN`` … ``COMMIT``)."""
         with self.datastore.get_connection() as conn, _AppendCursor(conn, row_factory=tuple_row) as cur:
             pipeline = cur.pipeline = _Pipeline(conn)
-            returned: list[_Returned] = []
+            returned: list[_Returned | _StoredFingerprint] = cur.after_commit
             try:
                 for statement in self._begin_statements:
                     cur.execute(statement)
@@ -183,6 +208,22 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder, LedgerRecorder):
             finally:
                 for positions in returned:
                     positions.close()
+
+    def insert_if_absent(self, raw: Any, event: StoredEvent, insert: Insert) -> Callable[[], str | None]:
+        """The look-up and an insert conditional on it travel in the pipeline with the ``COMMIT``:
+        one round trip for a lone fact instead of two. Under the append's table lock nothing can
+        come between them; a stored id leaves the log as it was (the insert adds no row)."""
+        conn = raw.connection
+        look = conn.cursor(row_factory=tuple_row)
+        look.execute(f"SELECT convert_from(state, 'UTF8')::jsonb->>'fp' FROM {self._table} WHERE originator_id = %s",
+                     (event.originator_id,))
+        add = conn.cursor(row_factory=tuple_row)
+        add.execute(f"INSERT INTO {self._table} (originator_id, originator_version, topic, state) "
+                    f"SELECT %s, %s, %s, %s WHERE NOT EXISTS (SELECT 1 FROM {self._table} WHERE originator_id = %s)",
+                    (event.originator_id, event.originator_version, event.topic, event.state, event.originator_id))
+        found = _StoredFingerprint(look, add)
+        raw.after_commit.append(found)
+        return found.read
 
     def _insert_few(self, conn: Any, stored_events: Sequence[StoredEvent]) -> _Returned:
         """A few events (the gateway path: one fact a request) with one ``INSERT … RETURNING``

@@ -53,6 +53,15 @@ class LedgerRecorder(ApplicationRecorder):
     def fingerprints(self, raw: Any, ids: Sequence[UUID]) -> dict[UUID, str]:
         """``{id: fp}`` of the given ids that the log holds, read on ``raw`` (the append's cursor)."""
 
+    def insert_if_absent(self, raw: Any, event: StoredEvent, insert: Insert) -> Callable[[], str | None]:
+        """Append ``event`` unless the log holds its id. Returns a function that tells, once the
+        append has committed, the fingerprint stored before (``None``: ``event`` was inserted).
+        Here: look up, then insert; a backend with round trips may send both with the commit."""
+        stored = self.fingerprints(raw, [event.originator_id]).get(event.originator_id)
+        if stored is None:
+            insert([event])
+        return lambda: stored
+
     @abstractmethod
     def facts_after(self, start: int, limit: int, stop: int | None = None,
                     topics: Sequence[str] = ()) -> list[StoredFact]:

@@ -315,6 +315,12 @@ class AppendTransaction:
                 recorded[f.recorded_at] = f.recorded_at.isoformat(timespec="microseconds")
         return self._insert([f.to_stored_event(recorded_text=recorded[f.recorded_at]) for f in facts])
 
+    def insert_if_absent(self, event: StoredEvent) -> Callable[[], str | None]:
+        """Append ``event`` unless its id is stored; the returned function tells, after the commit,
+        the fingerprint stored before (``None``: appended). On PostgreSQL this costs no round trip
+        of its own: a lone fact (the gateway path) commits in one."""
+        return self.ledger.recorder.insert_if_absent(self.cur.raw, event, self._insert)
+
     def insert_stored(self, events: Sequence[StoredEvent]) -> Sequence[int]:
         """Append facts already in their stored form (``ledger/ingest``), in order."""
         return self._insert(events) if events else []

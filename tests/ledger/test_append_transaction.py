@@ -13,6 +13,7 @@ from datetime import date
 
 import pytest
 
+from ledger.errors import ConflictingEvent
 from ledger.ingest import ingest_stream
 from ledger.own_facts import append_own_fact, build_own_fact
 from ledger.store import Ledger
@@ -84,3 +85,25 @@ def test_new_data_keys_with_one_fact_and_with_many(ledger: Ledger) -> None:
     assert _ingest(ledger, _customer(0), *many) == 40
     assert _ingest(ledger, *many) == 0
     assert len(list(ledger.read_log())) == 42
+
+
+def test_a_lone_fact_is_appended_once_a_repeat_is_a_duplicate_and_a_reused_id_is_refused(ledger: Ledger) -> None:
+    """The gateway path: a one-fact source (on PostgreSQL its look-up and insert go with the commit,
+    in one round trip). A repeat adds nothing; a reused id with other content is refused with its
+    line and adds nothing either; the next fact takes the next position (no number drawn meanwhile)."""
+    _ingest(ledger, REGISTER)
+    view = ev("record.viewed", "2022-01-03T10:05:00+02:00", "u:a", key="lone view", subject="c:p1",
+              purpose="service_guidance", categories=["identity"])
+    one = (json.dumps(view) + "\n").encode()
+    assert ingest_stream(ledger, "gateway", io.BytesIO(one)).ingested == 1
+    again = ingest_stream(ledger, "gateway", io.BytesIO(one))
+    assert (again.ingested, again.duplicates) == (0, 1)
+    other = {**view, "data": {**view["data"], "purpose": "pay_subsidy"}}
+    with pytest.raises(ConflictingEvent) as refused:
+        ingest_stream(ledger, "gateway", io.BytesIO((json.dumps(other) + "\n").encode()))
+    assert [(p.source, p.line, p.field) for p in refused.value.problems] == [("gateway", 1, "id")]
+    assert ledger.max_position() == 2
+    [stored] = ledger.facts_at([2])
+    assert stored.data["purpose"] == "service_guidance"
+    assert _ingest(ledger, {**view, "id": "00000000-0000-4000-8000-000000000001"}) == 1
+    assert ledger.max_position() == 3
