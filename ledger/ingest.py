@@ -37,7 +37,6 @@ from ledger.store import AppendTransaction, Ledger
 from ledger.validtime import ValidTime
 
 CHUNK = 5000
-REUSED_ID = "is already used by an event with different content (stored earlier, or earlier in this input)"
 
 
 @dataclass
@@ -129,14 +128,9 @@ def _append_chunk(tx: AppendTransaction, index_key: bytes, now: datetime, chunk:
     in_chunk: dict[UUID, str] = {}
     for uid, p in zip(ids, chunk.prepared, strict=True):
         line, _, fp, *_rest = p
-        earlier = stored.get(uid) or in_chunk.get(uid)
-        if earlier is None:
+        if not _seen_before(stored.get(uid) or in_chunk.get(uid), fp, line, problems, report):
             in_chunk[uid] = fp
             fresh.append((uid, p))
-        elif earlier == fp:
-            report.duplicates += 1
-        else:
-            problems.add(line, "id", REUSED_ID, conflict=True)
     if problems.total or not fresh:
         return
     keys = tx.data_keys([personal.subject for _, (*_, personal) in fresh if personal is not None])
@@ -172,15 +166,23 @@ def ingest_stream(ledger: Ledger, source: str, stream: IO[bytes], *,
         problems.raise_if_any()
     if lone is not None:  # known once committed; a reused id added nothing to the log
         line, fp, stored = lone
-        before = stored()
-        if before is None:
+        if not _seen_before(stored(), fp, line, problems, report):
             report.ingested += 1
-        elif before == fp:
-            report.duplicates += 1
-        else:
-            problems.add(line, "id", REUSED_ID, conflict=True)
-            problems.raise_if_any()
+        problems.raise_if_any()
     return report
+
+
+def _seen_before(earlier: str | None, fp: str, line: int, problems: _Problems, report: IngestReport) -> bool:
+    """Whether a fact's id was stored, or came earlier in the source, with fingerprint ``earlier``:
+    the same content is counted a duplicate, other content is a conflict of ``line``."""
+    if earlier is None:
+        return False
+    if earlier == fp:
+        report.duplicates += 1
+    else:
+        problems.add(line, "id", "is already used by an event with different content "
+                     "(stored earlier, or earlier in this input)", conflict=True)
+    return True
 
 
 def _lone(chunk: Chunk) -> bool:
