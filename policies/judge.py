@@ -163,7 +163,8 @@ def judgement(fact: Fact, world: World) -> Judgement:
     out: list[Verdict] = []
     for rule in RULE_BOOK.for_type(fact.type):
         out += rule.check(act)
-    out.sort(key=_order)  # stable: a rule filed later lists after the contract's
+    if len(out) > 1:
+        out.sort(key=_order)  # stable: a rule filed later lists after the contract's
     return Judgement(tuple(out), org, competence, unknown, _outcome(act, out))
 
 

@@ -87,7 +87,7 @@ class Intake:
         rows["registered"] = [(entity,) for entity in sorted(touched.registered)]
         touched.pending = {"views": rows.pop("views"), "decisions": rows.pop("decisions")}
         self._insert(cur, rows)
-        self._erase(cur, rows["erased"])
+        self._erase(cur, rows["erased"], indexed=bool(rows["hetu_index"]))
         if touched.horizon is not None:
             self._advance_horizon(cur, touched)
         return touched
@@ -164,11 +164,14 @@ class Intake:
             if name != "horizon":
                 insert_rows(cur, self.t[name], batch, ignore_conflicts=name in IGNORE_CONFLICTS)
 
-    def _erase(self, cur: Cursor, erased: list[tuple[Any, ...]]) -> None:
-        """An erased customer can no longer be found by HETU; new registrations are not indexed."""
+    def _erase(self, cur: Cursor, erased: list[tuple[Any, ...]], *, indexed: bool) -> None:
+        """An erased customer can no longer be found by HETU; new registrations are not indexed
+        (a page that ``indexed`` none has nothing of the second kind to undo)."""
         for customer, _ in erased:
             cur.execute(f"DELETE FROM {self.t['hetu_index']} WHERE customer = %s", (customer,))
-        cur.execute(f"DELETE FROM {self.t['hetu_index']} WHERE customer IN (SELECT customer FROM {self.t['erased']})")
+        if indexed:
+            cur.execute(f"DELETE FROM {self.t['hetu_index']} WHERE customer IN "
+                        f"(SELECT customer FROM {self.t['erased']})")
 
     def _advance_horizon(self, cur: Cursor, touched: Touched) -> None:
         assert touched.horizon is not None
