@@ -165,9 +165,10 @@ class FindingsEngine:
         deciding: dict[int, tuple[str | None, str, str]] = {}  # a decision's (org, competent, rule_set)
         for fact in acts:
             judged = judgement(as_fact(fact), world)
-            finding_rows += [self._row(fact, v) for v in judged.verdicts]
-            if any(v.rule is Rule.REFERENCE_UNKNOWN for v in judged.verdicts):
-                unknown_rows += [UnknownRef(e, fact.position) for e in judged.unknown]
+            if judged.verdicts:  # most acts break no rule: nothing to build for them
+                finding_rows += [self._row(fact, v) for v in judged.verdicts]
+                if judged.unknown and any(v.rule is Rule.REFERENCE_UNKNOWN for v in judged.verdicts):
+                    unknown_rows += [UnknownRef(e, fact.position) for e in judged.unknown]
             if fact.type == "record.viewed":
                 viewing[fact.position] = judged.org
             elif judged.competence is not None:

@@ -93,40 +93,40 @@ class Intake:
         return touched
 
     def _route(self, f: StoredFact, touched: Touched, rows: dict[str, list[tuple[Any, ...]]]) -> None:
-        at, d, ev = micros(f.at), f.data, f.id_text
-        if f.type not in LEDGER_TYPES:
+        at, d, ev, kind, text = micros(f.at), f.data, f.id_text, f.type, f.at_text
+        if kind not in LEDGER_TYPES:
             touched.new_acts.append(f)
             if touched.horizon is None or at > touched.horizon[0]:
-                touched.horizon = (at, f.at_text)
-        if f.type in ORG_TYPES:
-            rows["org_facts"].append((f.position, ev, at, f.at_text, d["org"], f.type, _payload(f).decode()))
+                touched.horizon = (at, text)
+        if kind == "record.viewed":  # most of the log: tested first
+            rows["views"].append((f.position, ev, at, text, f.actor, None, d["subject"], d["purpose"],
+                                  orjson.dumps(d["categories"]).decode(), None, None))
+        elif kind in ORG_TYPES:
+            rows["org_facts"].append((f.position, ev, at, text, d["org"], kind, _payload(f).decode()))
             touched.orgs_since = at if touched.orgs_since is None else min(at, touched.orgs_since)
             named = d.get("municipalities") or ([d["municipality"]] if "municipality" in d else [])
             touched.municipalities.update(named)
-            if f.type == "organisation.registered":
+            if kind == "organisation.registered":
                 touched.registered.add(d["org"])
-        elif f.type in USER_TYPES:
-            rows["user_facts"].append((f.position, ev, at, d["user"], f.type, f.actor, _payload(f).decode()))
+        elif kind in USER_TYPES:
+            rows["user_facts"].append((f.position, ev, at, d["user"], kind, f.actor, _payload(f).decode()))
             # a registration can be the fallback for times before it, so it affects all time
-            touched.touch(touched.users, d["user"], ALL_TIME if f.type == "user.registered" else at)
-            if f.type == "user.registered":
+            touched.touch(touched.users, d["user"], ALL_TIME if kind == "user.registered" else at)
+            if kind == "user.registered":
                 touched.registered.add(d["user"])
-            elif f.type == "access.granted":
+            elif kind == "access.granted":
                 rows["grants"].append((f.position, at, f.actor, d["user"]))
-        elif f.type in CUSTOMER_TYPES:
+        elif kind in CUSTOMER_TYPES:
             self._route_customer(f, at, touched, rows)
-        elif f.type == "employer.registered":
+        elif kind == "employer.registered":
             rows["employers"].append((f.position, ev, at, d["employer"], d.get("municipality")))
             touched.employers.add(d["employer"])
             touched.registered.add(d["employer"])
-        elif f.type == "record.viewed":
-            rows["views"].append((f.position, ev, at, f.at_text, f.actor, None, d["subject"], d["purpose"],
-                                  orjson.dumps(d["categories"]).decode(), None, None))
-        elif f.type == "decision.made":
-            rows["decisions"].append((f.position, ev, at, f.at_text, f.actor, None, d["decision"], d["kind"],
+        elif kind == "decision.made":
+            rows["decisions"].append((f.position, ev, at, text, f.actor, None, d["decision"], d["kind"],
                                       d["customer"], d.get("employer"), d["outcome"], d["language"], None, None))
-        elif f.type in OTHER_TYPES:
-            rows["others"].append((f.position, ev, at, f.at_text, f.type, f.actor, d.get("org"),
+        elif kind in OTHER_TYPES:
+            rows["others"].append((f.position, ev, at, text, kind, f.actor, d.get("org"),
                                    d.get("customer"), _payload(f).decode()))
         else:
             self._route_ledger(f, at, rows)

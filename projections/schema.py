@@ -33,6 +33,8 @@ _LAST_US = micros(datetime.max.replace(tzinfo=UTC))
 def from_micros(us: int) -> datetime:
     """The aware (UTC) datetime of microseconds since the epoch; a sum beyond years 1–9999 (a
     stored fact at the edge of time plus a window) gives the first or last representable time."""
+    if _FIRST_US <= us <= _LAST_US:  # every time but those at the edge of time: no clamping calls
+        return _EPOCH + timedelta(microseconds=us)
     return _EPOCH + timedelta(microseconds=min(max(us, _FIRST_US), _LAST_US))
 
 
