@@ -14,7 +14,7 @@ fact can stop a rule.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,25 +45,6 @@ def _in_helsinki(t: datetime) -> datetime:
         return (datetime.max if t.year > 5000 else datetime.min).replace(tzinfo=HELSINKI)
 
 
-_LOCAL: dict[datetime, tuple[datetime, date]] = {}
-_LOCAL_LIMIT = 4096
-
-
-def _local(t: datetime) -> tuple[datetime, date]:
-    # Several rules ask for the local time of the same ``at``; the answer is remembered for times
-    # with a fixed offset (as every contract time is), where equal keys are the same instant.
-    # Not for other zones: times differing only in ``fold`` compare equal yet are other instants.
-    found = _LOCAL.get(t) if type(t.tzinfo) is timezone else None
-    if found is None:
-        lt = _in_helsinki(t)
-        found = (lt, lt.date())
-        if type(t.tzinfo) is timezone:
-            if len(_LOCAL) >= _LOCAL_LIMIT:
-                _LOCAL.clear()
-            _LOCAL[t] = found
-    return found
-
-
 def wall_clock(t: datetime) -> datetime:
     """``t`` as Helsinki wall-clock time, for display; when that would leave years 1–9999 (a stored
     fact at the edge of time), ``t`` in UTC instead, or as given: the same instant, exactly."""
@@ -78,18 +59,18 @@ def wall_clock(t: datetime) -> datetime:
 
 def local(t: datetime) -> datetime:
     """The same instant as a Europe/Helsinki wall-clock time (saturated beyond years 1–9999)."""
-    return _local(t)[0]
+    return _in_helsinki(t)
 
 
 def local_date(t: datetime) -> date:
     """The Europe/Helsinki calendar date of the instant ``t``."""
-    return _local(t)[1]
+    return _in_helsinki(t).date()
 
 
 def local_minute(t: datetime) -> str:
     """The local wall-clock minute of ``t`` as ``YYYY-MM-DD HH:MM``, for explanations (isoformat
     and a slice: about a third of ``strftime``'s cost, and every finding's explanation has one)."""
-    return _local(t)[0].isoformat(" ", "minutes")[:16]
+    return _in_helsinki(t).isoformat(" ", "minutes")[:16]
 
 
 def local_midnight(day: date) -> datetime:

@@ -249,3 +249,15 @@ def test_before_a_users_first_registration_the_user_has_no_organisation() -> Non
     assert "ACCESS_OUTSIDE_OWN_CUSTOMERS" not in _rules(judge(_view(actor="u:esp-late"), _world(*late_area)))
     assert "ACCESS_OUTSIDE_OWN_CUSTOMERS" in _rules(judge(_view(actor="u:esp-late", when="2022-03-14 12:00"),
                                                           _world(*late_area)))
+
+
+def test_a_fact_needs_an_offset_and_hashes_without_its_data() -> None:
+    from datetime import datetime
+
+    with pytest.raises(ValueError, match="offset"):
+        Fact("e-1", "record.viewed", datetime(2022, 3, 14, 9, 0), "u:1", {"subject": "c:1"})
+    at = datetime.fromisoformat("2022-03-14T09:00:00+02:00")
+    a = Fact("e-1", "record.viewed", at, "u:1", {"subject": "c:1", "categories": ["identity"]})
+    b = Fact("e-1", "record.viewed", at, "u:1", {"subject": "c:1", "categories": ["identity"]})
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1  # data is a dictionary: left out of the hash
+    assert a != Fact("e-1", "record.viewed", at, "u:1", {"subject": "c:2", "categories": ["identity"]})

@@ -8,7 +8,6 @@ no ``OverflowError`` from date arithmetic, no ``ValueError`` from a birthday in 
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -44,13 +43,13 @@ def extreme_scenarios(draw: st.DrawFn) -> list[Fact]:
     out = []
     for f in draw(scenarios()):
         if draw(st.booleans()):
-            f = dataclasses.replace(f, at=draw(extreme_instants))
+            f = f._replace(at=draw(extreme_instants))
         dates = {k: draw(extreme_dates).isoformat() for k in _DATE_FIELDS if k in f.data and draw(st.booleans())}
         if dates:
             data = {**f.data, **dates}
             if "valid_until" in data and data["valid_until"] < data["valid_from"]:
                 data["valid_until"] = data["valid_from"]
-            f = dataclasses.replace(f, data=data)
+            f = f._replace(data=data)
         out.append(f)
     return out
 
