@@ -20,15 +20,14 @@ LISTEN/NOTIFY (the library's subscription) or by polling on SQLite, which has no
 
 from __future__ import annotations
 
-import gc
 import threading
 import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any
 
+from ledger.collector import collector_paused
 from ledger.db import Cursor, PageTracker
 from ledger.store import Ledger
 
@@ -161,7 +160,7 @@ class Follower(ABC):
     def _apply_page(self, facts: list[Any], last: int) -> bool:
         """Apply a page read after :attr:`page_start`, unless another process has moved the
         tracked position since (then nothing is written: ``False``)."""
-        with _collector_paused(), self.db.write() as cur:
+        with collector_paused(), self.db.write() as cur:
             if self._lock(cur) != self.page_start:
                 return False
             self.apply(cur, facts)
@@ -204,25 +203,6 @@ class Follower(ABC):
 
     def _wait_for_news(self, stop_event: threading.Event, poll: float) -> None:
         self.db.wait_for_news(self.ledger.recorder, self.position(), stop_event, poll)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while a page is applied, back on (if it was) afterwards.
-
-    A page makes hundreds of thousands of objects that live until it is written (facts, rows,
-    histories); each time their number passes the collector's thresholds it walks them, and every
-    so often it walks the whole heap: 13–16 % of a rebuild's time (1.3–1.7 s of 10–13 s at
-    200,000 events). What a page makes holds no reference cycles that outlive it, so reference
-    counting frees it; whatever cycles there are wait for the collector's next pass after the page."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _one_by_one(db: Any, statements: Sequence[str]) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger.checkpoints import inclusion_proofs, latest_checkpoint
+from ledger.collector import collector_paused
 from ledger.db import Cursor
 from ledger.errors import UnknownSubject
 from ledger.events import Rule
@@ -85,7 +86,13 @@ def build_dossier(ledger: Ledger, customer: str, bounds: Bounds = Bounds(), *,
                   unproven: dict[str, str] | None = None) -> dict[str, Any]:
     """The dossier of ``customer`` within ``bounds`` (CONTRACT §6 ``dossier`` JSON). An event that
     cannot be proven included (altered after sealing) raises — or, with ``unproven``, goes without
-    a proof and is noted there with the reason."""
+    a proof and is noted there with the reason. Built with the cycle collector paused
+    (``ledger.collector``): its walks were a third of the slowest builds."""
+    with collector_paused():
+        return _build(ledger, customer, bounds, unproven)
+
+
+def _build(ledger: Ledger, customer: str, bounds: Bounds, unproven: dict[str, str] | None) -> dict[str, Any]:
     with ledger.db.read() as cur:
         world = BoundedWorld(ledger.db, cur, bounds)
         history = world.customer(customer)

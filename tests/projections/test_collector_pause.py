@@ -63,3 +63,12 @@ def test_a_collector_turned_off_by_the_caller_stays_off(ledger: Ledger, scenario
     scenario_model.reset()
     assert scenario_model.catch_up() > 0
     assert not gc.isenabled()
+
+
+def test_a_dossier_is_built_with_the_collector_paused(monkeypatch: pytest.MonkeyPatch):
+    from replay import dossier
+
+    monkeypatch.setattr(dossier, "_build", lambda *_: {"collector_on": gc.isenabled()})
+    gc.enable()
+    assert dossier.build_dossier(None, "c:1") == {"collector_on": False}  # type: ignore[arg-type]
+    assert gc.isenabled()
