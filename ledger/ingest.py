@@ -27,6 +27,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
+from ledger.collector import collector_paused
 from ledger.errors import MAX_LINES_LISTED, ConflictingEvent, InvalidInput, Problem
 from ledger.events import PERSONAL_FIELDS
 from ledger.ingest_pool import prepared_chunks, worker_count
@@ -162,7 +163,8 @@ def ingest_stream(ledger: Ledger, source: str, stream: IO[bytes], *,
                 lone = line, fp, tx.insert_if_absent(StoredEvent(
                     originator_id=UUID(bytes=uid), originator_version=1, topic=type_name, state=state))
             else:
-                _append_chunk(tx, index_key, now, chunk, problems, report)
+                with collector_paused():  # a chunk's objects hold no cycles (ledger/collector.py)
+                    _append_chunk(tx, index_key, now, chunk, problems, report)
         problems.raise_if_any()
     if lone is not None:  # known once committed; a reused id added nothing to the log
         line, fp, stored = lone

@@ -72,3 +72,25 @@ def test_a_dossier_is_built_with_the_collector_paused(monkeypatch: pytest.Monkey
     gc.enable()
     assert dossier.build_dossier(None, "c:1") == {"collector_on": False}  # type: ignore[arg-type]
     assert gc.isenabled()
+
+
+def test_ingest_appends_each_chunk_with_the_collector_paused(ledger: Ledger, tmp_path, monkeypatch: pytest.MonkeyPatch):
+    from ledger import ingest
+    from tests.factories import write_jsonl
+    from tests.scenarios import EVENTS
+
+    during: list[bool] = []
+    append = ingest._append_chunk
+
+    def watched(*args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        during.append(gc.isenabled())
+        append(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "_append_chunk", watched)
+    gc.enable()
+    source = write_jsonl(tmp_path / "events.jsonl", EVENTS)
+    with source.open("rb") as stream:
+        report = ingest.ingest_stream(ledger, str(source), stream, chunk_size=5, workers=0)
+    assert report.ingested == len(EVENTS)
+    assert len(during) > 1 and not any(during)
+    assert gc.isenabled()
