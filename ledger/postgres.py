@@ -381,11 +381,12 @@ class PostgresDatabase(Database):
             super().upsert(cur, table, columns, key, rows, types)
             return
         names = ", ".join(columns)
-        scratch = f"lokikirja_upsert_{len(columns)}"
+        shape = hashlib.sha256(repr((table, tuple(columns), tuple(types))).encode()).hexdigest()[:12]
+        scratch = f"lokikirja_upsert_{shape}"  # one per table and shape: a session may upsert into several
         cur.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {scratch} "
                     f"({', '.join(f'{c} {t}' for c, t in zip(columns, types, strict=True))}) ON COMMIT DELETE ROWS")
         cur.execute(f"TRUNCATE {scratch}")
-        cur.insert_rows(scratch, rows, columns=columns, types=types)
+        cur.insert_rows(scratch, rows, columns=columns, types=[t.lower() for t in types])  # psycopg's names
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
         cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {scratch} "
                     f"ON CONFLICT ({key}) DO UPDATE SET {updates}")

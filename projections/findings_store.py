@@ -20,18 +20,16 @@ def finding_row(position: int, event: str, at: int, at_text: str, v: Verdict) ->
 
 
 def insert_findings(db: Database, cur: Cursor, rows: list[Finding]) -> None:
-    """Store finding rows; a finding already stored (same rule, event, subject) is updated."""
+    """Store finding rows; a finding already stored (same rule, event, subject) is replaced. On
+    PostgreSQL a page's findings go in with ``COPY`` and one ``INSERT … ON CONFLICT``
+    (:meth:`~ledger.db.Database.upsert`), not one statement each."""
     if not rows:
         return
     unique: dict[str, Finding] = {}  # one finding per id (rule, event, subject)
     for row in rows:
         unique[row.finding] = row
-    marks = ", ".join(["%s"] * len(FINDINGS.names))
-    cur.executemany(
-        f"INSERT INTO {db.table('v_findings')} VALUES ({marks}) ON CONFLICT (finding) DO UPDATE SET "
-        "explanation = excluded.explanation, org = excluded.org, usr = excluded.usr, subject = excluded.subject, "
-        "severity = excluded.severity, rule_set = excluded.rule_set, legal_basis = excluded.legal_basis",
-        list(unique.values()))
+    db.upsert(cur, db.table("v_findings"), FINDINGS.names, "finding", list(unique.values()),
+              FINDINGS.sql_types(db.BIGINT))
 
 
 def rule_list(rules: Any) -> str:

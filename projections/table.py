@@ -95,8 +95,7 @@ class Table(Generic[R]):
         """The column definitions of ``CREATE TABLE`` (``bigint``: the backend's 64-bit integer)."""
         keys = [c.name for c in self.columns if c.key]
         parts = []
-        for c in self.columns:
-            sql_type = c.sql_type.replace("{B}", bigint)
+        for c, sql_type in zip(self.columns, self.sql_types(bigint), strict=True):
             if c.key and len(keys) == 1:
                 parts.append(f"{c.name} {sql_type} PRIMARY KEY")
             else:
@@ -104,6 +103,10 @@ class Table(Generic[R]):
         if len(keys) > 1:
             parts.append(f"PRIMARY KEY ({', '.join(keys)})")
         return ", ".join(parts)
+
+    def sql_types(self, bigint: str) -> tuple[str, ...]:
+        """Each column's SQL type, in order (``bigint``: the backend's 64-bit integer)."""
+        return tuple(c.sql_type.replace("{B}", bigint) for c in self.columns)
 
     def select_list(self, alias: str = "") -> str:
         """Every column, in record order, for ``SELECT`` (``alias``: a table alias to qualify them)."""
