@@ -23,7 +23,7 @@ from policies.case import customer_sequence_verdicts
 from policies.rulebook import Entity, Reads
 from policies.rules import RULE_BOOK
 from projections.findings_store import finding_row, insert_findings, rule_list
-from projections.intake import Touched
+from projections.intake import Touched, insert_rows
 from projections.schema import VIEWS, MissedState, Responsibility, View, from_micros, micros
 from projections.world import DbWorld
 
@@ -201,5 +201,6 @@ def _store_customers(db: Database, cur: Cursor, customers: list[str], findings: 
         cur.execute(f"DELETE FROM {db.table('v_responsibility')} WHERE customer IN {marks}", params)
         cur.execute(f"DELETE FROM {db.table('v_missed_state')} WHERE customer IN {marks}", params)
     insert_findings(db, cur, [finding_row(p, e, at, text, v) for p, e, at, text, v in findings])
-    cur.executemany(f"INSERT INTO {db.table('v_missed_state')} VALUES (%s, %s)", states)
-    cur.executemany(f"INSERT INTO {db.table('v_responsibility')} VALUES (%s, %s, %s, %s, %s, %s, %s)", timeline)
+    # the customers' rows were deleted above: plain inserts (COPY on PostgreSQL)
+    insert_rows(cur, db.table("v_missed_state"), states)
+    insert_rows(cur, db.table("v_responsibility"), timeline)
