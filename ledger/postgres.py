@@ -309,6 +309,11 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder, LedgerRecorder):
         ]
 
 
+def _has_array(params: Sequence[Any]) -> bool:
+    """Whether ``params`` hold an array (a list), which :class:`PostgresCursor` never prepares."""
+    return any(type(p) is list for p in params)
+
+
 class PostgresCursor(Cursor):
     """``%s`` placeholders as written; a server-side cursor to stream with; ``COPY`` to bulk-insert."""
 
@@ -327,13 +332,14 @@ class PostgresCursor(Cursor):
         elements the array holds. For the rebuild's look-up of customers' transfers it chose a
         nested loop that rescanned an index 500 times: 120 ms a query against 3 ms planned for the
         array at hand. Planning afresh costs a fraction of a millisecond."""
-        if params and any(type(p) is list for p in params):
+        if _has_array(params):
             self.raw.execute(statement, params, prepare=False)
             return self
         return super().execute(statement, params)
 
     def fetch_binary(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        return list(self.raw.execute(statement, params, binary=True).fetchall())
+        prepare = False if _has_array(params) else None  # as in execute
+        return list(self.raw.execute(statement, params, binary=True, prepare=prepare).fetchall())
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         """The rows a few thousand at a time: psycopg builds a batch in C, but each row of its own
