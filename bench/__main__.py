@@ -13,7 +13,9 @@ Each phase runs as its own process (so its peak RSS is its own) and prints JSON:
   customer with 1,000 events and proofs.
 
 ``small`` is 200,000 events (about ten minutes here); ``large`` is the 10 M-event run. The table
-printed at the end compares every ratio with its target.
+printed at the end compares every ratio with its target where PERFORMANCE.md (or issue 20) sets one
+for that backend: the single fact's is PostgreSQL's, the ingest with followers caught up
+PostgreSQL's; on SQLite both are shown as ``(no target)``.
 """
 
 from __future__ import annotations
@@ -47,8 +49,12 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     rows: list[tuple[str, str, str, str, str]] = []
 
     def add(backend: str, figure: str, value: float | None, target: float, higher_is_better: bool = True,
-            unit: str = "×") -> None:
+            unit: str = "×", *, on: tuple[str, ...] = ("sqlite", "postgres")) -> None:
+        """One figure; its target applies to the backends ``on`` only (elsewhere it is shown, unjudged)."""
         if value is None:
+            return
+        if backend not in on:
+            rows.append((backend, figure, f"{value:g}{unit}", "(no target)", "—"))
             return
         met = value >= target if higher_is_better else value <= target
         sign = "≥" if higher_is_better else "≤"
@@ -56,16 +62,17 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
 
     for phase, doc in results.items():
         for backend, b in (doc.get("backends") or {}).items():
-            if phase == "ingest":
+            if phase == "ingest":  # PERFORMANCE.md: PostgreSQL's target includes the projections caught up;
+                # issue 20 names the ingest alone on both backends
                 add(backend, "ingest ÷ raw", b.get("ingest_ratio"), 0.4)
-                add(backend, "ingest + followers ÷ raw", b.get("ingest_and_followers_ratio"), 0.4)
+                add(backend, "ingest + followers ÷ raw", b.get("ingest_and_followers_ratio"), 0.4, on=("postgres",))
             elif phase == "rebuild":
                 add(backend, "rebuild events/s", b.get("rebuild_events_per_s"), 20_000, unit="")
                 add(backend, "access-log p95 ÷ raw", b.get("access_log_p95_ratio"), 3.0, False)
             elif phase == "verify":
                 add(backend, "verify ÷ raw read", b.get("verify_ratio"), 0.7)
             elif phase == "latency":
-                add(backend, "single fact p50 ÷ raw", b.get("single_fact_p50_ratio"), 2.0, False)
+                add(backend, "single fact p50 ÷ raw", b.get("single_fact_p50_ratio"), 2.0, False, on=("postgres",))
                 add(backend, "dossier p95 ms", (b.get("dossier_ms") or {}).get("p95"), 150, False, unit="")
     return rows
 
