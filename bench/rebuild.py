@@ -15,9 +15,7 @@ Events come from ``--source`` (e.g. a ``lokikirja simulate`` file) or the synthe
 
 from __future__ import annotations
 
-import argparse
 import random
-import resource
 import statistics
 import tempfile
 import time
@@ -25,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import synthetic
-from bench.common import allow_synthetic_times, create_store, drop_store, emit
+from bench.common import argument_parser, backends, create_store, drop_store, emit, peak_rss_mb
 from ledger.ingest import ingest_stream
 from ledger.store import Ledger
 from projections import queries
@@ -127,23 +125,18 @@ def _one_backend(backend: str, source: Path, lookup_source: Path | None, folder:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    allow_synthetic_times()
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--events", type=int, default=200_000)
+    parser = argument_parser(__doc__, events=200_000)
     parser.add_argument("--lookup-events", type=int, default=0, help="0: look up in the rebuild store")
-    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--repeat", type=int, default=3, help="rebuilds (and raw reads) to take the median of")
     parser.add_argument("--source", type=Path, help="a JSON Lines file of contract events to use")
-    parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="lokikirja-bench-") as tmp:
         folder = Path(tmp)
         source = args.source or synthetic.write(folder / "events.jsonl", args.events)
         lookup = synthetic.write(folder / "lookup.jsonl", args.lookup_events) if args.lookup_events else None
-        backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
         doc: dict[str, Any] = {"benchmark": "rebuild", "source": str(args.source or "synthetic"), "backends": {
-            b: _one_backend(b, source, lookup, folder, max(1, args.repeat)) for b in backends}}
-    doc["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+            b: _one_backend(b, source, lookup, folder, max(1, args.repeat)) for b in backends(args.backend)}}
+    doc["peak_rss_mb"] = peak_rss_mb()
     emit(doc, args.out)
     return doc
 

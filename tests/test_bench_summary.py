@@ -4,7 +4,7 @@ from bench.__main__ import _rows
 
 
 def _results(value: float) -> dict[str, dict[str, object]]:
-    both = {"sqlite": None, "postgres": None}
+    both = ("sqlite", "postgres")
     return {
         "ingest": {"backends": {b: {"ingest_ratio": value, "ingest_and_followers_ratio": value} for b in both}},
         "latency": {"backends": {b: {"single_fact_p50_ratio": 3.0, "dossier_ms": {"p95": 90.0}} for b in both}},
