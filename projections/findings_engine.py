@@ -104,7 +104,8 @@ class FindingsEngine:
         acts = self._acts_to_judge(cur, touched)
         world.preload(acts)
         views = self._judge_acts(cur, world, acts, new=len(touched.new_acts), pending=touched.pending)
-        insert_rows(cur, self.t["views"], sequences.recompute_bulk(self.db, cur, views))
+        if self.part is not Part.STATE:
+            insert_rows(cur, self.t["views"], sequences.recompute_bulk(self.db, cur, views))
         if self.part is not Part.VIEWS:
             sequences.recompute_customers(self.db, cur, world, touched)
 
@@ -113,11 +114,11 @@ class FindingsEngine:
         known = {f.position for f in touched.new_acts}
         positions: set[int] = set()
         for act, reads in dependencies():
-            if self.part is not Part.VIEWS or act is ACTS["record.viewed"]:
+            if self.part is Part.ALL or (act.table == ACTS["record.viewed"].table) == (self.part is Part.VIEWS):
                 positions |= self._depending(cur, act, reads, touched)
         positions |= self._matching(cur, self.t["unknown_refs"], "entity", touched.registered)
         older = self.ledger.facts_at(sorted(positions - known)) if positions - known else []
-        return [*touched.new_acts, *(f for f in older if self.part.judges(f))]
+        return [*touched.new_acts, *(f for f in older if self.part.judges(f.type))]
 
     def _depending(self, cur: Cursor, act: ActTable, reads: Reads, touched: Touched) -> set[int]:
         """The stored acts whose judgement ``reads`` what the page touched."""

@@ -7,7 +7,6 @@ findings engine re-judges exactly the acts those changes can affect (ADR 0002).
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -28,25 +27,16 @@ CUSTOMER_TYPES = {"customer.registered", "customer.changed", "customer.transferr
 OTHER_TYPES = {"vacancy.published", "jobseeker.presented", "complaint.filed"}
 
 
-def viewed_apart(actor: str) -> bool:
-    """Whether the views of ``actor`` are judged by the viewing follower when the read model is
-    split (ADR 0025): two users in three, by a hash that is the same in every process. Judging
-    the views is about four fifths of a rebuild's work; so split, both sides carry about as much."""
-    return zlib.crc32(actor.encode()) % 3 != 0
-
-
 class Part(Enum):
     """What of a page one follower of the read model writes (ADR 0025)."""
 
     ALL = "all"  #: everything: one follower for the whole read model
-    STATE = "state"  #: everything but the views :func:`viewed_apart`, their bulk state and their findings
-    VIEWS = "views"  #: only those views, judged against the state the other part has written
+    STATE = "state"  #: everything but the views, their bulk state and their findings
+    VIEWS = "views"  #: only the views, judged against the state another follower has written
 
-    def judges(self, fact: StoredFact) -> bool:
-        """Whether this part judges (and stores the findings of) the act ``fact``."""
-        if self is Part.ALL:
-            return True
-        return (fact.type == "record.viewed" and viewed_apart(fact.actor)) == (self is Part.VIEWS)
+    def judges(self, fact_type: str) -> bool:
+        """Whether this part judges (and stores the findings of) acts of ``fact_type``."""
+        return self is Part.ALL or (fact_type == "record.viewed") == (self is Part.VIEWS)
 
 
 @dataclass
@@ -104,8 +94,8 @@ class Intake:
 
     def write(self, cur: Cursor, facts: list[StoredFact], part: Part = Part.ALL) -> Touched:
         """Write ``part`` of the page; the returned :class:`Touched` names what the whole page
-        touched. The views' part writes nothing here: its views are written once judged, and the
-        state they are judged against is written by the follower of the other part."""
+        touched (the views' part writes nothing here: its rows are written once judged, and the
+        state they are judged against is written by the follower of the other part)."""
         touched = Touched()
         rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in self.t}
         for fact in facts:
@@ -113,12 +103,11 @@ class Intake:
         rows["registered"] = [(entity,) for entity in sorted(touched.registered)]
         views, decisions = rows.pop("views"), rows.pop("decisions")
         if part is not Part.ALL:
-            touched.new_acts = [f for f in touched.new_acts if part.judges(f)]
-            views = [v for v in views if viewed_apart(v[4]) == (part is Part.VIEWS)]
+            touched.new_acts = [f for f in touched.new_acts if part.judges(f.type)]
         if part is Part.VIEWS:
             touched.pending = {"views": views}
             return touched
-        touched.pending = {"views": views, "decisions": decisions}
+        touched.pending = {"views": views if part is Part.ALL else [], "decisions": decisions}
         self._insert(cur, rows)
         self._erase(cur, rows["erased"], indexed=bool(rows["hetu_index"]))
         if touched.horizon is not None:

@@ -77,22 +77,13 @@ class Viewing(_Part):
 
     def _adopt(self) -> None:
         """A store whose read model was followed whole before this follower existed has its views
-        judged up to the read model's position: this follower starts there. (Every store since
-        has a position of this follower: a page applied whole tracks it, and :meth:`reset`
-        records 0.)"""
+        judged up to the read model's position: this follower starts there."""
+        views = self.db.table("v_views")
         with self.db.write() as cur:
-            self._lock(cur)
-            if cur.scalar(f"SELECT COUNT(*) FROM {self._tracking_table} WHERE application_name = %s",
-                          (self.tracking_name,)):
+            if self._lock(cur) or not self.db.table_exists(cur, views):
                 return
-            if state := state_position(self.ledger):
-                self.tracker.track(cur, self.tracking_name, state)
-
-    def reset(self) -> None:
-        super().reset()
-        with self.db.write() as cur:
-            self._lock(cur)
-            self.tracker.track(cur, self.tracking_name, 0)
+            if cur.execute(f"SELECT 1 FROM {views} LIMIT 1").fetchone() is not None:
+                self.tracker.track(cur, self.tracking_name, state_position(self.ledger))
 
 
 class ReadModel(_Part):
