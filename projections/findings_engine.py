@@ -31,7 +31,7 @@ from policies.rules import RULE_BOOK
 from policies.verdicts import Verdict
 from projections import sequences
 from projections.findings_store import finding_row, insert_findings, rule_list
-from projections.intake import ALL_TIME, Part, Touched, insert_rows
+from projections.intake import ALL_TIME, Touched, insert_rows
 from projections.schema import Decision, Finding, UnknownRef, View, micros
 from projections.world import DbWorld, HistoryCache, as_fact, load_orgs
 
@@ -77,12 +77,8 @@ def dependencies() -> list[tuple[ActTable, Reads]]:
 
 
 class FindingsEngine:
-    """Judges what a page touched; of the acts, those of ``part`` (ADR 0025: on PostgreSQL the
-    views are judged by a follower of their own)."""
-
-    def __init__(self, ledger: Ledger, part: Part = Part.ALL) -> None:
+    def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self.part = part
         self.db = ledger.db
         self.t = {n: self.db.table("v_" + n) for n in (
             "views", "decisions", "grants", "customer_facts", "unknown_refs", "findings", "others")}
@@ -104,21 +100,18 @@ class FindingsEngine:
         acts = self._acts_to_judge(cur, touched)
         world.preload(acts)
         views = self._judge_acts(cur, world, acts, new=len(touched.new_acts), pending=touched.pending)
-        if self.part is not Part.STATE:
-            insert_rows(cur, self.t["views"], sequences.recompute_bulk(self.db, cur, views))
-        if self.part is not Part.VIEWS:
-            sequences.recompute_customers(self.db, cur, world, touched)
+        insert_rows(cur, self.t["views"], sequences.recompute_bulk(self.db, cur, views))
+        sequences.recompute_customers(self.db, cur, world, touched)
 
     # ------------------------------------------------------------------ what to judge
     def _acts_to_judge(self, cur: Cursor, touched: Touched) -> list[StoredFact]:
         known = {f.position for f in touched.new_acts}
         positions: set[int] = set()
         for act, reads in dependencies():
-            if self.part is Part.ALL or (act.table == ACTS["record.viewed"].table) == (self.part is Part.VIEWS):
-                positions |= self._depending(cur, act, reads, touched)
+            positions |= self._depending(cur, act, reads, touched)
         positions |= self._matching(cur, self.t["unknown_refs"], "entity", touched.registered)
         older = self.ledger.facts_at(sorted(positions - known)) if positions - known else []
-        return [*touched.new_acts, *(f for f in older if self.part.judges(f.type))]
+        return [*touched.new_acts, *older]
 
     def _depending(self, cur: Cursor, act: ActTable, reads: Reads, touched: Touched) -> set[int]:
         """The stored acts whose judgement ``reads`` what the page touched."""

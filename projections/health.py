@@ -35,7 +35,7 @@ from ledger.follower import tracking_table
 from ledger.note import VerifierKey
 from ledger.seal import SEAL_FOLLOWER, Seal
 from ledger.store import Ledger
-from projections.readmodel import FOLLOWERS, ReadModel, read_model_position
+from projections.readmodel import FOLLOWERS
 
 STATES = ("ok", "lagging", "stuck")  # from good to bad
 
@@ -87,14 +87,12 @@ def take_reading(ledger: Ledger) -> Reading:
     taken_at = datetime.now(UTC)
     end = ledger.max_position()
     with ledger.db.read() as cur:
-        tracked = {}
+        positions = {}
         for cls in FOLLOWERS:
             table = tracking_table(ledger, cls.name)
-            tracked[cls.name] = int(cur.scalar(
+            positions[cls.name] = int(cur.scalar(
                 f"SELECT MAX(notification_id) FROM {table} WHERE application_name = %s",
                 (f"Lokikirja/{cls.name}",)) or 0) if _exists(ledger, cur, table) else 0
-        # the read model is reported as one, where the last of its followers stands (ADR 0025)
-        positions = {ReadModel.name: read_model_position(tracked)}
         sealed, positions[SEAL_FOLLOWER] = seal.head(cur) if _exists(ledger, cur, seal.leaves) else (0, 0)
         checkpoint, witnesses = _checkpoint(ledger, seal, cur)
     followers = tuple(FollowerReading(name, position, max(0, end - position), _oldest_after(ledger, position, end))

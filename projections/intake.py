@@ -8,7 +8,6 @@ findings engine re-judges exactly the acts those changes can affect (ADR 0002).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 import orjson
@@ -25,18 +24,6 @@ USER_TYPES = {"user.registered", "access.granted", "access.revoked"}
 CUSTOMER_TYPES = {"customer.registered", "customer.changed", "customer.transferred",
                   "customer.transfer_withheld", "customer.deregistered"}
 OTHER_TYPES = {"vacancy.published", "jobseeker.presented", "complaint.filed"}
-
-
-class Part(Enum):
-    """What of a page one follower of the read model writes (ADR 0025)."""
-
-    ALL = "all"  #: everything: one follower for the whole read model
-    STATE = "state"  #: everything but the views, their bulk state and their findings
-    VIEWS = "views"  #: only the views, judged against the state another follower has written
-
-    def judges(self, fact_type: str) -> bool:
-        """Whether this part judges (and stores the findings of) acts of ``fact_type``."""
-        return self is Part.ALL or (fact_type == "record.viewed") == (self is Part.VIEWS)
 
 
 @dataclass
@@ -92,22 +79,13 @@ class Intake:
             "hetu_index", "erased", "views", "decisions", "grants", "others", "queries", "reviews", "cases",
             "horizon")}
 
-    def write(self, cur: Cursor, facts: list[StoredFact], part: Part = Part.ALL) -> Touched:
-        """Write ``part`` of the page; the returned :class:`Touched` names what the whole page
-        touched (the views' part writes nothing here: its rows are written once judged, and the
-        state they are judged against is written by the follower of the other part)."""
+    def write(self, cur: Cursor, facts: list[StoredFact]) -> Touched:
         touched = Touched()
         rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in self.t}
         for fact in facts:
             self._route(fact, touched, rows)
         rows["registered"] = [(entity,) for entity in sorted(touched.registered)]
-        views, decisions = rows.pop("views"), rows.pop("decisions")
-        if part is not Part.ALL:
-            touched.new_acts = [f for f in touched.new_acts if part.judges(f.type)]
-        if part is Part.VIEWS:
-            touched.pending = {"views": views}
-            return touched
-        touched.pending = {"views": views if part is Part.ALL else [], "decisions": decisions}
+        touched.pending = {"views": rows.pop("views"), "decisions": rows.pop("decisions")}
         self._insert(cur, rows)
         self._erase(cur, rows["erased"], indexed=bool(rows["hetu_index"]))
         if touched.horizon is not None:

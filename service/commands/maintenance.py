@@ -9,7 +9,6 @@ import click
 
 from ledger.store import Ledger
 from projections.readmodel import followers
-from projections.readmodel import rebuild as rebuild_read_model
 from service.app import db_option, format_option, main, note
 from service.output import emit_json, progress_bar
 
@@ -26,8 +25,13 @@ def rebuild(db: str | None, fmt: str) -> None:
     import time
 
     with Ledger.open(db, need_keys=False) as ledger:
+        total = ledger.max_position()
+        done = 0
         started = time.perf_counter()
-        done = rebuild_read_model(ledger, progress_bar)
+        for follower in followers(ledger):
+            follower.reset()
+            with progress_bar(f"rebuild {follower.name}", total) as advance:
+                done = follower.catch_up(advance)
         elapsed = time.perf_counter() - started
     doc = {"events": done, "seconds": round(elapsed, 3), "events_per_s": round(done / elapsed) if elapsed else None}
     if fmt == "json":

@@ -28,7 +28,7 @@ from ledger.replica import CHECKPOINT, Replica
 from ledger.seal import Seal, seal_catch_up
 from ledger.store import Ledger
 from ledger.witnesses import Outcome, submit
-from projections.readmodel import FOLLOWERS, followers
+from projections.readmodel import ReadModel, followers
 from service.http.tokens import TokenFile
 from service.pipeline import after_append, catch_up_projections
 
@@ -138,7 +138,7 @@ class Served:
         allowed; notes the lag for the response. Raises ``ReplicaBehind`` when it is too far behind."""
         if self.replica is None:
             return self.ledger
-        lag = self.replica.await_fresh(self._read_model_needs() if needs is None else needs)
+        lag = self.replica.await_fresh({ReadModel.name: self._views_at} if needs is None else needs)
         lags = _REPLICA_LAGS.get()
         if lags is not None:
             lags.append(lag)
@@ -147,11 +147,7 @@ class Served:
     def dossier_needs(self, checkpoint_size: int) -> dict[str, int]:
         """What a dossier read needs of the replica: the read model as caught up here, and the
         checkpoint its proofs are made against."""
-        return {**self._read_model_needs(), CHECKPOINT: checkpoint_size}
-
-    def _read_model_needs(self) -> dict[str, int]:
-        """Each of the read model's followers (ADR 0025) at the position caught up here."""
-        return {cls.name: self._views_at for cls in FOLLOWERS}
+        return {ReadModel.name: self._views_at, CHECKPOINT: checkpoint_size}
 
     def record(self, *, asker: str, purpose: str, command: str, subject: str | None = None,
                user: str | None = None, hetu_index: str | None = None, via: str = "http",

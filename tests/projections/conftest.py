@@ -13,17 +13,12 @@ from tests.factories import write_jsonl
 from tests.scenarios import EVENTS
 
 
-def caught_up(ledger: Ledger, tmp_path: Path, events: list[dict]) -> ReadModel:
-    """A :class:`ReadModel` caught up with ``events``, ingested in that order."""
-    source = write_jsonl(tmp_path / "events.jsonl", events)
+@pytest.fixture
+def scenario_model(ledger: Ledger, tmp_path: Path) -> ReadModel:
+    """A :class:`ReadModel` caught up with every event of ``tests.scenarios``."""
+    source = write_jsonl(tmp_path / "events.jsonl", EVENTS)
     with source.open("rb") as stream:
         ingest_stream(ledger, str(source), stream)
     model = ReadModel(ledger)
     model.catch_up()
     return model
-
-
-@pytest.fixture
-def scenario_model(ledger: Ledger, tmp_path: Path) -> ReadModel:
-    """A :class:`ReadModel` caught up with every event of ``tests.scenarios``."""
-    return caught_up(ledger, tmp_path, EVENTS)
